@@ -1,0 +1,590 @@
+/**
+ * The GPU runtime every op dispatches through: a counted buffer pool, a pipeline cache, one command
+ * encoder per phase, a uniform arena uploaded once per submission, error scopes that name kernels,
+ * optional timestamp profiling and a device-lost hook. Dispatch is synchronous (it only records);
+ * errors found by the GPU surface at the next `sync()` or `read()`, labelled with the kernel.
+ */
+import type { AdapterFacts } from './adapter.js';
+import { BufferError, DeviceLostError, formatBytes, formatShape, KernelError } from './errors.js';
+import { type DType, Tensor, type TensorOwner, shapeSize } from './tensor.js';
+import type { Uniforms } from './uniforms.js';
+import { BufferUsage, MapMode, ShaderStage } from './constants.js';
+
+export interface DispatchSpec {
+  /** Kernel name used in errors and the profile table, e.g. "matmul.tiled". */
+  kernel: string;
+  /** Full WGSL (see `makeShader`). */
+  code: string;
+  entry?: string;
+  /** Pipeline-overridable constants. */
+  constants?: Record<string, number>;
+  /** Read-only storage bindings 0..r-1 of group 0. */
+  read?: readonly Tensor[];
+  /** Read-write storage bindings r..r+w-1 of group 0. */
+  write?: readonly Tensor[];
+  /** Uniform `Params` at binding r+w of group 0. */
+  uniforms?: Uniforms;
+  /**
+   * An explicit grid [x, y, z], or `{ linear: n }` workgroups that the runtime may fold into 2-D and
+   * split across several dispatches (the kernel calls `flatWorkgroup` and checks `grid.end`).
+   */
+  workgroups: readonly [number, number?, number?] | { linear: number };
+  /** Shapes for error messages, e.g. "a[4,8] b[8,3]". Derived from bindings when absent. */
+  shapes?: string;
+}
+
+export interface RuntimeStats {
+  liveBuffers: number;
+  liveBytes: number;
+  pooledBuffers: number;
+  pooledBytes: number;
+  buffersCreated: number;
+  buffersDestroyed: number;
+  dispatches: number;
+  submits: number;
+  pipelines: number;
+}
+
+export interface KernelTiming {
+  kernel: string;
+  count: number;
+  totalMs: number;
+}
+
+interface PendingCheck {
+  what: string;
+  promise: Promise<string | null>;
+}
+
+const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+const ARENA_BYTES = 1 << 18;
+const MAX_PROFILED_DISPATCHES = 512;
+
+export class Runtime implements TensorOwner {
+  readonly limits: GPUSupportedLimits;
+  /** Workgroups per dispatch above which a linear grid is split (watchdog of weak integrated GPUs). */
+  maxWorkgroupsPerDispatch = 1 << 18;
+  private readonly pool = new Map<number, GPUBuffer[]>();
+  private readonly owned = new Set<GPUBuffer>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly layouts = new Map<string, { groups: GPUBindGroupLayout[]; layout: GPUPipelineLayout }>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private batchKernels: string[] = [];
+  private readonly arena: GPUBuffer;
+  private readonly arenaCpu = new ArrayBuffer(ARENA_BYTES);
+  private arenaUsed = 0;
+  private readonly gridOffsets = new Map<string, number>();
+  private readonly uniformAlign: number;
+  private checks: PendingCheck[] = [];
+  private lostInfo: GPUDeviceLostInfo | null = null;
+  private readonly lostListeners: ((err: DeviceLostError) => void)[] = [];
+  private readonly counters = { created: 0, destroyed: 0, dispatches: 0, submits: 0 };
+  private liveBytes = 0;
+  private profiling: { querySet: GPUQuerySet; resolve: GPUBuffer; used: number; names: string[] } | null = null;
+  private readonly profileTable = new Map<string, KernelTiming>();
+  private profileReads: Promise<void>[] = [];
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly facts: AdapterFacts,
+  ) {
+    this.limits = device.limits;
+    this.uniformAlign = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
+    this.arena = device.createBuffer({
+      label: 'runtime.uniform-arena',
+      size: ARENA_BYTES,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    });
+    device.lost.then((info) => {
+      this.lostInfo = info;
+      const err = new DeviceLostError(info.reason ?? 'unknown', info.message || 'no message');
+      for (const l of this.lostListeners) l(err);
+    });
+  }
+
+  get hasTimestamps(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
+  /** Calls `listener` once if the device is lost; the engine pauses the run and offers a resume. */
+  onDeviceLost(listener: (err: DeviceLostError) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  get isLost(): boolean {
+    return this.lostInfo !== null;
+  }
+
+  // ---------------------------------------------------------------- buffers and tensors
+
+  /** A fresh tensor whose contents are undefined (pooled memory); use `zeros` when that matters. */
+  empty(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
+    const bytes = shapeSize(shape) * 4;
+    return new Tensor(this, this.acquire(bytes, label, shape), shape, dtype, label);
+  }
+
+  zeros(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
+    const t = this.empty(shape, label, dtype);
+    this.fill(t);
+    return t;
+  }
+
+  /** Sets every byte of `t` to zero, in command order. */
+  fill(t: Tensor): void {
+    this.endPass();
+    this.ensureEncoder().clearBuffer(t.buffer, t.offset, Math.ceil(t.byteLength / 4) * 4);
+  }
+
+  /** Uploads host data into a new tensor. */
+  upload(data: ArrayLike<number>, shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
+    if (data.length !== shapeSize(shape)) {
+      throw new Error(`upload "${label}": ${data.length} values for shape ${formatShape(shape)}`);
+    }
+    const t = this.empty(shape, label, dtype);
+    this.write(t, data);
+    return t;
+  }
+
+  /** Overwrites `t` with host data. Submits recorded work first, so earlier commands see old contents. */
+  write(t: Tensor, data: ArrayLike<number>): void {
+    if (data.length !== t.size) throw new Error(`write "${t.label}": ${data.length} values for ${t.size} elements`);
+    this.submit();
+    const host =
+      t.dtype === 'f32' ? Float32Array.from(data) : t.dtype === 'u32' ? Uint32Array.from(data) : Int32Array.from(data);
+    this.device.queue.writeBuffer(t.buffer, t.offset, host.buffer, host.byteOffset, host.byteLength);
+  }
+
+  /** Copies `src` into `dst` (equal sizes), in command order. */
+  copy(src: Tensor, dst: Tensor): void {
+    if (src.size !== dst.size) throw new Error(`copy: ${src} into ${dst}: sizes differ`);
+    this.endPass();
+    this.ensureEncoder().copyBufferToBuffer(src.buffer, src.offset, dst.buffer, dst.offset, src.byteLength);
+  }
+
+  private acquire(bytes: number, label: string, shape: readonly number[]): GPUBuffer {
+    this.assertAlive();
+    const size = Math.max(256, Math.ceil(bytes / 256) * 256);
+    const maxBinding = this.limits.maxStorageBufferBindingSize;
+    if (size > maxBinding || size > this.limits.maxBufferSize) {
+      throw new BufferError(
+        label,
+        bytes,
+        `shape ${formatShape(shape)} exceeds this adapter's storage-binding limit of ${formatBytes(maxBinding)}; ` +
+          'split the tensor or request a device with higher limits',
+      );
+    }
+    const free = this.pool.get(size);
+    const reused = free?.pop();
+    if (reused) return reused;
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    const buffer = this.device.createBuffer({ label, size, usage: STORAGE_USAGE });
+    const validation = this.device.popErrorScope();
+    const oom = this.device.popErrorScope();
+    this.checks.push({
+      what: `buffer "${label}" ${formatShape(shape)} (${formatBytes(size)})`,
+      promise: Promise.all([validation, oom]).then(([v, o]) => (v ?? o)?.message ?? null),
+    });
+    this.owned.add(buffer);
+    this.counters.created++;
+    this.liveBytes += size;
+    return buffer;
+  }
+
+  releaseBuffer(buffer: GPUBuffer): void {
+    if (!this.owned.has(buffer)) return;
+    const list = this.pool.get(buffer.size);
+    if (list) list.push(buffer);
+    else this.pool.set(buffer.size, [buffer]);
+  }
+
+  /** Destroys every pooled (free) buffer. Live tensors are untouched. */
+  trim(): void {
+    for (const list of this.pool.values()) {
+      for (const b of list) this.destroyBuffer(b);
+    }
+    this.pool.clear();
+  }
+
+  private destroyBuffer(b: GPUBuffer): void {
+    if (!this.owned.delete(b)) return;
+    this.counters.destroyed++;
+    this.liveBytes -= b.size;
+    b.destroy();
+  }
+
+  stats(): RuntimeStats {
+    let pooledBuffers = 0;
+    let pooledBytes = 0;
+    for (const list of this.pool.values()) {
+      pooledBuffers += list.length;
+      for (const b of list) pooledBytes += b.size;
+    }
+    return {
+      liveBuffers: this.owned.size,
+      liveBytes: this.liveBytes,
+      pooledBuffers,
+      pooledBytes,
+      buffersCreated: this.counters.created,
+      buffersDestroyed: this.counters.destroyed,
+      dispatches: this.counters.dispatches,
+      submits: this.counters.submits,
+      pipelines: this.pipelines.size,
+    };
+  }
+
+  // ---------------------------------------------------------------- pipelines
+
+  private layoutFor(nRead: number, nWrite: number, hasUniform: boolean) {
+    const key = `${nRead}/${nWrite}/${hasUniform}`;
+    let entry = this.layouts.get(key);
+    if (!entry) {
+      const entries: GPUBindGroupLayoutEntry[] = [];
+      for (let i = 0; i < nRead + nWrite; i++) {
+        entries.push({
+          binding: i,
+          visibility: ShaderStage.COMPUTE,
+          buffer: { type: i < nRead ? 'read-only-storage' : 'storage' },
+        });
+      }
+      if (hasUniform) {
+        entries.push({ binding: nRead + nWrite, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+      }
+      const g0 = this.device.createBindGroupLayout({ label: `layout ${key}`, entries });
+      const g1 = this.device.createBindGroupLayout({
+        label: 'layout grid',
+        entries: [{ binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } }],
+      });
+      const layout = this.device.createPipelineLayout({ label: `pipeline layout ${key}`, bindGroupLayouts: [g0, g1] });
+      entry = { groups: [g0, g1], layout };
+      this.layouts.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The cached pipeline for a kernel; compile errors are reported, labelled, at the next sync. */
+  pipeline(spec: DispatchSpec): GPUComputePipeline {
+    const entry = spec.entry ?? 'main';
+    const nRead = spec.read?.length ?? 0;
+    const nWrite = spec.write?.length ?? 0;
+    const key = `${spec.kernel}\u0000${entry}\u0000${nRead}/${nWrite}/${Boolean(spec.uniforms)}\u0000${JSON.stringify(spec.constants ?? {})}\u0000${spec.code}`;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const { layout } = this.layoutFor(nRead, nWrite, Boolean(spec.uniforms));
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ label: spec.kernel, code: spec.code });
+    const pipeline = this.device.createComputePipeline({
+      label: spec.kernel,
+      layout,
+      compute: { module, entryPoint: entry, constants: spec.constants },
+    });
+    const scope = this.device.popErrorScope();
+    const info = module.getCompilationInfo();
+    this.checks.push({
+      what: `kernel "${spec.kernel}" entry "${entry}"`,
+      promise: Promise.all([scope, info]).then(([err, ci]) => {
+        const messages = ci.messages
+          .filter((m) => m.type === 'error')
+          .map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`);
+        const problem = messages.length > 0 ? `shader compile error: ${messages.join('; ')}` : (err?.message ?? null);
+        if (problem) this.pipelines.delete(key); // let a fixed shader or a retry rebuild it
+        return problem;
+      }),
+    });
+    this.pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  // ---------------------------------------------------------------- recording and submission
+
+  private ensureEncoder(): GPUCommandEncoder {
+    this.assertAlive();
+    this.encoder ??= this.device.createCommandEncoder({ label: 'tabrl phase' });
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  private alignedUniformBytes(bytes: number): number {
+    return Math.ceil(bytes / this.uniformAlign) * this.uniformAlign;
+  }
+
+  private allocUniform(u: Uniforms | { base: number; end: number }): number {
+    const isGrid = !('byteLength' in u);
+    const gridKey = isGrid ? `${u.base}/${u.end}` : '';
+    if (isGrid) {
+      const known = this.gridOffsets.get(gridKey);
+      if (known !== undefined) return known;
+    }
+    const bytes = isGrid ? 16 : u.byteLength;
+    const offset = this.arenaUsed;
+    if (offset + bytes > ARENA_BYTES) throw new Error('uniform arena overflow (dispatch did not reserve space)');
+    const view = new DataView(this.arenaCpu);
+    if (isGrid) {
+      view.setUint32(offset, u.base, true);
+      view.setUint32(offset + 4, u.end, true);
+      this.gridOffsets.set(gridKey, offset);
+    } else u.writeInto(view, offset);
+    this.arenaUsed = offset + this.alignedUniformBytes(bytes);
+    return offset;
+  }
+
+  /** Records one kernel launch (or several, when a linear grid is split). */
+  dispatch(spec: DispatchSpec): void {
+    const reads = spec.read ?? [];
+    const writes = spec.write ?? [];
+    for (const t of [...reads, ...writes]) {
+      if (t.isDisposed) throw new KernelError(spec.kernel, `tensor ${t} was disposed before use`, spec.shapes);
+    }
+    const pipeline = this.pipeline(spec);
+    const { groups } = this.layoutFor(reads.length, writes.length, Boolean(spec.uniforms));
+    const chunks = this.gridChunks(spec);
+    const need =
+      (spec.uniforms ? this.alignedUniformBytes(spec.uniforms.byteLength) : 0) +
+      chunks.length * this.alignedUniformBytes(16);
+    if (this.arenaUsed + need > ARENA_BYTES) this.submit();
+    const paramsOffset = spec.uniforms ? this.allocUniform(spec.uniforms) : -1;
+    const gridOffsets = chunks.map((c) => this.allocUniform(c));
+    const entries: GPUBindGroupEntry[] = [...reads, ...writes].map((t, i) => ({
+      binding: i,
+      resource: { buffer: t.buffer, offset: t.offset, size: Math.ceil(t.byteLength / 4) * 4 },
+    }));
+    if (spec.uniforms) {
+      entries.push({
+        binding: entries.length,
+        resource: { buffer: this.arena, offset: paramsOffset, size: spec.uniforms.byteLength },
+      });
+    }
+    const bind0 = this.device.createBindGroup({ label: spec.kernel, layout: groups[0], entries });
+    for (let i = 0; i < chunks.length; i++) {
+      const bind1 = this.device.createBindGroup({
+        label: `${spec.kernel} grid`,
+        layout: groups[1],
+        entries: [{ binding: 0, resource: { buffer: this.arena, offset: gridOffsets[i], size: 16 } }],
+      });
+      const pass = this.beginPass(spec.kernel);
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bind0);
+      pass.setBindGroup(1, bind1);
+      const [x, y, z] = chunks[i].grid;
+      pass.dispatchWorkgroups(x, y, z);
+      if (this.profiling) this.endPass();
+      this.counters.dispatches++;
+      this.batchKernels.push(spec.kernel);
+    }
+  }
+
+  private gridChunks(spec: DispatchSpec): { base: number; end: number; grid: [number, number, number] }[] {
+    const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
+    const w = spec.workgroups;
+    if (!('linear' in w)) {
+      const x = w[0];
+      const y = w[1] ?? 1;
+      const z = w[2] ?? 1;
+      if (x > maxDim || y > maxDim || z > maxDim) {
+        throw new KernelError(
+          spec.kernel,
+          `grid [${x},${y},${z}] exceeds ${maxDim} workgroups per dimension`,
+          spec.shapes ?? describeBindings(spec),
+        );
+      }
+      return [{ base: 0, end: x * y * z, grid: [Math.max(1, x), Math.max(1, y), Math.max(1, z)] }];
+    }
+    const total = w.linear;
+    const out: { base: number; end: number; grid: [number, number, number] }[] = [];
+    const chunk = Math.max(1, Math.min(this.maxWorkgroupsPerDispatch, maxDim * maxDim));
+    for (let base = 0; base < Math.max(total, 1); base += chunk) {
+      const n = Math.min(chunk, Math.max(total, 1) - base);
+      const x = Math.min(n, maxDim);
+      const y = Math.ceil(n / x);
+      out.push({ base, end: base + n, grid: [x, y, 1] });
+    }
+    return out;
+  }
+
+  private beginPass(kernel: string): GPUComputePassEncoder {
+    if (this.pass) return this.pass;
+    const encoder = this.ensureEncoder();
+    if (this.profiling) {
+      if (this.profiling.used + 2 > MAX_PROFILED_DISPATCHES * 2) {
+        this.submit();
+        return this.beginPass(kernel);
+      }
+      const p = this.profiling;
+      const i = p.used;
+      p.used += 2;
+      p.names.push(kernel);
+      this.pass = this.ensureEncoder().beginComputePass({
+        label: kernel,
+        timestampWrites: { querySet: p.querySet, beginningOfPassWriteIndex: i, endOfPassWriteIndex: i + 1 },
+      });
+      return this.pass;
+    }
+    this.pass = encoder.beginComputePass({ label: 'tabrl compute' });
+    return this.pass;
+  }
+
+  /** Submits everything recorded so far as one command buffer. Does not wait. */
+  submit(): void {
+    this.endPass();
+    if (!this.encoder) return;
+    const encoder = this.encoder;
+    this.encoder = null;
+    let profileResolve: { buffer: GPUBuffer; names: string[] } | null = null;
+    if (this.profiling && this.profiling.used > 0) {
+      const p = this.profiling;
+      const bytes = p.used * 8;
+      encoder.resolveQuerySet(p.querySet, 0, p.used, p.resolve, 0);
+      const readback = this.device.createBuffer({
+        label: 'profile readback',
+        size: bytes,
+        usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+      });
+      encoder.copyBufferToBuffer(p.resolve, 0, readback, 0, bytes);
+      profileResolve = { buffer: readback, names: p.names };
+      p.used = 0;
+      p.names = [];
+    }
+    const kernels = this.batchKernels;
+    this.batchKernels = [];
+    if (this.arenaUsed > 0) {
+      this.device.queue.writeBuffer(this.arena, 0, this.arenaCpu, 0, this.arenaUsed);
+      this.arenaUsed = 0;
+      this.gridOffsets.clear();
+    }
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([encoder.finish()]);
+    const scope = this.device.popErrorScope();
+    this.counters.submits++;
+    const names = [...new Set(kernels)].join(', ');
+    this.checks.push({ what: `submission of [${names}]`, promise: scope.then((e) => e?.message ?? null) });
+    if (profileResolve) this.profileReads.push(this.collectProfile(profileResolve.buffer, profileResolve.names));
+  }
+
+  /** Submits, waits for the GPU, and throws the first labelled error any recorded call produced. */
+  async sync(): Promise<void> {
+    this.submit();
+    const checks = this.checks;
+    this.checks = [];
+    const results = await Promise.all(checks.map((c) => c.promise));
+    const first = results.findIndex((r) => r !== null);
+    if (first >= 0) {
+      const what = checks[first].what;
+      const m = /^kernel "([^"]+)"/.exec(what);
+      if (m) throw new KernelError(m[1], results[first] as string);
+      throw new KernelError(what, results[first] as string);
+    }
+    await this.device.queue.onSubmittedWorkDone();
+    if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason ?? 'unknown', this.lostInfo.message);
+    const reads = this.profileReads;
+    this.profileReads = [];
+    await Promise.all(reads);
+  }
+
+  /** Reads tensors back to the host in one submission. */
+  async readMany(tensors: readonly Tensor[]): Promise<(Float32Array | Uint32Array | Int32Array)[]> {
+    this.endPass();
+    const encoder = this.ensureEncoder();
+    const staging = tensors.map((t) => {
+      const size = Math.ceil(t.byteLength / 4) * 4;
+      const b = this.device.createBuffer({
+        label: `readback ${t.label}`,
+        size: Math.max(4, size),
+        usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+      });
+      if (size > 0) encoder.copyBufferToBuffer(t.buffer, t.offset, b, 0, size);
+      return b;
+    });
+    await this.sync();
+    const out = await Promise.all(
+      staging.map(async (b, i) => {
+        await b.mapAsync(MapMode.READ);
+        const raw = b.getMappedRange().slice(0, tensors[i].byteLength);
+        b.unmap();
+        b.destroy();
+        const dtype = tensors[i].dtype;
+        return dtype === 'f32' ? new Float32Array(raw) : dtype === 'u32' ? new Uint32Array(raw) : new Int32Array(raw);
+      }),
+    );
+    return out;
+  }
+
+  async read(t: Tensor): Promise<Float32Array | Uint32Array | Int32Array> {
+    return (await this.readMany([t]))[0];
+  }
+
+  async readF32(t: Tensor): Promise<Float32Array> {
+    const out = await this.read(t);
+    if (!(out instanceof Float32Array)) throw new Error(`readF32: ${t} is ${t.dtype}`);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- profiling
+
+  /** Turns per-dispatch timestamp profiling on or off (no-op without `timestamp-query`). */
+  setProfiling(on: boolean): void {
+    this.submit();
+    if (on && !this.profiling && this.hasTimestamps) {
+      const count = MAX_PROFILED_DISPATCHES * 2;
+      this.profiling = {
+        querySet: this.device.createQuerySet({ label: 'profile', type: 'timestamp', count }),
+        resolve: this.device.createBuffer({
+          label: 'profile resolve',
+          size: count * 8,
+          usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC,
+        }),
+        used: 0,
+        names: [],
+      };
+    } else if (!on && this.profiling) {
+      this.profiling.querySet.destroy();
+      this.profiling.resolve.destroy();
+      this.profiling = null;
+    }
+  }
+
+  private async collectProfile(buffer: GPUBuffer, names: string[]): Promise<void> {
+    await buffer.mapAsync(MapMode.READ);
+    const stamps = new BigUint64Array(buffer.getMappedRange().slice(0));
+    buffer.unmap();
+    buffer.destroy();
+    names.forEach((name, i) => {
+      const ns = Number(stamps[2 * i + 1] - stamps[2 * i]);
+      const row = this.profileTable.get(name) ?? { kernel: name, count: 0, totalMs: 0 };
+      row.count++;
+      row.totalMs += Math.max(0, ns) / 1e6;
+      this.profileTable.set(name, row);
+    });
+  }
+
+  /** The per-kernel time table, slowest first. */
+  profile(): KernelTiming[] {
+    return [...this.profileTable.values()].sort((a, b) => b.totalMs - a.totalMs);
+  }
+
+  resetProfile(): void {
+    this.profileTable.clear();
+  }
+
+  private assertAlive(): void {
+    if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason ?? 'unknown', this.lostInfo.message);
+  }
+
+  /** Frees every buffer and pipeline; the runtime is unusable afterwards. */
+  destroy(): void {
+    this.trim();
+    for (const b of [...this.owned]) this.destroyBuffer(b);
+    this.arena.destroy();
+    this.setProfiling(false);
+  }
+}
+
+function describeBindings(spec: DispatchSpec): string {
+  return [...(spec.read ?? []), ...(spec.write ?? [])].map((t) => `${t.label}${formatShape(t.shape)}`).join(' ');
+}
