@@ -1,0 +1,43 @@
+/**
+ * The `tabrl` command: headless train / forward / grads / bench in Node via Dawn. Each subcommand
+ * lives in `commands/` and is loaded only when asked for, so `tabrl --help` starts instantly.
+ */
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ run: (argv: string[]) => Promise<number> }>;
+}
+
+// The registry of subcommands, in the order `--help` lists them.
+const COMMANDS: Record<string, Command> = {
+  adapter: { summary: 'print the WebGPU adapter facts Node sees', load: () => import('./commands/adapter.js') },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return ['usage: npm run tabrl -- <command> [options]', '', 'commands:', ...rows, '', 'Run a command with --help for its options.'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`tabrl: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`tabrl: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.TABRL_DEBUG && err instanceof Error) console.error(err.stack);
+    process.exit(1);
+  },
+);
