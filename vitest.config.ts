@@ -4,7 +4,14 @@ import { defineConfig } from 'vitest/config';
 // because the CI machine has two cores and SwiftShader uses them all.
 export default defineConfig({
   test: {
-    include: ['kernels/**/*.test.ts', 'engine/**/*.test.ts', 'cli/**/*.test.ts', 'tests/unit/**/*.test.ts', 'app/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: [
+      'kernels/**/*.test.ts',
+      'engine/**/*.test.ts',
+      'cli/**/*.test.ts',
+      'tests/unit/**/*.test.ts',
+      'app/**/*.test.ts',
+      'bench/**/*.test.ts',
+    ],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,

@@ -10,12 +10,22 @@ interface Command {
 
 // The registry of subcommands, in the order `--help` lists them.
 const COMMANDS: Record<string, Command> = {
-  adapter: { summary: 'print the WebGPU adapter facts Node sees', load: () => import('./commands/adapter.js') },
+  adapter: {
+    summary: 'print the WebGPU adapter facts Node sees',
+    load: () => import('./commands/adapter.js'),
+  },
 };
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return ['usage: npm run tabrl -- <command> [options]', '', 'commands:', ...rows, '', 'Run a command with --help for its options.'].join('\n');
+  return [
+    'usage: npm run tabrl -- <command> [options]',
+    '',
+    'commands:',
+    ...rows,
+    '',
+    'Run a command with --help for its options.',
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

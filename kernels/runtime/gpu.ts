@@ -28,7 +28,9 @@ export interface RequestGpuOptions {
 export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuHandle> {
   const gpu = options.gpu ?? (typeof navigator !== 'undefined' ? navigator.gpu : undefined);
   if (!gpu) throw new NoAdapterError(BROWSER_HINT);
-  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  const adapter = await gpu.requestAdapter({
+    powerPreference: options.powerPreference ?? 'high-performance',
+  });
   if (!adapter) {
     const where = typeof navigator !== 'undefined' && navigator.gpu ? BROWSER_HINT : 'No WebGPU adapter.';
     throw new NoAdapterError(`WebGPU is present but offered no adapter. ${where}`);

@@ -7,7 +7,7 @@ export { makeShader } from './shader.js';
 export { type DType, expectShape, ShapeError, shapeSize, Tensor } from './tensor.js';
 export { Uniforms, uniforms } from './uniforms.js';
 
-import { requestGpu, type RequestGpuOptions } from './gpu.js';
+import { type RequestGpuOptions, requestGpu } from './gpu.js';
 import { Runtime } from './runtime.js';
 
 /** Requests a device and wraps it in a Runtime. */

@@ -36,10 +36,12 @@ export function configureVulkanEnvironment(env: NodeJS.ProcessEnv = process.env)
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     env.XDG_RUNTIME_DIR = dir;
   }
-  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return { driver: 'preset', icd: env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES };
+  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES)
+    return { driver: 'preset', icd: env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES };
   // Mesa installs ICDs for GPUs the machine may not have, so look for a GPU device node as well.
   const hardware = systemIcds().filter((f) => !/swiftshader|lvp|lavapipe/i.test(f));
-  if (hardware.length > 0 && hasGpuDeviceNode() && env.TABRL_FORCE_SWIFTSHADER !== '1') return { driver: 'hardware' };
+  if (hardware.length > 0 && hasGpuDeviceNode() && env.TABRL_FORCE_SWIFTSHADER !== '1')
+    return { driver: 'hardware' };
   if (existsSync(SWIFTSHADER_ICD)) {
     env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     return { driver: 'swiftshader', icd: SWIFTSHADER_ICD };

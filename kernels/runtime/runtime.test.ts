@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../testing/gpu.js';
-import { BufferError, KernelError, makeShader, ShapeError, expectShape, uniforms } from './index.js';
+import { BufferError, expectShape, KernelError, makeShader, ShapeError, uniforms } from './index.js';
 
 const AXPY = makeShader(`
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -26,9 +26,24 @@ describe('runtime on a real WebGPU device', () => {
   it('runs a WGSL compute shader and reads its numbers', async () => {
     const rt = await testRuntime();
     const n = 1000;
-    const x = rt.upload(Array.from({ length: n }, (_, i) => i), [n], 'x');
-    const y = rt.upload(Array.from({ length: n }, () => 1), [n], 'y');
-    rt.dispatch({ kernel: 'axpy', code: AXPY, read: [x], write: [y], uniforms: uniforms().u32(n).f32(2.5), workgroups: { linear: Math.ceil(n / 64) } });
+    const x = rt.upload(
+      Array.from({ length: n }, (_, i) => i),
+      [n],
+      'x',
+    );
+    const y = rt.upload(
+      Array.from({ length: n }, () => 1),
+      [n],
+      'y',
+    );
+    rt.dispatch({
+      kernel: 'axpy',
+      code: AXPY,
+      read: [x],
+      write: [y],
+      uniforms: uniforms().u32(n).f32(2.5),
+      workgroups: { linear: Math.ceil(n / 64) },
+    });
     const out = await rt.readF32(y);
     for (let i = 0; i < n; i++) expect(out[i]).toBe(2.5 * i + 1);
     x.dispose();
@@ -38,12 +53,23 @@ describe('runtime on a real WebGPU device', () => {
   it('splits a linear grid across several dispatches with the same result', async () => {
     const rt = await testRuntime();
     const n = 64 * 37 + 5;
-    const x = rt.upload(Array.from({ length: n }, (_, i) => i % 7), [n], 'x');
+    const x = rt.upload(
+      Array.from({ length: n }, (_, i) => i % 7),
+      [n],
+      'x',
+    );
     const y = rt.zeros([n], 'y');
     const before = rt.stats().dispatches;
     rt.maxWorkgroupsPerDispatch = 8;
     try {
-      rt.dispatch({ kernel: 'axpy', code: AXPY, read: [x], write: [y], uniforms: uniforms().u32(n).f32(1), workgroups: { linear: Math.ceil(n / 64) } });
+      rt.dispatch({
+        kernel: 'axpy',
+        code: AXPY,
+        read: [x],
+        write: [y],
+        uniforms: uniforms().u32(n).f32(1),
+        workgroups: { linear: Math.ceil(n / 64) },
+      });
     } finally {
       rt.maxWorkgroupsPerDispatch = 1 << 18;
     }
@@ -66,7 +92,11 @@ describe('runtime on a real WebGPU device', () => {
   it('names the kernel when a shader does not compile', async () => {
     const rt = await testRuntime();
     const y = rt.zeros([4], 'y');
-    rt.dispatch({ kernel: 'broken', code: makeShader('@compute @workgroup_size(1) fn main() { let a: f32 = undefined_thing; }'), workgroups: [1] });
+    rt.dispatch({
+      kernel: 'broken',
+      code: makeShader('@compute @workgroup_size(1) fn main() { let a: f32 = undefined_thing; }'),
+      workgroups: [1],
+    });
     const err = await rt.sync().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KernelError);
     expect(String(err)).toContain('broken');

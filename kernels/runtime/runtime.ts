@@ -5,10 +5,10 @@
  * errors found by the GPU surface at the next `sync()` or `read()`, labelled with the kernel.
  */
 import type { AdapterFacts } from './adapter.js';
-import { BufferError, DeviceLostError, formatBytes, formatShape, KernelError } from './errors.js';
-import { type DType, Tensor, type TensorOwner, shapeSize } from './tensor.js';
-import type { Uniforms } from './uniforms.js';
 import { BufferUsage, MapMode, ShaderStage } from './constants.js';
+import { BufferError, DeviceLostError, formatBytes, formatShape, KernelError } from './errors.js';
+import { type DType, shapeSize, Tensor, type TensorOwner } from './tensor.js';
+import type { Uniforms } from './uniforms.js';
 
 export interface DispatchSpec {
   /** Kernel name used in errors and the profile table, e.g. "matmul.tiled". */
@@ -81,7 +81,8 @@ export class Runtime implements TensorOwner {
   private readonly lostListeners: ((err: DeviceLostError) => void)[] = [];
   private readonly counters = { created: 0, destroyed: 0, dispatches: 0, submits: 0 };
   private liveBytes = 0;
-  private profiling: { querySet: GPUQuerySet; resolve: GPUBuffer; used: number; names: string[] } | null = null;
+  private profiling: { querySet: GPUQuerySet; resolve: GPUBuffer; used: number; names: string[] } | null =
+    null;
   private readonly profileTable = new Map<string, KernelTiming>();
   private profileReads: Promise<void>[] = [];
 
@@ -148,10 +149,15 @@ export class Runtime implements TensorOwner {
 
   /** Overwrites `t` with host data. Submits recorded work first, so earlier commands see old contents. */
   write(t: Tensor, data: ArrayLike<number>): void {
-    if (data.length !== t.size) throw new Error(`write "${t.label}": ${data.length} values for ${t.size} elements`);
+    if (data.length !== t.size)
+      throw new Error(`write "${t.label}": ${data.length} values for ${t.size} elements`);
     this.submit();
     const host =
-      t.dtype === 'f32' ? Float32Array.from(data) : t.dtype === 'u32' ? Uint32Array.from(data) : Int32Array.from(data);
+      t.dtype === 'f32'
+        ? Float32Array.from(data)
+        : t.dtype === 'u32'
+          ? Uint32Array.from(data)
+          : Int32Array.from(data);
     this.device.queue.writeBuffer(t.buffer, t.offset, host.buffer, host.byteOffset, host.byteLength);
   }
 
@@ -249,14 +255,21 @@ export class Runtime implements TensorOwner {
         });
       }
       if (hasUniform) {
-        entries.push({ binding: nRead + nWrite, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+        entries.push({
+          binding: nRead + nWrite,
+          visibility: ShaderStage.COMPUTE,
+          buffer: { type: 'uniform' },
+        });
       }
       const g0 = this.device.createBindGroupLayout({ label: `layout ${key}`, entries });
       const g1 = this.device.createBindGroupLayout({
         label: 'layout grid',
         entries: [{ binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } }],
       });
-      const layout = this.device.createPipelineLayout({ label: `pipeline layout ${key}`, bindGroupLayouts: [g0, g1] });
+      const layout = this.device.createPipelineLayout({
+        label: `pipeline layout ${key}`,
+        bindGroupLayouts: [g0, g1],
+      });
       entry = { groups: [g0, g1], layout };
       this.layouts.set(key, entry);
     }
@@ -287,7 +300,8 @@ export class Runtime implements TensorOwner {
         const messages = ci.messages
           .filter((m) => m.type === 'error')
           .map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`);
-        const problem = messages.length > 0 ? `shader compile error: ${messages.join('; ')}` : (err?.message ?? null);
+        const problem =
+          messages.length > 0 ? `shader compile error: ${messages.join('; ')}` : (err?.message ?? null);
         if (problem) this.pipelines.delete(key); // let a fixed shader or a retry rebuild it
         return problem;
       }),
@@ -324,7 +338,8 @@ export class Runtime implements TensorOwner {
     }
     const bytes = isGrid ? 16 : u.byteLength;
     const offset = this.arenaUsed;
-    if (offset + bytes > ARENA_BYTES) throw new Error('uniform arena overflow (dispatch did not reserve space)');
+    if (offset + bytes > ARENA_BYTES)
+      throw new Error('uniform arena overflow (dispatch did not reserve space)');
     const view = new DataView(this.arenaCpu);
     if (isGrid) {
       view.setUint32(offset, u.base, true);
@@ -340,7 +355,8 @@ export class Runtime implements TensorOwner {
     const reads = spec.read ?? [];
     const writes = spec.write ?? [];
     for (const t of [...reads, ...writes]) {
-      if (t.isDisposed) throw new KernelError(spec.kernel, `tensor ${t} was disposed before use`, spec.shapes);
+      if (t.isDisposed)
+        throw new KernelError(spec.kernel, `tensor ${t} was disposed before use`, spec.shapes);
     }
     const pipeline = this.pipeline(spec);
     const { groups } = this.layoutFor(reads.length, writes.length, Boolean(spec.uniforms));
@@ -464,7 +480,8 @@ export class Runtime implements TensorOwner {
     this.counters.submits++;
     const names = [...new Set(kernels)].join(', ');
     this.checks.push({ what: `submission of [${names}]`, promise: scope.then((e) => e?.message ?? null) });
-    if (profileResolve) this.profileReads.push(this.collectProfile(profileResolve.buffer, profileResolve.names));
+    if (profileResolve)
+      this.profileReads.push(this.collectProfile(profileResolve.buffer, profileResolve.names));
   }
 
   /** Submits, waits for the GPU, and throws the first labelled error any recorded call produced. */
@@ -509,7 +526,11 @@ export class Runtime implements TensorOwner {
         b.unmap();
         b.destroy();
         const dtype = tensors[i].dtype;
-        return dtype === 'f32' ? new Float32Array(raw) : dtype === 'u32' ? new Uint32Array(raw) : new Int32Array(raw);
+        return dtype === 'f32'
+          ? new Float32Array(raw)
+          : dtype === 'u32'
+            ? new Uint32Array(raw)
+            : new Int32Array(raw);
       }),
     );
     return out;
@@ -586,5 +607,7 @@ export class Runtime implements TensorOwner {
 }
 
 function describeBindings(spec: DispatchSpec): string {
-  return [...(spec.read ?? []), ...(spec.write ?? [])].map((t) => `${t.label}${formatShape(t.shape)}`).join(' ');
+  return [...(spec.read ?? []), ...(spec.write ?? [])]
+    .map((t) => `${t.label}${formatShape(t.shape)}`)
+    .join(' ');
 }

@@ -42,7 +42,9 @@ export class Tensor {
   /** The same elements under another shape of equal size. Shares the buffer; disposing it is a no-op. */
   reshape(shape: readonly number[]): Tensor {
     if (shapeSize(shape) !== this.size) {
-      throw new Error(`reshape "${this.label}": ${formatShape(this.shape)} has ${this.size} elements, ${formatShape(shape)} needs ${shapeSize(shape)}`);
+      throw new Error(
+        `reshape "${this.label}": ${formatShape(this.shape)} has ${this.size} elements, ${formatShape(shape)} needs ${shapeSize(shape)}`,
+      );
     }
     return new Tensor(this.owner, this.buffer, shape, this.dtype, this.label, this.offset, true);
   }
@@ -65,7 +67,12 @@ export function shapeSize(shape: readonly number[]): number {
 }
 
 /** Shape check used by every op wrapper before it dispatches: throws a message naming the op. */
-export function expectShape(op: string, name: string, t: Tensor, shape: readonly (number | undefined)[]): void {
+export function expectShape(
+  op: string,
+  name: string,
+  t: Tensor,
+  shape: readonly (number | undefined)[],
+): void {
   const ok = t.shape.length === shape.length && shape.every((d, i) => d === undefined || d === t.shape[i]);
   if (!ok) {
     const want = `[${shape.map((d) => (d === undefined ? '?' : d)).join(',')}]`;

@@ -1,0 +1,32 @@
+/** The TabRL header: name, one-line promise, and the adapter in use. */
+import { useLabStore } from '../state/store.js';
+
+export function Header() {
+  const gpu = useLabStore((s) => s.gpu);
+  const adapter =
+    gpu.kind === 'ready' ? [gpu.facts.vendor, gpu.facts.architecture].filter(Boolean).join(' · ') : null;
+  return (
+    <header className="header">
+      <div className="brand">
+        <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
+          <rect width="32" height="32" rx="6" fill="#1d3557" />
+          <path
+            d="M6 24 L12 14 L17 19 L26 7"
+            stroke="#f1c453"
+            strokeWidth="3"
+            fill="none"
+            strokeLinecap="round"
+          />
+        </svg>
+        <h1>TabRL</h1>
+        <span className="tagline">
+          reinforcement fine-tuning of language models, in this tab, on your GPU
+        </span>
+      </div>
+      <p className="header-gpu">
+        <span className="sr-only">GPU in use: </span>
+        {adapter ?? (gpu.kind === 'probing' ? 'probing GPU…' : 'no GPU')}
+      </p>
+    </header>
+  );
+}
