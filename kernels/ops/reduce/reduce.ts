@@ -1,0 +1,199 @@
+/**
+ * Reductions that stay on the GPU: whole-tensor sum and mean, column sums for bias gradients, the
+ * global gradient norm over a list of tensors and the all-finite flag the trainer checks before an
+ * update. Each whole-tensor reduction is a short chain of barrier-free `fold` passes (any size works;
+ * each pass shrinks the data by FOLD_CHUNK), so nothing is read back until the caller asks.
+ */
+import type { Runtime } from '../../runtime/runtime.js';
+import { makeShader } from '../../runtime/shader.js';
+import { expectShape, ShapeError, type Tensor } from '../../runtime/tensor.js';
+import { uniforms } from '../../runtime/uniforms.js';
+import src from './reduce.wgsl?raw';
+
+const CODE = makeShader(src);
+const WORKGROUP = 64;
+/** Values one invocation sums per pass: 1e6 values take 3 passes (1e6 -> 7813 -> 62 -> 1). */
+export const FOLD_CHUNK = 128;
+
+/** What `fold` does to each input value and to each partial sum (values match reduce.wgsl). */
+export type FoldInput = 'identity' | 'square' | 'nonfinite';
+export type FoldOutput = 'identity' | 'sqrt' | 'isZero';
+
+function inputCode(op: FoldInput): number {
+  switch (op) {
+    case 'identity':
+      return 0;
+    case 'square':
+      return 1;
+    case 'nonfinite':
+      return 2;
+    default:
+      return op satisfies never;
+  }
+}
+
+function outputCode(op: FoldOutput): number {
+  switch (op) {
+    case 'identity':
+      return 0;
+    case 'sqrt':
+      return 1;
+    case 'isZero':
+      return 2;
+    default:
+      return op satisfies never;
+  }
+}
+
+interface FoldPass {
+  src: Tensor;
+  n: number;
+  dst: Tensor;
+  dstOffset: number;
+  outputs: number;
+  input: FoldInput;
+  output: FoldOutput;
+  scale: number;
+}
+
+function foldPass(rt: Runtime, kernel: string, p: FoldPass): void {
+  rt.dispatch({
+    kernel,
+    code: CODE,
+    entry: 'fold',
+    read: [p.src],
+    write: [p.dst],
+    uniforms: uniforms()
+      .u32(p.n, p.outputs, FOLD_CHUNK, p.dstOffset, inputCode(p.input), outputCode(p.output))
+      .f32(p.scale),
+    workgroups: { linear: Math.ceil(p.outputs / WORKGROUP) },
+  });
+}
+
+/**
+ * Folds the first `n` values of `src` down to one value written at `dst[dstOffset]`: `input` applies
+ * to the first pass only, `scale` and `output` to the last. Intermediate tensors are disposed.
+ */
+function foldToScalar(
+  rt: Runtime,
+  kernel: string,
+  source: Tensor,
+  n: number,
+  input: FoldInput,
+  output: FoldOutput,
+  scale: number,
+  dst: Tensor,
+  dstOffset = 0,
+): void {
+  let cur = source;
+  let curN = n;
+  let op = input;
+  for (;;) {
+    const outputs = Math.max(1, Math.ceil(curN / FOLD_CHUNK));
+    const last = outputs === 1;
+    const target = last ? dst : rt.empty([outputs], `${kernel}.partials`);
+    foldPass(rt, kernel, {
+      src: cur,
+      n: curN,
+      dst: target,
+      dstOffset: last ? dstOffset : 0,
+      outputs,
+      input: op,
+      output: last ? output : 'identity',
+      scale: last ? scale : 1,
+    });
+    if (cur !== source) cur.dispose();
+    if (last) return;
+    cur = target;
+    curN = outputs;
+    op = 'identity';
+  }
+}
+
+/** Sum of every element of `x` (any shape) -> [1]. */
+export function reduceSum(rt: Runtime, x: Tensor): Tensor {
+  const out = rt.empty([1], 'reduce.sum');
+  foldToScalar(rt, 'reduce.sum', x, x.size, 'identity', 'identity', 1, out);
+  return out;
+}
+
+/** Mean of every element of `x` (any shape, at least one element) -> [1]. */
+export function reduceMean(rt: Runtime, x: Tensor): Tensor {
+  if (x.size === 0) throw new ShapeError('reduce.mean', `${x} has no elements`);
+  const out = rt.empty([1], 'reduce.mean');
+  foldToScalar(rt, 'reduce.mean', x, x.size, 'identity', 'identity', 1 / x.size, out);
+  return out;
+}
+
+export interface ColumnSumsOptions {
+  /** Write into this [C] tensor instead of a new one (it is returned). */
+  into?: Tensor;
+  /** With `into`: add the sums to its contents instead of overwriting them. */
+  accumulate?: boolean;
+}
+
+/** Column sums of x[N,C] -> [C] (the bias gradient of y = x W + b is columnSums(dy)). */
+export function columnSums(rt: Runtime, x: Tensor, options: ColumnSumsOptions = {}): Tensor {
+  if (x.shape.length !== 2) throw new ShapeError('reduce.columnSums', `x must be [N,C], got ${x}`);
+  const [rows, cols] = x.shape;
+  if (options.accumulate && !options.into) {
+    throw new ShapeError('reduce.columnSums', 'accumulate needs an `into` tensor to accumulate into');
+  }
+  const out = options.into ?? rt.empty([cols], 'reduce.columnSums');
+  expectShape('reduce.columnSums', 'into', out, [cols]);
+  rt.dispatch({
+    kernel: 'reduce.columnSums',
+    code: CODE,
+    entry: 'column_sums',
+    read: [x],
+    write: [out],
+    uniforms: uniforms().u32(rows, cols, options.accumulate ? 1 : 0),
+    workgroups: { linear: Math.ceil(cols / WORKGROUP) },
+  });
+  return out;
+}
+
+/**
+ * Folds every tensor of a list into one scratch buffer (first pass per tensor, partials side by
+ * side), then folds the scratch down to one value: numTensors + log_128(total) dispatches.
+ */
+function foldTensorList(
+  rt: Runtime,
+  kernel: string,
+  tensors: readonly Tensor[],
+  input: FoldInput,
+  output: FoldOutput,
+): Tensor {
+  if (tensors.length === 0) throw new ShapeError(kernel, 'needs at least one tensor');
+  const partialCounts = tensors.map((t) => Math.max(1, Math.ceil(t.size / FOLD_CHUNK)));
+  const total = partialCounts.reduce((a, b) => a + b, 0);
+  const scratch = rt.empty([total], `${kernel}.partials`);
+  let offset = 0;
+  tensors.forEach((t, i) => {
+    foldPass(rt, kernel, {
+      src: t,
+      n: t.size,
+      dst: scratch,
+      dstOffset: offset,
+      outputs: partialCounts[i],
+      input,
+      output: 'identity',
+      scale: 1,
+    });
+    offset += partialCounts[i];
+  });
+  const out = rt.empty([1], kernel);
+  foldToScalar(rt, kernel, scratch, total, 'identity', output, 1, out);
+  scratch.dispose();
+  return out;
+}
+
+/** sqrt(sum of squares of every element of every tensor) -> [1], on the GPU (for gradient clipping). */
+export function globalNorm(rt: Runtime, tensors: readonly Tensor[]): Tensor {
+  return foldTensorList(rt, 'reduce.globalNorm', tensors, 'square', 'sqrt');
+}
+
+/** 1 when every element of every tensor is finite, else 0 -> [1] (the one flag the trainer reads). */
+export function allFinite(rt: Runtime, tensors: readonly Tensor[]): Tensor {
+  return foldTensorList(rt, 'reduce.allFinite', tensors, 'nonfinite', 'isZero');
+}
