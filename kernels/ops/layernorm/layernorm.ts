@@ -1,0 +1,144 @@
+/**
+ * LayerNorm forward/backward over rows of length C (GPT-2's ln_1, ln_2, ln_f), plus the fused
+ * residual form `addLayernormForward` that writes a + b and normalises it in one pass.
+ * Gradients of the fused form: the add's backward is the identity, so with dsum the gradient that
+ * reaches `sum` from later layers, da = db = dsum + dx(layernorm); pass `dxAccumulate: dsum` to
+ * `layernormBackward` (with x = sum) to get exactly that tensor in place.
+ */
+import type { Runtime } from '../../runtime/runtime.js';
+import { makeShader } from '../../runtime/shader.js';
+import { expectShape, ShapeError, type Tensor } from '../../runtime/tensor.js';
+import { uniforms } from '../../runtime/uniforms.js';
+import src from './layernorm.wgsl?raw';
+
+const CODE = makeShader(src);
+const WORKGROUP = 64;
+/** GPT-2's layer_norm_epsilon. */
+export const LAYERNORM_EPS = 1e-5;
+
+export interface LayernormOptions {
+  eps?: number;
+}
+
+export interface LayernormOutputs {
+  y: Tensor; // [N,C]
+  mean: Tensor; // [N] saved for backward
+  rstd: Tensor; // [N] saved for backward
+}
+
+function rowsCols(op: string, x: Tensor): [number, number] {
+  if (x.shape.length !== 2) throw new ShapeError(op, `x must be [N,C] (reshape [B,T,C] first), got ${x}`);
+  return [x.shape[0], x.shape[1]];
+}
+
+function params(rows: number, cols: number, eps: number, accumulate: boolean) {
+  return uniforms()
+    .u32(rows, cols)
+    .f32(eps)
+    .u32(accumulate ? 1 : 0);
+}
+
+/** y = (x - mean) / sqrt(var + eps) * gamma + beta per row of x[N,C]. */
+export function layernormForward(
+  rt: Runtime,
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  options: LayernormOptions = {},
+): LayernormOutputs {
+  const [rows, cols] = rowsCols('layernorm.forward', x);
+  expectShape('layernorm.forward', 'gamma', gamma, [cols]);
+  expectShape('layernorm.forward', 'beta', beta, [cols]);
+  const y = rt.empty([rows, cols], 'layernorm.y');
+  const mean = rt.empty([rows], 'layernorm.mean');
+  const rstd = rt.empty([rows], 'layernorm.rstd');
+  rt.dispatch({
+    kernel: 'layernorm.forward',
+    code: CODE,
+    entry: 'forward',
+    read: [x, gamma, beta],
+    write: [y, mean, rstd],
+    uniforms: params(rows, cols, options.eps ?? LAYERNORM_EPS, false),
+    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+  });
+  return { y, mean, rstd };
+}
+
+/** sum = a + b (the new residual stream) and y = layernorm(sum), in one pass over each row. */
+export function addLayernormForward(
+  rt: Runtime,
+  a: Tensor,
+  b: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  options: LayernormOptions = {},
+): LayernormOutputs & { sum: Tensor } {
+  const [rows, cols] = rowsCols('layernorm.addForward', a);
+  expectShape('layernorm.addForward', 'b', b, [rows, cols]);
+  expectShape('layernorm.addForward', 'gamma', gamma, [cols]);
+  expectShape('layernorm.addForward', 'beta', beta, [cols]);
+  const sum = rt.empty([rows, cols], 'layernorm.sum');
+  const y = rt.empty([rows, cols], 'layernorm.y');
+  const mean = rt.empty([rows], 'layernorm.mean');
+  const rstd = rt.empty([rows], 'layernorm.rstd');
+  rt.dispatch({
+    kernel: 'layernorm.addForward',
+    code: CODE,
+    entry: 'add_forward',
+    read: [a, b, gamma, beta],
+    write: [sum, y, mean, rstd],
+    uniforms: params(rows, cols, options.eps ?? LAYERNORM_EPS, false),
+    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+  });
+  return { sum, y, mean, rstd };
+}
+
+export interface LayernormGradTargets {
+  /** [C], accumulated into (+=): zero it once per step, not per call. */
+  dgamma: Tensor;
+  /** [C], accumulated into (+=). */
+  dbeta: Tensor;
+  /** [N,C]: when given, dx is added into this tensor (e.g. the residual gradient) and it is returned. */
+  dxAccumulate?: Tensor;
+}
+
+/** Input gradient dx [N,C] (new tensor unless `dxAccumulate`); dgamma, dbeta accumulate. */
+export function layernormBackward(
+  rt: Runtime,
+  dy: Tensor,
+  x: Tensor,
+  gamma: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  grads: LayernormGradTargets,
+): Tensor {
+  const op = 'layernorm.backward';
+  const [rows, cols] = rowsCols(op, x);
+  expectShape(op, 'dy', dy, [rows, cols]);
+  expectShape(op, 'gamma', gamma, [cols]);
+  expectShape(op, 'mean', mean, [rows]);
+  expectShape(op, 'rstd', rstd, [rows]);
+  expectShape(op, 'dgamma', grads.dgamma, [cols]);
+  expectShape(op, 'dbeta', grads.dbeta, [cols]);
+  if (grads.dxAccumulate) expectShape(op, 'dxAccumulate', grads.dxAccumulate, [rows, cols]);
+  const dx = grads.dxAccumulate ?? rt.empty([rows, cols], 'layernorm.dx');
+  rt.dispatch({
+    kernel: 'layernorm.backwardInput',
+    code: CODE,
+    entry: 'backward_input',
+    read: [dy, x, gamma, mean, rstd],
+    write: [dx],
+    uniforms: params(rows, cols, 0, Boolean(grads.dxAccumulate)),
+    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+  });
+  rt.dispatch({
+    kernel: 'layernorm.backwardParams',
+    code: CODE,
+    entry: 'backward_params',
+    read: [dy, x, mean, rstd],
+    write: [grads.dgamma, grads.dbeta],
+    uniforms: params(rows, cols, 0, true),
+    workgroups: { linear: Math.ceil(cols / WORKGROUP) },
+  });
+  return dx;
+}
