@@ -1,0 +1,106 @@
+/**
+ * Embedding gather and scatter-add: reference backward vs central finite differences; GPU vs the
+ * float64 reference with heavily repeated ids, u32 ids, learned positions, out-of-range ids and
+ * accumulation into a non-zero gradient; the backward is bitwise deterministic across runs.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectClose } from '../../testing/compare.js';
+import { dot, numericalGradient } from '../../testing/finite-diff.js';
+import { testRuntime } from '../../testing/gpu.js';
+import { f32, randint, randn } from '../../testing/random.js';
+import { embeddingBackward, embeddingForward } from './embedding.js';
+import { embeddingBackwardRef, embeddingForwardRef } from './embedding.ref.js';
+
+const FWD = { atol: 1e-6, rtol: 1e-6 };
+const GRAD = { atol: 1e-5, rtol: 1e-5 };
+
+describe('embedding reference', () => {
+  it('backward matches central finite differences (token and position tables)', () => {
+    const [v, c, tpos] = [5, 3, 4];
+    const ids = [1, 4, 1, 0, 1, 7];
+    const pos = [0, 1, 2, 3, 0, 1];
+    const table = randn(1, v * c);
+    const posTable = randn(2, tpos * c);
+    const w = randn(3, ids.length * c);
+    const numTok = numericalGradient(
+      (t) => dot(embeddingForwardRef(t, v, c, ids, { table: posTable, tpos, pos }), w),
+      table,
+    );
+    expectClose(embeddingBackwardRef(w, ids, new Float64Array(v * c), v, c), numTok, GRAD, 'dtable');
+    const numPos = numericalGradient(
+      (p) => dot(embeddingForwardRef(table, v, c, ids, { table: p, tpos, pos }), w),
+      posTable,
+    );
+    expectClose(embeddingBackwardRef(w, pos, new Float64Array(tpos * c), tpos, c), numPos, GRAD, 'dpos');
+  });
+});
+
+const CASES: { n: number; v: number; c: number; dtype: 'i32' | 'u32'; positions: boolean }[] = [
+  { n: 1, v: 7, c: 8, dtype: 'i32', positions: false },
+  { n: 5, v: 33, c: 12, dtype: 'u32', positions: true },
+  { n: 17, v: 7, c: 12, dtype: 'i32', positions: true },
+  { n: 17, v: 50, c: 8, dtype: 'u32', positions: false },
+  { n: 301, v: 7, c: 12, dtype: 'i32', positions: true },
+];
+
+describe('embedding on the GPU', () => {
+  for (const { n, v, c, dtype, positions } of CASES) {
+    it(`matches the reference: N=${n} V=${v} C=${c} ${dtype}${positions ? ' +positions' : ''}`, async () => {
+      const rt = await testRuntime();
+      const tpos = 9;
+      const table = f32(randn(100 + n, v * c));
+      const posTable = f32(randn(200 + n, tpos * c));
+      const ids = randint(300 + n, n, v);
+      if (dtype === 'i32' && n > 2) ids[n - 2] = v + 3; // out of range: zero row, no gradient
+      const pos = Int32Array.from({ length: n }, (_, r) => r % tpos);
+      const dx = f32(randn(400 + n, n * c));
+      const start = f32(randn(500 + n, v * c)); // dtable accumulates onto this
+      const startPos = f32(randn(600 + n, tpos * c));
+
+      const tableT = rt.upload(table, [v, c], 'table');
+      const idsT = rt.upload(ids, [n], 'ids', dtype);
+      const posTableT = rt.upload(posTable, [tpos, c], 'posTable');
+      const posT = rt.upload(pos, [n], 'pos', 'i32');
+      const x = embeddingForward(
+        rt,
+        tableT,
+        idsT,
+        positions ? { positions: { table: posTableT, pos: posT } } : {},
+      );
+      const refPositions = positions ? { table: posTable, tpos, pos } : undefined;
+      expectClose(await rt.readF32(x), embeddingForwardRef(table, v, c, ids, refPositions), FWD, 'x');
+
+      const dxT = rt.upload(dx, [n, c], 'dx');
+      const results: Float32Array[] = [];
+      for (let run = 0; run < 2; run++) {
+        const dtable = rt.upload(start, [v, c], 'dtable');
+        const dpos = rt.upload(startPos, [tpos, c], 'dpos');
+        embeddingBackward(rt, dxT, idsT, dtable, positions ? { positions: { dtable: dpos, pos: posT } } : {});
+        const got = await rt.readF32(dtable);
+        expectClose(got, embeddingBackwardRef(dx, ids, Float64Array.from(start), v, c), GRAD, 'dtable');
+        const gotPos = await rt.readF32(dpos);
+        const wantPos = positions
+          ? embeddingBackwardRef(dx, pos, Float64Array.from(startPos), tpos, c)
+          : startPos;
+        expectClose(gotPos, wantPos, GRAD, 'dpos');
+        results.push(got);
+        dtable.dispose();
+        dpos.dispose();
+      }
+      expect(Buffer.from(results[0].buffer).equals(Buffer.from(results[1].buffer))).toBe(true);
+      for (const t of [tableT, idsT, posTableT, posT, x, dxT]) t.dispose();
+    });
+  }
+
+  it('refuses float ids and mismatched widths', async () => {
+    const rt = await testRuntime();
+    const table = rt.zeros([4, 3], 'table');
+    const fids = rt.zeros([2], 'ids');
+    const dtable = rt.zeros([4, 5], 'dtable');
+    const dx = rt.zeros([2, 3], 'dx');
+    const ids = rt.zeros([2], 'ids', 'i32');
+    expect(() => embeddingForward(rt, table, fids)).toThrow(/i32 or u32/);
+    expect(() => embeddingBackward(rt, dx, ids, dtable)).toThrow(/dtable must have shape/);
+    for (const t of [table, fids, dtable, dx, ids]) t.dispose();
+  });
+});

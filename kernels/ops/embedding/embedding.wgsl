@@ -1,0 +1,95 @@
+// Embedding gather (token table plus optional learned positions, GPT-2's wte + wpe) and its
+// deterministic scatter-add backward. No float atomics exist in WGSL, so the backward first links
+// equal ids into chains (head = first occurrence, next = following occurrence), then one invocation
+// per (head row, channel) walks its chain in row order and adds the sum: same bits on every run.
+
+struct Params {
+  n: u32,       // rows N (tokens)
+  c: u32,       // channels C
+  v: u32,       // rows of the table being read or written (V, or Tpos for positions)
+  tpos: u32,    // forward: rows of the position table
+  hasPos: u32,  // forward: 1 when positions are added
+}
+
+// ---- forward: x[n,c] = table[ids[n],c] (+ posTable[pos[n],c]); an out-of-range id reads as zeros
+@group(0) @binding(0) var<storage, read> fwdTable: array<f32>;      // [V,C]
+@group(0) @binding(1) var<storage, read> fwdIds: array<i32>;        // [N] (u32 ids read the same bits)
+@group(0) @binding(2) var<storage, read> fwdPosTable: array<f32>;   // [Tpos,C] (table when hasPos = 0)
+@group(0) @binding(3) var<storage, read> fwdPos: array<i32>;        // [N] (ids when hasPos = 0)
+@group(0) @binding(4) var<storage, read_write> fwdX: array<f32>;    // [N,C]
+@group(0) @binding(5) var<uniform> fwdParams: Params;
+
+@compute @workgroup_size(64)
+fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+           @builtin(local_invocation_index) lid: u32) {
+  let wg = flatWorkgroup(wid, nwg);
+  if (wg >= grid.end) { return; }
+  let i = wg * 64u + lid;
+  if (i >= fwdParams.n * fwdParams.c) { return; }
+  let row = i / fwdParams.c;
+  let ch = i - row * fwdParams.c;
+  var x = 0.0;
+  let id = fwdIds[row];
+  if (id >= 0 && u32(id) < fwdParams.v) { x = fwdTable[u32(id) * fwdParams.c + ch]; }
+  if (fwdParams.hasPos == 1u) {
+    let p = fwdPos[row];
+    if (p >= 0 && u32(p) < fwdParams.tpos) { x += fwdPosTable[u32(p) * fwdParams.c + ch]; }
+  }
+  fwdX[i] = x;
+}
+
+// ---- linkEqualIds: links[n] = (1 if n is the first row with its id else 0, next row with the same id or -1)
+// O(N) per row, O(N^2) in all: independent of V and C, small next to the scatter for C >= N / 8.
+@group(0) @binding(0) var<storage, read> linkIds: array<i32>;          // [N]
+@group(0) @binding(1) var<storage, read_write> links: array<i32>;      // [N,2]
+@group(0) @binding(2) var<uniform> linkParams: Params;
+
+@compute @workgroup_size(64)
+fn linkEqualIds(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(local_invocation_index) lid: u32) {
+  let wg = flatWorkgroup(wid, nwg);
+  if (wg >= grid.end) { return; }
+  let row = wg * 64u + lid;
+  if (row >= linkParams.n) { return; }
+  let id = linkIds[row];
+  var head = 1;
+  for (var k = 0u; k < row; k++) {
+    if (linkIds[k] == id) { head = 0; break; }
+  }
+  var next = -1;
+  for (var k = row + 1u; k < linkParams.n; k++) {
+    if (linkIds[k] == id) { next = i32(k); break; }
+  }
+  links[2u * row] = head;
+  links[2u * row + 1u] = next;
+}
+
+// ---- scatterChains: dtable[id,c] += sum over the chain of rows with that id of dx[row,c]
+@group(0) @binding(0) var<storage, read> scatterIds: array<i32>;        // [N]
+@group(0) @binding(1) var<storage, read> scatterLinks: array<i32>;      // [N,2]
+@group(0) @binding(2) var<storage, read> scatterDx: array<f32>;         // [N,C]
+@group(0) @binding(3) var<storage, read_write> scatterDtable: array<f32>; // [V,C]
+@group(0) @binding(4) var<uniform> scatterParams: Params;
+
+@compute @workgroup_size(64)
+fn scatterChains(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                 @builtin(local_invocation_index) lid: u32) {
+  let wg = flatWorkgroup(wid, nwg);
+  if (wg >= grid.end) { return; }
+  let i = wg * 64u + lid;
+  let c = scatterParams.c;
+  if (i >= scatterParams.n * c) { return; }
+  let row = i / c;
+  let ch = i - row * c;
+  let id = scatterIds[row];
+  if (scatterLinks[2u * row] == 0 || id < 0 || u32(id) >= scatterParams.v) { return; }
+  var acc = 0.0;
+  var k = i32(row);
+  loop {
+    acc += scatterDx[u32(k) * c + ch];
+    k = scatterLinks[2u * u32(k) + 1u];
+    if (k < 0) { break; }
+  }
+  let dst = u32(id) * c + ch;
+  scatterDtable[dst] = scatterDtable[dst] + acc;
+}
