@@ -1,0 +1,112 @@
+// RMSNorm over rows of length C (Llama, Qwen2): y = x * rstd * gamma, rstd = 1/sqrt(mean(x^2) + eps),
+// no mean subtraction and no beta. One invocation per row (no barriers); parameter gradient: one
+// invocation per column.
+
+struct Params {
+  rows: u32,        // N = B*T
+  cols: u32,        // C
+  eps: f32,
+  accumulate: u32,  // backward_input: 1 adds dx into the output instead of overwriting it
+}
+
+fn lineIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
+  let wg = flatWorkgroup(wid, nwg);
+  if (wg >= grid.end) { return 0xffffffffu; }
+  return wg * 64u + lid;
+}
+
+// ---------------------------------------------------------------- forward
+@group(0) @binding(0) var<storage, read> fX: array<f32>;             // [N,C]
+@group(0) @binding(1) var<storage, read> fGamma: array<f32>;         // [C]
+@group(0) @binding(2) var<storage, read_write> fY: array<f32>;       // [N,C]
+@group(0) @binding(3) var<storage, read_write> fRstd: array<f32>;    // [N]
+@group(0) @binding(4) var<uniform> params4: Params;
+
+@compute @workgroup_size(64)
+fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+           @builtin(local_invocation_index) lid: u32) {
+  let r = lineIndex(wid, nwg, lid);
+  let p = params4;
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  var ss = 0.0;
+  for (var c = 0u; c < p.cols; c++) { let v = fX[base + c]; ss += v * v; }
+  let rstd = inverseSqrt(ss / f32(p.cols) + p.eps);
+  for (var c = 0u; c < p.cols; c++) { fY[base + c] = fX[base + c] * rstd * fGamma[c]; }
+  fRstd[r] = rstd;
+}
+
+// ---------------------------------------------------------------- fused residual add + forward
+@group(0) @binding(0) var<storage, read> aA: array<f32>;             // [N,C]
+@group(0) @binding(1) var<storage, read> aB: array<f32>;             // [N,C]
+@group(0) @binding(2) var<storage, read> aGamma: array<f32>;         // [C]
+@group(0) @binding(3) var<storage, read_write> aSum: array<f32>;     // [N,C] a + b, the new residual
+@group(0) @binding(4) var<storage, read_write> aY: array<f32>;       // [N,C]
+@group(0) @binding(5) var<storage, read_write> aRstd: array<f32>;    // [N]
+@group(0) @binding(6) var<uniform> params6: Params;
+
+@compute @workgroup_size(64)
+fn add_forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+               @builtin(local_invocation_index) lid: u32) {
+  let r = lineIndex(wid, nwg, lid);
+  let p = params6;
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  var ss = 0.0;
+  for (var c = 0u; c < p.cols; c++) {
+    let v = aA[base + c] + aB[base + c];
+    aSum[base + c] = v;
+    ss += v * v;
+  }
+  let rstd = inverseSqrt(ss / f32(p.cols) + p.eps);
+  for (var c = 0u; c < p.cols; c++) { aY[base + c] = aSum[base + c] * rstd * aGamma[c]; }
+  aRstd[r] = rstd;
+}
+
+// ---------------------------------------------------------------- backward, input gradient
+// dx = rstd * g - x * rstd^3 * mean(g * x), g = dy * gamma.
+@group(0) @binding(0) var<storage, read> bDy: array<f32>;            // [N,C]
+@group(0) @binding(1) var<storage, read> bX: array<f32>;             // [N,C]
+@group(0) @binding(2) var<storage, read> bGamma: array<f32>;         // [C]
+@group(0) @binding(3) var<storage, read> bRstd: array<f32>;          // [N]
+@group(0) @binding(4) var<storage, read_write> bDx: array<f32>;      // [N,C]
+@group(0) @binding(5) var<uniform> params5: Params;
+
+@compute @workgroup_size(64)
+fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                  @builtin(local_invocation_index) lid: u32) {
+  let r = lineIndex(wid, nwg, lid);
+  let p = params5;
+  if (r >= p.rows) { return; }
+  let base = r * p.cols;
+  let rstd = bRstd[r];
+  var sumGX = 0.0;
+  for (var c = 0u; c < p.cols; c++) { sumGX += bDy[base + c] * bGamma[c] * bX[base + c]; }
+  let k = rstd * rstd * rstd * sumGX / f32(p.cols);
+  for (var c = 0u; c < p.cols; c++) {
+    var dx = rstd * bDy[base + c] * bGamma[c] - bX[base + c] * k;
+    if (p.accumulate != 0u) { dx += bDx[base + c]; }
+    bDx[base + c] = dx;
+  }
+}
+
+// ---------------------------------------------------------------- backward, parameter gradient
+// dgamma[c] += sum_r dy * x * rstd: one invocation per column.
+@group(0) @binding(0) var<storage, read> pDy: array<f32>;            // [N,C]
+@group(0) @binding(1) var<storage, read> pX: array<f32>;             // [N,C]
+@group(0) @binding(2) var<storage, read> pRstd: array<f32>;          // [N]
+@group(0) @binding(3) var<storage, read_write> pDgamma: array<f32>;  // [C]
+
+@compute @workgroup_size(64)
+fn backward_params(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                   @builtin(local_invocation_index) lid: u32) {
+  let c = lineIndex(wid, nwg, lid);
+  let p = params4;
+  if (c >= p.cols) { return; }
+  var dg = 0.0;
+  for (var r = 0u; r < p.rows; r++) {
+    let i = r * p.cols + c;
+    dg += pDy[i] * pX[i] * pRstd[r];
+  }
+  pDgamma[c] += dg;
+}
