@@ -1,0 +1,114 @@
+/**
+ * The Hugging Face parameter names and shapes each config demands, in the orientation `transformers`
+ * stores them: GPT-2 uses Conv1D ([in,out], so y = x W + b), Llama/Qwen2 use nn.Linear ([out,in], y = x Wᵀ).
+ *
+ * Written names: `transformers` saves GPT2LMHeadModel's state dict, whose keys carry the `transformer.`
+ * prefix (the GPT2Model sits in `self.transformer`); `lm_head.weight` is tied to `transformer.wte.weight`
+ * and dropped from model.safetensors by save_pretrained's shared-tensor dedup. The causal-mask buffers
+ * `attn.bias`/`attn.masked_bias` are registered `persistent=False` in recent modeling_gpt2 and are not
+ * saved. Read names: the original hub `gpt2` checkpoint has no prefix (it was saved from GPT2Model) and
+ * includes `h.N.attn.bias`; both forms load, and the buffers are ignored.
+ */
+
+import type { ModelConfig } from './config.js';
+
+export interface ParamSpec {
+  name: string; // canonical (written) HF name
+  shape: number[];
+}
+
+/** Every parameter the config needs, in the order `transformers` lists them. */
+export function paramSpecs(c: ModelConfig): ParamSpec[] {
+  const C = c.hiddenSize;
+  const F = c.intermediateSize;
+  const V = c.vocabSize;
+  const out: ParamSpec[] = [];
+  const add = (name: string, ...shape: number[]) => out.push({ name, shape });
+  switch (c.family) {
+    case 'gpt2': {
+      add('transformer.wte.weight', V, C);
+      add('transformer.wpe.weight', c.maxPositions, C);
+      for (let l = 0; l < c.numLayers; l++) {
+        const p = `transformer.h.${l}`;
+        add(`${p}.ln_1.weight`, C);
+        add(`${p}.ln_1.bias`, C);
+        add(`${p}.attn.c_attn.weight`, C, 3 * C);
+        add(`${p}.attn.c_attn.bias`, 3 * C);
+        add(`${p}.attn.c_proj.weight`, C, C);
+        add(`${p}.attn.c_proj.bias`, C);
+        add(`${p}.ln_2.weight`, C);
+        add(`${p}.ln_2.bias`, C);
+        add(`${p}.mlp.c_fc.weight`, C, F);
+        add(`${p}.mlp.c_fc.bias`, F);
+        add(`${p}.mlp.c_proj.weight`, F, C);
+        add(`${p}.mlp.c_proj.bias`, C);
+      }
+      add('transformer.ln_f.weight', C);
+      add('transformer.ln_f.bias', C);
+      if (!c.tieWordEmbeddings) add('lm_head.weight', V, C);
+      return out;
+    }
+    case 'llama':
+    case 'qwen2': {
+      const qDim = c.numHeads * c.headDim;
+      const kvDim = c.numKvHeads * c.headDim;
+      add('model.embed_tokens.weight', V, C);
+      for (let l = 0; l < c.numLayers; l++) {
+        const p = `model.layers.${l}`;
+        add(`${p}.self_attn.q_proj.weight`, qDim, C);
+        if (c.qkvBias) add(`${p}.self_attn.q_proj.bias`, qDim);
+        add(`${p}.self_attn.k_proj.weight`, kvDim, C);
+        if (c.qkvBias) add(`${p}.self_attn.k_proj.bias`, kvDim);
+        add(`${p}.self_attn.v_proj.weight`, kvDim, C);
+        if (c.qkvBias) add(`${p}.self_attn.v_proj.bias`, kvDim);
+        add(`${p}.self_attn.o_proj.weight`, C, qDim);
+        if (c.outputBias) add(`${p}.self_attn.o_proj.bias`, C);
+        add(`${p}.mlp.gate_proj.weight`, F, C);
+        add(`${p}.mlp.up_proj.weight`, F, C);
+        add(`${p}.mlp.down_proj.weight`, C, F);
+        add(`${p}.input_layernorm.weight`, C);
+        add(`${p}.post_attention_layernorm.weight`, C);
+      }
+      add('model.norm.weight', C);
+      if (!c.tieWordEmbeddings) add('lm_head.weight', V, C);
+      return out;
+    }
+    default:
+      throw c.family satisfies never;
+  }
+}
+
+/** How a name found in a checkpoint maps onto the config's parameters. */
+export type NameResolution =
+  | { kind: 'param'; name: string } // canonical name
+  | { kind: 'ignored'; why: string } // a buffer or a tied duplicate that carries no information
+  | { kind: 'unexpected' };
+
+const GPT2_BUFFER = /^(transformer\.)?h\.\d+\.attn\.(bias|masked_bias)$/;
+const ROPE_BUFFER = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
+
+/** Resolves a stored tensor name against the config (prefix-less GPT-2 names, legacy buffers, tied heads). */
+export function resolveParamName(c: ModelConfig, stored: string, known: ReadonlySet<string>): NameResolution {
+  if (known.has(stored)) return { kind: 'param', name: stored };
+  switch (c.family) {
+    case 'gpt2':
+      if (GPT2_BUFFER.test(stored)) return { kind: 'ignored', why: 'causal-mask buffer' };
+      if (!stored.startsWith('transformer.') && known.has(`transformer.${stored}`))
+        return { kind: 'param', name: `transformer.${stored}` };
+      break;
+    case 'llama':
+    case 'qwen2':
+      if (ROPE_BUFFER.test(stored)) return { kind: 'ignored', why: 'RoPE inverse-frequency buffer' };
+      break;
+    default:
+      throw c.family satisfies never;
+  }
+  if (stored === 'lm_head.weight' && c.tieWordEmbeddings)
+    return { kind: 'ignored', why: 'tied to the token embedding' };
+  return { kind: 'unexpected' };
+}
+
+/** The token-embedding name (also the output projection when tied). */
+export function embeddingName(c: ModelConfig): string {
+  return c.family === 'gpt2' ? 'transformer.wte.weight' : 'model.embed_tokens.weight';
+}
