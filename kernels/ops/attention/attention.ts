@@ -1,0 +1,144 @@
+/**
+ * Causal grouped-query attention, memory-light: the forward keeps an online softmax per query row
+ * and returns lse instead of probabilities; the backward recomputes them (FlashAttention-2's split:
+ * one kernel over query rows for dq, one over key rows for dk/dv, so no float atomics and the sums are
+ * deterministic). The same call serves training (Tq = Tk, qOffset 0) and KV-cache decoding (Tq of a
+ * few rows, qOffset = cache length). One invocation per row: right for SwiftShader; a real GPU would
+ * want key-block tiling in shared memory, and split-K (flash-decoding) when B*H*Tq is small.
+ */
+import { expectShape, makeShader, type Runtime, type Tensor, uniforms } from '../../runtime/index.js';
+import src from './attention.wgsl?raw';
+
+const WG = 64;
+const MAX_HEAD_DIM = 256;
+const codeByHeadDim = new Map<number, string>();
+
+function code(d: number): string {
+  let c = codeByHeadDim.get(d);
+  if (!c) {
+    c = makeShader(src, { D: d });
+    codeByHeadDim.set(d, c);
+  }
+  return c;
+}
+
+export interface AttentionOptions {
+  /** Multiplies q.k, usually 1/sqrt(D). */
+  scale: number;
+  /** Query row i sits at key position i + qOffset: key j is visible iff j <= i + qOffset. */
+  qOffset: number;
+  /** [B,Tk] f32; 0 marks padding that is never attended. A row that sees no key gives zeros. */
+  keyMask?: Tensor;
+}
+
+export interface AttentionOutput {
+  /** [B,Tq,H,D] */
+  out: Tensor;
+  /** [B,H,Tq] log-sum-exp of each row's scaled scores; -3e38 (NEG_INF) for a row that sees no key. */
+  lse: Tensor;
+}
+
+export interface AttentionGrads {
+  dq: Tensor; // [B,Tq,H,D]
+  dk: Tensor; // [B,Tk,Hkv,D]
+  dv: Tensor; // [B,Tk,Hkv,D]
+}
+
+interface AttentionDims {
+  b: number;
+  tq: number;
+  tk: number;
+  h: number;
+  hkv: number;
+  d: number;
+}
+
+function checkShapes(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): AttentionDims {
+  expectShape(op, 'q', q, [undefined, undefined, undefined, undefined]);
+  const [b, tq, h, d] = q.shape;
+  expectShape(op, 'k', k, [b, undefined, undefined, d]);
+  const [, tk, hkv] = k.shape;
+  expectShape(op, 'v', v, [b, tk, hkv, d]);
+  if (h % hkv !== 0) throw new Error(`${op}: H=${h} query heads must be a multiple of Hkv=${hkv}`);
+  if (d > MAX_HEAD_DIM) throw new Error(`${op}: head dim ${d} exceeds ${MAX_HEAD_DIM}`);
+  if (!Number.isInteger(opts.qOffset) || opts.qOffset < 0) {
+    throw new Error(`${op}: qOffset must be a non-negative integer, got ${opts.qOffset}`);
+  }
+  if (opts.keyMask) expectShape(op, 'keyMask', opts.keyMask, [b, tk]);
+  return { b, tq, tk, h, hkv, d };
+}
+
+function params(dims: AttentionDims, opts: AttentionOptions) {
+  const { b, tq, tk, h, hkv } = dims;
+  return uniforms()
+    .u32(b, tq, tk, h, hkv, opts.qOffset, opts.keyMask ? 1 : 0)
+    .f32(opts.scale);
+}
+
+/** out [B,Tq,H,D] and lse [B,H,Tq] for q [B,Tq,H,D], k and v [B,Tk,Hkv,D]. */
+export function attentionForward(
+  rt: Runtime,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  opts: AttentionOptions,
+): AttentionOutput {
+  const dims = checkShapes('attentionForward', q, k, v, opts);
+  const { b, tq, h, d } = dims;
+  const out = rt.empty([b, tq, h, d], 'attention.out');
+  const lse = rt.empty([b, h, tq], 'attention.lse');
+  rt.dispatch({
+    kernel: 'attention.forward',
+    code: code(d),
+    entry: 'forward',
+    read: [q, k, v, opts.keyMask ?? q], // q stands in for an absent mask (hasMask = 0: never read)
+    write: [out, lse],
+    uniforms: params(dims, opts),
+    workgroups: { linear: Math.ceil((b * h * tq) / WG) },
+  });
+  return { out, lse };
+}
+
+/** Gradients of attentionForward given dout [B,Tq,H,D], recomputing probabilities from lse. */
+export function attentionBackward(
+  rt: Runtime,
+  dout: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  opts: AttentionOptions,
+): AttentionGrads {
+  const op = 'attentionBackward';
+  const dims = checkShapes(op, q, k, v, opts);
+  const { b, tq, tk, h, hkv, d } = dims;
+  expectShape(op, 'dout', dout, [b, tq, h, d]);
+  expectShape(op, 'out', out, [b, tq, h, d]);
+  expectShape(op, 'lse', lse, [b, h, tq]);
+  const mask = opts.keyMask ?? q;
+  const dq = rt.empty([b, tq, h, d], 'attention.dq');
+  const delta = rt.empty([b, h, tq], 'attention.delta');
+  rt.dispatch({
+    kernel: 'attention.backwardQuery',
+    code: code(d),
+    entry: 'backwardQuery',
+    read: [dout, q, k, v, out, lse, mask],
+    write: [dq, delta],
+    uniforms: params(dims, opts),
+    workgroups: { linear: Math.ceil((b * h * tq) / WG) },
+  });
+  const dk = rt.empty([b, tk, hkv, d], 'attention.dk');
+  const dv = rt.empty([b, tk, hkv, d], 'attention.dv');
+  rt.dispatch({
+    kernel: 'attention.backwardKey',
+    code: code(d),
+    entry: 'backwardKey',
+    read: [dout, q, k, v, lse, delta, mask],
+    write: [dk, dv],
+    uniforms: params(dims, opts),
+    workgroups: { linear: Math.ceil((b * tk * hkv) / WG) },
+  });
+  delta.dispose();
+  return { dq, dk, dv };
+}
