@@ -144,6 +144,12 @@ describe('attention on the GPU', () => {
     expect(Array.from(outHost.subarray(0, 4 * 2 * 8)).every((x) => x === 0)).toBe(true);
     expect(Array.from(outHost.subarray(6 * 2 * 8)).every((x) => x === 0)).toBe(true);
     expect(outHost.every(Number.isFinite)).toBe(true);
+    expectClose(
+      outHost,
+      attentionForwardRef(q, k, v, dims, { scale: 0.35, qOffset: 0, keyMask }).out,
+      FWD,
+      'out',
+    );
     const dt = rt.upload(f32(randn(14, q.length)), [2, 6, 2, 8], 'dout');
     const grads = attentionBackward(rt, dt, qt, kt, vt, out, lse, opts);
     for (const g of [grads.dq, grads.dk, grads.dv])
