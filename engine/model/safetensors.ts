@@ -39,6 +39,9 @@ const DTYPE_BYTES = {
 } as const;
 export type SafetensorsDType = keyof typeof DTYPE_BYTES;
 
+// Every browser and Node platform is little-endian; the DataView paths keep big-endian hosts correct.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Headers larger than this are refused before parsing (real ones are kilobytes; the Rust crate caps at 100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
@@ -210,7 +213,9 @@ export function toFloat32(e: TensorEntry, raw: Uint8Array): Float32Array {
   const out = new Float32Array(n);
   switch (e.dtype) {
     case 'F32':
-      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      if (LITTLE_ENDIAN)
+        new Uint8Array(out.buffer).set(raw); // a byte copy keeps NaN payloads bit-exact
+      else for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
       return out;
     case 'F64':
       for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
@@ -296,6 +301,7 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<str
 }
 
 function f32Bytes(data: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
   const out = new Uint8Array(data.length * 4);
   const view = new DataView(out.buffer);
   for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i], true);
