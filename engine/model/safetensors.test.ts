@@ -22,7 +22,11 @@ import {
 } from './safetensors.js';
 
 /** A hand-built file: header object as given, data bytes appended. */
-function handBuilt(header: unknown, data = new Uint8Array(0), lengthOverride?: number): Uint8Array {
+function handBuilt(
+  header: unknown,
+  data: Uint8Array = new Uint8Array(0),
+  lengthOverride?: number,
+): Uint8Array {
   const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   const out = new Uint8Array(8 + json.length + data.length);
   new DataView(out.buffer).setUint32(0, lengthOverride ?? json.length, true);
