@@ -3,7 +3,7 @@ import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';
 import { testRuntime } from '../../testing/gpu.js';
 import { f32, randn } from '../../testing/random.js';
-import { addLayernormForward, layernormBackward, layernormForward } from './layernorm.js';
+import { addLayernormForward, layernormBackward, layernormForward, NORM_VARIANTS } from './layernorm.js';
 import { addLayernormForwardRef, layernormBackwardRef, layernormForwardRef } from './layernorm.ref.js';
 
 const FWD = { atol: 1e-5, rtol: 1e-4 };
@@ -11,6 +11,8 @@ const GRAD = { atol: 5e-5, rtol: 2e-4 };
 const FD = { atol: 1e-6, rtol: 1e-5 };
 const ROWS = [1, 7, 65];
 const COLS = [1, 3, 33, 130];
+// 200 > 3 * 64: the workgroup variant's column loop wraps more than once.
+const WIDE = 200;
 
 function inputs(seed: number, rows: number, cols: number) {
   return {
@@ -82,11 +84,11 @@ describe('layernorm reference backward vs finite differences', () => {
   });
 });
 
-describe('layernorm on the GPU vs float64 reference', () => {
+describe.each(NORM_VARIANTS)('layernorm on the GPU vs float64 reference, %s', (variant) => {
   it('forward and backward, every N x C combination', async () => {
     const rt = await testRuntime();
     for (const rows of ROWS) {
-      for (const cols of COLS) {
+      for (const cols of [...COLS, WIDE]) {
         const tag = `[${rows},${cols}]`;
         const { x, gamma, beta, dy } = inputs(rows * 1000 + cols, rows, cols);
         const dgamma0 = f32(randn(7, cols));
@@ -97,8 +99,8 @@ describe('layernorm on the GPU vs float64 reference', () => {
         const tdy = rt.upload(dy, [rows, cols], 'dy');
         const dgamma = rt.upload(dgamma0, [cols], 'dgamma');
         const dbeta = rt.upload(dbeta0, [cols], 'dbeta');
-        const out = layernormForward(rt, tx, tg, tb);
-        const dx = layernormBackward(rt, tdy, tx, tg, out.mean, out.rstd, { dgamma, dbeta });
+        const out = layernormForward(rt, tx, tg, tb, { variant });
+        const dx = layernormBackward(rt, tdy, tx, tg, out.mean, out.rstd, { dgamma, dbeta }, { variant });
         const [y, mean, rstd, gdx, gdg, gdb] = await rt.readMany([
           out.y,
           out.mean,
@@ -136,6 +138,7 @@ describe('layernorm on the GPU vs float64 reference', () => {
       [7, 33],
       [65, 130],
       [1, 3],
+      [3, WIDE],
     ]) {
       const tag = `[${rows},${cols}]`;
       const { gamma, beta, dy } = inputs(rows + cols, rows, cols);
@@ -150,12 +153,21 @@ describe('layernorm on the GPU vs float64 reference', () => {
       const residualGrad = rt.upload(dsum, [rows, cols], 'dsum');
       const dgamma = rt.zeros([cols], 'dgamma');
       const dbeta = rt.zeros([cols], 'dbeta');
-      const out = addLayernormForward(rt, ta, tb, tg, tbeta);
-      const dres = layernormBackward(rt, tdy, out.sum, tg, out.mean, out.rstd, {
-        dgamma,
-        dbeta,
-        dxAccumulate: residualGrad,
-      });
+      const out = addLayernormForward(rt, ta, tb, tg, tbeta, { variant });
+      const dres = layernormBackward(
+        rt,
+        tdy,
+        out.sum,
+        tg,
+        out.mean,
+        out.rstd,
+        {
+          dgamma,
+          dbeta,
+          dxAccumulate: residualGrad,
+        },
+        { variant },
+      );
       const [sum, y, gdres, gdg] = await rt.readMany([out.sum, out.y, dres, dgamma]);
       const ref = addLayernormForwardRef(a, b, gamma, beta, rows, cols);
       expectClose(sum, ref.sum, FWD, `sum ${tag}`);

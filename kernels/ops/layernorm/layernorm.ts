@@ -16,8 +16,30 @@ const WORKGROUP = 64;
 /** GPT-2's layer_norm_epsilon. */
 export const LAYERNORM_EPS = 1e-5;
 
+/**
+ * Shapes of the row kernels (forward, fused add, input gradient): one invocation per row (no
+ * barriers, best on SwiftShader) or one 64-wide
+ * workgroup per row with shared-memory sums (best on real GPUs). An autotuner chooses per adapter.
+ */
+export type NormVariant = 'invocationPerRow' | 'workgroupPerRow';
+export const NORM_VARIANTS: readonly NormVariant[] = ['invocationPerRow', 'workgroupPerRow'];
+export const DEFAULT_NORM_VARIANT: NormVariant = 'invocationPerRow';
+
+/** Entry point, kernel-name suffix and grid of a row kernel under a variant (shared with rmsnorm). */
+export function normRowLaunch(entry: string, rows: number, variant: NormVariant) {
+  switch (variant) {
+    case 'invocationPerRow':
+      return { entry, suffix: '', workgroups: { linear: Math.ceil(rows / WORKGROUP) } };
+    case 'workgroupPerRow':
+      return { entry: `${entry}_wg`, suffix: '.wg', workgroups: { linear: rows } };
+    default:
+      return variant satisfies never;
+  }
+}
+
 export interface LayernormOptions {
   eps?: number;
+  variant?: NormVariant;
 }
 
 export interface LayernormOutputs {
@@ -52,14 +74,15 @@ export function layernormForward(
   const y = rt.empty([rows, cols], 'layernorm.y');
   const mean = rt.empty([rows], 'layernorm.mean');
   const rstd = rt.empty([rows], 'layernorm.rstd');
+  const launch = normRowLaunch('forward', rows, options.variant ?? DEFAULT_NORM_VARIANT);
   rt.dispatch({
-    kernel: 'layernorm.forward',
+    kernel: `layernorm.forward${launch.suffix}`,
     code: CODE,
-    entry: 'forward',
+    entry: launch.entry,
     read: [x, gamma, beta],
     write: [y, mean, rstd],
     uniforms: params(rows, cols, options.eps ?? LAYERNORM_EPS, false),
-    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+    workgroups: launch.workgroups,
   });
   return { y, mean, rstd };
 }
@@ -81,14 +104,15 @@ export function addLayernormForward(
   const y = rt.empty([rows, cols], 'layernorm.y');
   const mean = rt.empty([rows], 'layernorm.mean');
   const rstd = rt.empty([rows], 'layernorm.rstd');
+  const launch = normRowLaunch('add_forward', rows, options.variant ?? DEFAULT_NORM_VARIANT);
   rt.dispatch({
-    kernel: 'layernorm.addForward',
+    kernel: `layernorm.addForward${launch.suffix}`,
     code: CODE,
-    entry: 'add_forward',
+    entry: launch.entry,
     read: [a, b, gamma, beta],
     write: [sum, y, mean, rstd],
     uniforms: params(rows, cols, options.eps ?? LAYERNORM_EPS, false),
-    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+    workgroups: launch.workgroups,
   });
   return { sum, y, mean, rstd };
 }
@@ -111,6 +135,7 @@ export function layernormBackward(
   mean: Tensor,
   rstd: Tensor,
   grads: LayernormGradTargets,
+  options: { variant?: NormVariant } = {},
 ): Tensor {
   const op = 'layernorm.backward';
   const [rows, cols] = rowsCols(op, x);
@@ -122,14 +147,15 @@ export function layernormBackward(
   expectShape(op, 'dbeta', grads.dbeta, [cols]);
   if (grads.dxAccumulate) expectShape(op, 'dxAccumulate', grads.dxAccumulate, [rows, cols]);
   const dx = grads.dxAccumulate ?? rt.empty([rows, cols], 'layernorm.dx');
+  const launch = normRowLaunch('backward_input', rows, options.variant ?? DEFAULT_NORM_VARIANT);
   rt.dispatch({
-    kernel: 'layernorm.backwardInput',
+    kernel: `layernorm.backwardInput${launch.suffix}`,
     code: CODE,
-    entry: 'backward_input',
+    entry: launch.entry,
     read: [dy, x, gamma, mean, rstd],
     write: [dx],
     uniforms: params(rows, cols, 0, Boolean(grads.dxAccumulate)),
-    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+    workgroups: launch.workgroups,
   });
   rt.dispatch({
     kernel: 'layernorm.backwardParams',

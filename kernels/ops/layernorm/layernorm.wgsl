@@ -1,12 +1,29 @@
 // LayerNorm over rows of length C (GPT-2): y = (x - mean) * rstd * gamma + beta, rstd = 1/sqrt(var + eps)
-// with the biased variance. One invocation per row (no barriers; SwiftShader prefers that), two
-// passes over the row for a stable variance. Parameter gradients: one invocation per column.
+// with the biased variance, two passes over the row for a stable variance. Two variants of the row
+// kernels: one invocation per row (no barriers; SwiftShader prefers that) and `*_wg`, one 64-wide
+// workgroup per row with shared-memory sums (real GPUs prefer that). Parameter gradients: one
+// invocation per column.
 
 struct Params {
   rows: u32,        // N = B*T
   cols: u32,        // C
   eps: f32,
   accumulate: u32,  // backward_input: 1 adds dx into the output instead of overwriting it
+}
+
+var<workgroup> wgScratch: array<vec2f, 64>;
+
+// Sum of v over the 64 invocations of a workgroup (call from uniform control flow).
+fn workgroupSum2(v: vec2f, lid: u32) -> vec2f {
+  wgScratch[lid] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (lid < s) { wgScratch[lid] += wgScratch[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = wgScratch[0];
+  workgroupBarrier();  // everyone has read the total before the scratch is reused
+  return total;
 }
 
 fn rowIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
@@ -138,4 +155,79 @@ fn backward_params(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
   }
   pDgamma[c] += dg;
   pDbeta[c] += db;
+}
+
+// ---------------------------------------------------------------- workgroup-per-row variants
+// Same bindings and math as the entries above; invocation lid handles columns lid, lid+64, ...
+
+@compute @workgroup_size(64)
+fn forward_wg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+              @builtin(local_invocation_index) lid: u32) {
+  let r = flatWorkgroup(wid, nwg);
+  let p = params6;
+  if (r >= grid.end || r >= p.rows) { return; }
+  let base = r * p.cols;
+  var s = 0.0;
+  for (var c = lid; c < p.cols; c += 64u) { s += fX[base + c]; }
+  let mean = workgroupSum2(vec2f(s, 0.0), lid).x / f32(p.cols);
+  var ss = 0.0;
+  for (var c = lid; c < p.cols; c += 64u) { let d = fX[base + c] - mean; ss += d * d; }
+  let rstd = inverseSqrt(workgroupSum2(vec2f(ss, 0.0), lid).x / f32(p.cols) + p.eps);
+  for (var c = lid; c < p.cols; c += 64u) {
+    fY[base + c] = (fX[base + c] - mean) * rstd * fGamma[c] + fBeta[c];
+  }
+  if (lid == 0u) {
+    fMean[r] = mean;
+    fRstd[r] = rstd;
+  }
+}
+
+@compute @workgroup_size(64)
+fn add_forward_wg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                  @builtin(local_invocation_index) lid: u32) {
+  let r = flatWorkgroup(wid, nwg);
+  let p = params8;
+  if (r >= grid.end || r >= p.rows) { return; }
+  let base = r * p.cols;
+  var s = 0.0;
+  for (var c = lid; c < p.cols; c += 64u) {
+    let v = aA[base + c] + aB[base + c];
+    aSum[base + c] = v;
+    s += v;
+  }
+  let mean = workgroupSum2(vec2f(s, 0.0), lid).x / f32(p.cols);
+  var ss = 0.0;
+  // Each invocation re-reads only the aSum elements it wrote itself, so no barrier is needed for them.
+  for (var c = lid; c < p.cols; c += 64u) { let d = aSum[base + c] - mean; ss += d * d; }
+  let rstd = inverseSqrt(workgroupSum2(vec2f(ss, 0.0), lid).x / f32(p.cols) + p.eps);
+  for (var c = lid; c < p.cols; c += 64u) {
+    aY[base + c] = (aSum[base + c] - mean) * rstd * aGamma[c] + aBeta[c];
+  }
+  if (lid == 0u) {
+    aMean[r] = mean;
+    aRstd[r] = rstd;
+  }
+}
+
+@compute @workgroup_size(64)
+fn backward_input_wg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                     @builtin(local_invocation_index) lid: u32) {
+  let r = flatWorkgroup(wid, nwg);
+  let p = params6;
+  if (r >= grid.end || r >= p.rows) { return; }
+  let base = r * p.cols;
+  let mean = bMean[r];
+  let rstd = bRstd[r];
+  var partial = vec2f(0.0);
+  for (var c = lid; c < p.cols; c += 64u) {
+    let g = bDy[base + c] * bGamma[c];
+    partial += vec2f(g, g * (bX[base + c] - mean) * rstd);
+  }
+  let sums = workgroupSum2(partial, lid) / f32(p.cols);
+  for (var c = lid; c < p.cols; c += 64u) {
+    let xhat = (bX[base + c] - mean) * rstd;
+    var dx = rstd * (bDy[base + c] * bGamma[c] - sums.x - xhat * sums.y);
+    if (p.accumulate != 0u) { dx += bDx[base + c]; }
+    bDx[base + c] = dx;
+  }
 }
