@@ -3,6 +3,7 @@ import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';
 import { testRuntime } from '../../testing/gpu.js';
 import { f32, randn } from '../../testing/random.js';
+import { NORM_VARIANTS } from '../layernorm/layernorm.js';
 import { addRmsnormForward, rmsnormBackward, rmsnormForward } from './rmsnorm.js';
 import { addRmsnormForwardRef, rmsnormBackwardRef, rmsnormForwardRef } from './rmsnorm.ref.js';
 
@@ -11,6 +12,8 @@ const GRAD = { atol: 5e-5, rtol: 2e-4 };
 const FD = { atol: 1e-6, rtol: 1e-5 };
 const ROWS = [1, 7, 65];
 const COLS = [1, 3, 33, 130];
+// 200 > 3 * 64: the workgroup variant's column loop wraps more than once.
+const WIDE = 200;
 
 function inputs(seed: number, rows: number, cols: number) {
   return {
@@ -74,11 +77,11 @@ describe('rmsnorm reference backward vs finite differences', () => {
   });
 });
 
-describe('rmsnorm on the GPU vs float64 reference', () => {
+describe.each(NORM_VARIANTS)('rmsnorm on the GPU vs float64 reference, %s', (variant) => {
   it('forward and backward, every N x C combination', async () => {
     const rt = await testRuntime();
     for (const rows of ROWS) {
-      for (const cols of COLS) {
+      for (const cols of [...COLS, WIDE]) {
         const tag = `[${rows},${cols}]`;
         const { x, gamma, dy } = inputs(rows * 1000 + cols, rows, cols);
         const dgamma0 = f32(randn(7, cols));
@@ -86,8 +89,8 @@ describe('rmsnorm on the GPU vs float64 reference', () => {
         const tg = rt.upload(gamma, [cols], 'gamma');
         const tdy = rt.upload(dy, [rows, cols], 'dy');
         const dgamma = rt.upload(dgamma0, [cols], 'dgamma');
-        const out = rmsnormForward(rt, tx, tg);
-        const dx = rmsnormBackward(rt, tdy, tx, tg, out.rstd, { dgamma });
+        const out = rmsnormForward(rt, tx, tg, { variant });
+        const dx = rmsnormBackward(rt, tdy, tx, tg, out.rstd, { dgamma }, { variant });
         const [y, rstd, gdx, gdg] = await rt.readMany([out.y, out.rstd, dx, dgamma]);
         const ref = rmsnormForwardRef(x, gamma, rows, cols);
         expectClose(y, ref.y, FWD, `y ${tag}`);
@@ -112,7 +115,7 @@ describe('rmsnorm on the GPU vs float64 reference', () => {
     const small = x.map((v) => v * 1e-3);
     const tx = rt.upload(small, [rows, cols], 'x');
     const tg = rt.upload(gamma, [cols], 'gamma');
-    const out = rmsnormForward(rt, tx, tg, { eps: 1e-5 });
+    const out = rmsnormForward(rt, tx, tg, { eps: 1e-5, variant });
     expectClose(
       await rt.readF32(out.y),
       rmsnormForwardRef(small, gamma, rows, cols, 1e-5).y,
@@ -128,6 +131,7 @@ describe('rmsnorm on the GPU vs float64 reference', () => {
       [7, 33],
       [65, 130],
       [1, 3],
+      [3, WIDE],
     ]) {
       const tag = `[${rows},${cols}]`;
       const { gamma, dy } = inputs(rows + cols, rows, cols);
@@ -140,8 +144,16 @@ describe('rmsnorm on the GPU vs float64 reference', () => {
       const tdy = rt.upload(dy, [rows, cols], 'dy');
       const residualGrad = rt.upload(dsum, [rows, cols], 'dsum');
       const dgamma = rt.zeros([cols], 'dgamma');
-      const out = addRmsnormForward(rt, ta, tb, tg);
-      const dres = rmsnormBackward(rt, tdy, out.sum, tg, out.rstd, { dgamma, dxAccumulate: residualGrad });
+      const out = addRmsnormForward(rt, ta, tb, tg, { variant });
+      const dres = rmsnormBackward(
+        rt,
+        tdy,
+        out.sum,
+        tg,
+        out.rstd,
+        { dgamma, dxAccumulate: residualGrad },
+        { variant },
+      );
       const [sum, y, gdres, gdg] = await rt.readMany([out.sum, out.y, dres, dgamma]);
       const ref = addRmsnormForwardRef(a, b, gamma, rows, cols);
       expectClose(sum, ref.sum, FWD, `sum ${tag}`);

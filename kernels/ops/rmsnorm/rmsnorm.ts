@@ -7,6 +7,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { makeShader } from '../../runtime/shader.js';
 import { expectShape, ShapeError, type Tensor } from '../../runtime/tensor.js';
 import { uniforms } from '../../runtime/uniforms.js';
+import { DEFAULT_NORM_VARIANT, type NormVariant, normRowLaunch } from '../layernorm/layernorm.js';
 import src from './rmsnorm.wgsl?raw';
 
 const CODE = makeShader(src);
@@ -16,6 +17,8 @@ export const RMSNORM_EPS = 1e-6;
 
 export interface RmsnormOptions {
   eps?: number;
+  /** Row-kernel shape (see layernorm's NormVariant). */
+  variant?: NormVariant;
 }
 
 export interface RmsnormOutputs {
@@ -46,14 +49,15 @@ export function rmsnormForward(
   expectShape('rmsnorm.forward', 'gamma', gamma, [cols]);
   const y = rt.empty([rows, cols], 'rmsnorm.y');
   const rstd = rt.empty([rows], 'rmsnorm.rstd');
+  const launch = normRowLaunch('forward', rows, options.variant ?? DEFAULT_NORM_VARIANT);
   rt.dispatch({
-    kernel: 'rmsnorm.forward',
+    kernel: `rmsnorm.forward${launch.suffix}`,
     code: CODE,
-    entry: 'forward',
+    entry: launch.entry,
     read: [x, gamma],
     write: [y, rstd],
     uniforms: params(rows, cols, options.eps ?? RMSNORM_EPS, false),
-    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+    workgroups: launch.workgroups,
   });
   return { y, rstd };
 }
@@ -72,14 +76,15 @@ export function addRmsnormForward(
   const sum = rt.empty([rows, cols], 'rmsnorm.sum');
   const y = rt.empty([rows, cols], 'rmsnorm.y');
   const rstd = rt.empty([rows], 'rmsnorm.rstd');
+  const launch = normRowLaunch('add_forward', rows, options.variant ?? DEFAULT_NORM_VARIANT);
   rt.dispatch({
-    kernel: 'rmsnorm.addForward',
+    kernel: `rmsnorm.addForward${launch.suffix}`,
     code: CODE,
-    entry: 'add_forward',
+    entry: launch.entry,
     read: [a, b, gamma],
     write: [sum, y, rstd],
     uniforms: params(rows, cols, options.eps ?? RMSNORM_EPS, false),
-    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+    workgroups: launch.workgroups,
   });
   return { sum, y, rstd };
 }
@@ -99,6 +104,7 @@ export function rmsnormBackward(
   gamma: Tensor,
   rstd: Tensor,
   grads: RmsnormGradTargets,
+  options: { variant?: NormVariant } = {},
 ): Tensor {
   const op = 'rmsnorm.backward';
   const [rows, cols] = rowsCols(op, x);
@@ -108,14 +114,15 @@ export function rmsnormBackward(
   expectShape(op, 'dgamma', grads.dgamma, [cols]);
   if (grads.dxAccumulate) expectShape(op, 'dxAccumulate', grads.dxAccumulate, [rows, cols]);
   const dx = grads.dxAccumulate ?? rt.empty([rows, cols], 'rmsnorm.dx');
+  const launch = normRowLaunch('backward_input', rows, options.variant ?? DEFAULT_NORM_VARIANT);
   rt.dispatch({
-    kernel: 'rmsnorm.backwardInput',
+    kernel: `rmsnorm.backwardInput${launch.suffix}`,
     code: CODE,
-    entry: 'backward_input',
+    entry: launch.entry,
     read: [dy, x, gamma, rstd],
     write: [dx],
     uniforms: params(rows, cols, 0, Boolean(grads.dxAccumulate)),
-    workgroups: { linear: Math.ceil(rows / WORKGROUP) },
+    workgroups: launch.workgroups,
   });
   rt.dispatch({
     kernel: 'rmsnorm.backwardParams',

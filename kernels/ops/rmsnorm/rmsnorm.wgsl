@@ -1,12 +1,28 @@
 // RMSNorm over rows of length C (Llama, Qwen2): y = x * rstd * gamma, rstd = 1/sqrt(mean(x^2) + eps),
-// no mean subtraction and no beta. One invocation per row (no barriers); parameter gradient: one
-// invocation per column.
+// no mean subtraction and no beta. Row kernels come as one invocation per row (no barriers) and
+// `*_wg`, one 64-wide workgroup per row with a shared-memory sum; parameter gradient: one invocation
+// per column.
 
 struct Params {
   rows: u32,        // N = B*T
   cols: u32,        // C
   eps: f32,
   accumulate: u32,  // backward_input: 1 adds dx into the output instead of overwriting it
+}
+
+var<workgroup> wgScratch: array<f32, 64>;
+
+// Sum of v over the 64 invocations of a workgroup (call from uniform control flow).
+fn workgroupSum(v: f32, lid: u32) -> f32 {
+  wgScratch[lid] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (lid < s) { wgScratch[lid] += wgScratch[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = wgScratch[0];
+  workgroupBarrier();  // everyone has read the total before the scratch is reused
+  return total;
 }
 
 fn lineIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
@@ -109,4 +125,58 @@ fn backward_params(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
     dg += pDy[i] * pX[i] * pRstd[r];
   }
   pDgamma[c] += dg;
+}
+
+// ---------------------------------------------------------------- workgroup-per-row variants
+// Same bindings and math as the entries above; invocation lid handles columns lid, lid+64, ...
+
+@compute @workgroup_size(64)
+fn forward_wg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+              @builtin(local_invocation_index) lid: u32) {
+  let r = flatWorkgroup(wid, nwg);
+  let p = params4;
+  if (r >= grid.end || r >= p.rows) { return; }
+  let base = r * p.cols;
+  var ss = 0.0;
+  for (var c = lid; c < p.cols; c += 64u) { let v = fX[base + c]; ss += v * v; }
+  let rstd = inverseSqrt(workgroupSum(ss, lid) / f32(p.cols) + p.eps);
+  for (var c = lid; c < p.cols; c += 64u) { fY[base + c] = fX[base + c] * rstd * fGamma[c]; }
+  if (lid == 0u) { fRstd[r] = rstd; }
+}
+
+@compute @workgroup_size(64)
+fn add_forward_wg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                  @builtin(local_invocation_index) lid: u32) {
+  let r = flatWorkgroup(wid, nwg);
+  let p = params6;
+  if (r >= grid.end || r >= p.rows) { return; }
+  let base = r * p.cols;
+  var ss = 0.0;
+  for (var c = lid; c < p.cols; c += 64u) {
+    let v = aA[base + c] + aB[base + c];
+    aSum[base + c] = v;
+    ss += v * v;
+  }
+  let rstd = inverseSqrt(workgroupSum(ss, lid) / f32(p.cols) + p.eps);
+  // Each invocation re-reads only the aSum elements it wrote itself.
+  for (var c = lid; c < p.cols; c += 64u) { aY[base + c] = aSum[base + c] * rstd * aGamma[c]; }
+  if (lid == 0u) { aRstd[r] = rstd; }
+}
+
+@compute @workgroup_size(64)
+fn backward_input_wg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                     @builtin(local_invocation_index) lid: u32) {
+  let r = flatWorkgroup(wid, nwg);
+  let p = params5;
+  if (r >= grid.end || r >= p.rows) { return; }
+  let base = r * p.cols;
+  let rstd = bRstd[r];
+  var partial = 0.0;
+  for (var c = lid; c < p.cols; c += 64u) { partial += bDy[base + c] * bGamma[c] * bX[base + c]; }
+  let k = rstd * rstd * rstd * workgroupSum(partial, lid) / f32(p.cols);
+  for (var c = lid; c < p.cols; c += 64u) {
+    var dx = rstd * bDy[base + c] * bGamma[c] - bX[base + c] * k;
+    if (p.accumulate != 0u) { dx += bDx[base + c]; }
+    bDx[base + c] = dx;
+  }
 }
