@@ -49,6 +49,17 @@ export class Tensor {
     return new Tensor(this.owner, this.buffer, shape, this.dtype, this.label, this.offset, true);
   }
 
+  /**
+   * The same buffer under another shape, taking over ownership: this handle becomes disposed and the
+   * returned one frees the buffer. For outputs produced in one shape and consumed in another.
+   */
+  reshapeOwned(shape: readonly number[]): Tensor {
+    const view = this.reshape(shape);
+    if (this.isView) return view;
+    this.disposed = true;
+    return new Tensor(this.owner, this.buffer, shape, this.dtype, this.label, this.offset, false);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
