@@ -1,0 +1,191 @@
+/**
+ * Named starting points the lab shows as cards and the CLI takes as `--preset NAME`: `smoke` (the
+ * fast test run), `arithmetic` (the default) and one per algorithm. A preset is a partial config;
+ * `presetConfig` resolves it. Models are named by preset ('default', 'smoke') or by a shipped warm
+ * start ('/models/arithmetic-sft'), which the model loader resolves.
+ */
+
+import { type PartialRunConfig, resolveRunConfig } from './resolve';
+import type { RunConfig } from './schema';
+
+export interface Preset {
+  name: string;
+  title: string;
+  /** A paragraph for the card: what it does, what to watch on the charts. */
+  description: string;
+  paper: { title: string; url: string } | null;
+  config: PartialRunConfig;
+}
+
+const GRPO_PAPER = {
+  title: 'DeepSeekMath: Pushing the Limits of Mathematical Reasoning in Open Language Models (GRPO)',
+  url: 'https://arxiv.org/abs/2402.03300',
+};
+
+/** The per-algorithm presets share one setting so their cards compare: 2-digit addition from an SFT warm start. */
+const warmAddition: PartialRunConfig = {
+  model: { name: '/models/arithmetic-sft', overrides: {} },
+  task: { name: 'addition', digits: 2 },
+  reward_funcs: ['correct'],
+  max_completion_length: 8,
+  max_steps: 200,
+  learning_rate: 1e-4,
+};
+
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'smoke',
+    title: 'Smoke test',
+    description:
+      'A micro model learns to reverse two letters (prompt "rev ab=", answer "ba") with GRPO: 4 prompts x 4 samples of at most 4 tokens, a high learning rate and no reference model, rewarded per correct character. Twenty steps take about a minute even on software WebGPU, and the reward should climb from chance; if it does not, something in the pipeline is broken.',
+    paper: GRPO_PAPER,
+    config: {
+      algorithm: 'grpo',
+      model: { name: 'smoke', overrides: {} },
+      task: { name: 'reversal', length: 2, symbols: 'abcd', held_out_fraction: 0.25 },
+      reward_funcs: ['char_match'],
+      prompts_per_step: 4,
+      num_generations: 4,
+      max_completion_length: 4,
+      learning_rate: 3e-3,
+      beta: 0,
+      max_steps: 20,
+      eval_every: 10,
+      eval_prompts: 4,
+      eval_samples: 4,
+      eval_k: 2,
+    },
+  },
+  {
+    name: 'arithmetic',
+    title: 'Two-digit addition',
+    description:
+      'The default lab: the default character-level GPT-2 (4 layers, 128 wide) first imitates worked answers for 300 supervised steps, then GRPO samples 8 answers to each of 8 sums per step and rewards exact ones. Watch reward rise while frac_reward_zero_std falls as groups start to disagree, and KL to the post-SFT reference stay small.',
+    paper: GRPO_PAPER,
+    config: {
+      algorithm: 'grpo',
+      model: { name: 'default', overrides: {} },
+      task: { name: 'addition', digits: 2 },
+      reward_funcs: ['correct'],
+      max_completion_length: 8,
+      sft_steps: 300,
+      learning_rate: 5e-4,
+      warmup_steps: 20,
+      max_steps: 300,
+    },
+  },
+  {
+    name: 'grpo',
+    title: 'GRPO',
+    description:
+      'Group Relative Policy Optimization: sample a group of answers per prompt, score each against the group mean divided by the group standard deviation, and take clipped PPO-style steps with a k3 KL penalty to the reference. No value network; the group is the baseline. The method behind DeepSeekMath and R1.',
+    paper: GRPO_PAPER,
+    config: { ...warmAddition, algorithm: 'grpo' },
+  },
+  {
+    name: 'dr_grpo',
+    title: 'Dr. GRPO',
+    description:
+      "GRPO done right: drops the division by the group's standard deviation (which over-weights easy and hopeless prompts) and normalises the loss by a constant number of tokens instead of each answer's length (which rewards long wrong answers). Same sampling as GRPO, no KL term.",
+    paper: {
+      title: 'Understanding R1-Zero-Like Training: A Critical Perspective',
+      url: 'https://arxiv.org/abs/2503.20783',
+    },
+    config: { ...warmAddition, algorithm: 'dr_grpo' },
+  },
+  {
+    name: 'dapo',
+    title: 'DAPO',
+    description:
+      'Decoupled clip and dynamic sampling: a wider upper clip (0.28) keeps exploration alive, groups whose answers all score the same are dropped and replaced, the loss averages over all tokens of the step, and answers that run into the length limit are softly penalised. Watch dynamic_sampling/groups_kept.',
+    paper: {
+      title: 'DAPO: An Open-Source LLM Reinforcement Learning System at Scale',
+      url: 'https://arxiv.org/abs/2503.14476',
+    },
+    config: { ...warmAddition, algorithm: 'dapo' },
+  },
+  {
+    name: 'rloo',
+    title: 'RLOO',
+    description:
+      'REINFORCE Leave-One-Out: each answer is compared with the mean reward of the other answers to the same prompt, an unbiased baseline that needs no value network and no standard-deviation scaling. A simple, strong baseline for RL from verifiable rewards.',
+    paper: {
+      title:
+        'Back to Basics: Revisiting REINFORCE Style Optimization for Learning from Human Feedback in LLMs',
+      url: 'https://arxiv.org/abs/2402.14740',
+    },
+    config: { ...warmAddition, algorithm: 'rloo' },
+  },
+  {
+    name: 'reinforce',
+    title: 'REINFORCE',
+    description:
+      'The plain policy gradient with a moving-average baseline of past rewards: no groups needed for the baseline, no clipping, one pass per batch. Noisier than the group methods; compare its reward curve with RLOO and GRPO on the same task.',
+    paper: {
+      title:
+        'Simple Statistical Gradient-Following Algorithms for Connectionist Reinforcement Learning (Williams, 1992)',
+      url: 'https://doi.org/10.1007/BF00992696',
+    },
+    config: { ...warmAddition, algorithm: 'reinforce' },
+  },
+  {
+    name: 'ppo',
+    title: 'PPO (ReFT)',
+    description:
+      "Proximal Policy Optimization with a value head, as in ReFT: a scalar head predicts each token's return, generalised advantage estimation turns rewards into per-token advantages, and the KL to the reference is paid in the reward. Watch value_loss fall as the critic learns.",
+    paper: { title: 'ReFT: Reasoning with Reinforced Fine-Tuning', url: 'https://arxiv.org/abs/2401.08967' },
+    config: { ...warmAddition, algorithm: 'ppo', num_iterations: 2 },
+  },
+  {
+    name: 'rft',
+    title: 'Rejection-sampling fine-tuning',
+    description:
+      'Sample answers, keep the correct ones (each distinct answer once) and fine-tune on them with plain cross-entropy; repeat. With difficulty-aware sampling, hard prompts are sampled until they have a correct answer, so the training set is not all easy sums. Watch rft/kept_fraction.',
+    paper: {
+      title: 'DART-Math: Difficulty-Aware Rejection Tuning for Mathematical Problem-Solving',
+      url: 'https://arxiv.org/abs/2407.13690',
+    },
+    config: {
+      ...warmAddition,
+      algorithm: 'rft',
+      difficulty_aware: true,
+      min_correct: 1,
+      max_samples_per_prompt: 32,
+    },
+  },
+  {
+    name: 'sft',
+    title: 'Supervised fine-tuning',
+    description:
+      'Next-token cross-entropy on gold answers from a randomly initialised default model: the warm start the RL presets begin from. The loss should fall steadily and eval/greedy climb toward 1 on held-out sums.',
+    paper: {
+      title: 'Training Language Models to Follow Instructions with Human Feedback (the SFT stage)',
+      url: 'https://arxiv.org/abs/2203.02155',
+    },
+    config: {
+      ...warmAddition,
+      algorithm: 'sft',
+      model: { name: 'default', overrides: {} },
+      learning_rate: 1e-3,
+      warmup_steps: 20,
+      lr_scheduler: 'cosine',
+      max_steps: 500,
+    },
+  },
+];
+
+export const DEFAULT_PRESET = 'arithmetic';
+
+export function findPreset(name: string): Preset {
+  const preset = PRESETS.find((p) => p.name === name);
+  if (!preset)
+    throw new Error(
+      `unknown preset ${JSON.stringify(name)} (presets: ${PRESETS.map((p) => p.name).join(', ')})`,
+    );
+  return preset;
+}
+
+/** The resolved RunConfig of a preset. */
+export function presetConfig(name: string): RunConfig {
+  return resolveRunConfig(findPreset(name).config);
+}

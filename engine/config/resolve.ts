@@ -1,0 +1,185 @@
+/**
+ * From what a user wrote (a preset's partial config, a config file, a share link, `--set`
+ * assignments) to one validated RunConfig: shared defaults, then the algorithm's defaults, then the
+ * user's values; errors name the field, say why and show what was given.
+ */
+
+import type { z } from 'zod';
+import type { TaskOptions } from '../tasks/options';
+import { ALGORITHM_DEFAULTS, SHARED_DEFAULTS } from './defaults';
+import { ALGORITHMS, type Algorithm, RUN_CONFIG_KEYS, type RunConfig, runConfigSchema } from './schema';
+
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** What users write: any subset of RunConfig (the task may give only some of its options). */
+export type PartialRunConfig = Omit<DeepPartial<RunConfig>, 'task'> & {
+  task?: DeepPartial<TaskOptions>;
+};
+
+export type ParseResult = { ok: true; config: RunConfig } | { ok: false; errors: string[] };
+
+export class RunConfigError extends Error {
+  constructor(readonly errors: string[]) {
+    super(`invalid RunConfig:\n  ${errors.join('\n  ')}`);
+    this.name = 'RunConfigError';
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; arrays, null and scalars replace. Undefined values are ignored. */
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return structuredClone(base);
+  if (!isPlainObject(base) || !isPlainObject(over)) return structuredClone(over);
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+/** Defaults for `algorithm`, with user values on top; a task of another name starts from its own defaults. */
+function withDefaults(input: Record<string, unknown>): Record<string, unknown> {
+  const algorithm = (ALGORITHMS as readonly unknown[]).includes(input.algorithm)
+    ? (input.algorithm as Algorithm)
+    : SHARED_DEFAULTS.algorithm;
+  const base = deepMerge(SHARED_DEFAULTS, ALGORITHM_DEFAULTS[algorithm]) as Record<string, unknown>;
+  if (
+    isPlainObject(input.task) &&
+    input.task.name !== undefined &&
+    input.task.name !== SHARED_DEFAULTS.task.name
+  ) {
+    base.task = { name: input.task.name };
+  }
+  return deepMerge(base, input) as Record<string, unknown>;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key as string];
+  }
+  return v;
+}
+
+function describeType(expected: string): string {
+  const noun = expected === 'int' ? 'integer' : expected === 'record' ? 'object' : expected;
+  return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
+}
+
+/** One readable line per zod issue: "num_generations: must be >= 2 (got 1)". */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map(String).join('.');
+    const got = ` (got ${show(valueAt(input, issue.path))})`;
+    switch (issue.code) {
+      case 'too_small':
+        if (issue.origin === 'string' || issue.origin === 'array') {
+          const unit = issue.origin === 'string' ? 'character' : 'entry';
+          lines.push(
+            `${path}: needs at least ${issue.minimum} ${unit}${issue.minimum === 1 ? '' : 's'}${got}`,
+          );
+        } else {
+          lines.push(`${path}: must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}${got}`);
+        }
+        break;
+      case 'too_big':
+        lines.push(`${path}: must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}${got}`);
+        break;
+      case 'invalid_type':
+        lines.push(`${path}: must be ${describeType(issue.expected)}${got}`);
+        break;
+      case 'invalid_value':
+        lines.push(`${path}: must be one of ${issue.values.map((v) => String(v)).join(', ')}${got}`);
+        break;
+      case 'invalid_union':
+        if ('options' in issue && Array.isArray(issue.options)) {
+          lines.push(`${path}: must be one of ${issue.options.join(', ')}${got}`);
+        } else {
+          lines.push(`${path}: ${issue.message}${got}`);
+        }
+        break;
+      case 'unrecognized_keys':
+        for (const key of issue.keys) lines.push(`${path ? `${path}.` : ''}${key}: unknown option`);
+        break;
+      case 'invalid_format':
+      case 'custom':
+      case 'invalid_key':
+      case 'invalid_element':
+      case 'not_multiple_of':
+        lines.push(`${path}: ${issue.message}${got}`);
+        break;
+      default:
+        lines.push(`${path}: ${(issue as { message: string }).message}${got}`);
+    }
+  }
+  return lines;
+}
+
+/** Validates anything (a parsed config file, a decoded share link), applying defaults first. */
+export function parseRunConfig(input: unknown): ParseResult {
+  if (!isPlainObject(input)) return { ok: false, errors: [`config: must be an object (got ${show(input)})`] };
+  const merged = withDefaults(input);
+  const result = runConfigSchema.safeParse(merged);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, errors: formatIssues(result.error.issues, merged) };
+}
+
+/** Defaults for the partial's algorithm, then its values; throws RunConfigError listing every problem. */
+export function resolveRunConfig(partial: PartialRunConfig = {}): RunConfig {
+  const r = parseRunConfig(partial);
+  if (!r.ok) throw new RunConfigError(r.errors);
+  return r.config;
+}
+
+/** `'1e-3'` -> 0.001, `'true'` -> true, `'null'` -> null, `'[1,2]'` -> array, `'cosine'` -> 'cosine'. */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The CLI's `--set key=value`: returns a copy of `config` with the value at the dotted path set
+ * (JSON when it parses, else the raw string). Setting `task.name` to another task drops the old
+ * task's options. Works on partial and resolved configs; validation is resolveRunConfig's job.
+ * setByPath(c, 'model.overrides.n_layer=2'), setByPath(c, 'reward_weights=[1,0.5]').
+ */
+export function setByPath<T extends object>(config: T, assignment: string): T {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new Error(`--set expects key=value (got ${JSON.stringify(assignment)})`);
+  const path = assignment.slice(0, eq).trim().split('.');
+  const value = parseValue(assignment.slice(eq + 1));
+  if (!(RUN_CONFIG_KEYS as string[]).includes(path[0])) {
+    throw new Error(`--set ${path[0]}: unknown option (options: ${RUN_CONFIG_KEYS.join(', ')})`);
+  }
+  if (path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+    throw new Error(`--set ${path.join('.')}: bad path`);
+  }
+  const out = structuredClone(config) as Record<string, unknown>;
+  if (path.length === 2 && path[0] === 'task' && path[1] === 'name') {
+    const task = isPlainObject(out.task) ? out.task : {};
+    if (task.name !== value) out.task = { name: value };
+    return out as T;
+  }
+  let node: Record<string, unknown> = out;
+  for (const key of path.slice(0, -1)) {
+    if (!isPlainObject(node[key]) && !Array.isArray(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+  return out as T;
+}

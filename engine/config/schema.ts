@@ -1,0 +1,185 @@
+/**
+ * The one RunConfig: every option ALGORITHMS.md names (TRL GRPOConfig v0.24 names where one
+ * exists), the task and model choice, seed, eval and the autotuner's kernel choices, as a strict
+ * zod schema (unknown keys are errors, so a typo in a share link is refused, not ignored). The
+ * schema checks a complete config; algorithm-dependent defaults are applied by resolve.ts.
+ */
+
+import { z } from 'zod';
+import { REWARD_NAMES } from '../rewards/builtin';
+import { taskOptions } from '../tasks/options';
+
+/** Bumped when a field changes meaning or name; share links carry it. */
+export const SCHEMA_VERSION = 1;
+
+export const ALGORITHMS = ['grpo', 'dr_grpo', 'dapo', 'rloo', 'reinforce', 'ppo', 'rft', 'sft'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+const probability = z.number().min(0).max(1);
+const positive = z.number().gt(0);
+const count = (min: number) => z.int().min(min);
+
+export const modelChoice = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .describe(
+      "A model preset ('default', 'smoke'), a shipped path ('/models/arithmetic-sft') or a HF hub id / folder",
+    ),
+  overrides: z
+    .record(z.string(), z.union([z.number(), z.boolean(), z.string()]))
+    .describe(
+      'ModelConfig fields (HF names, e.g. n_embd, n_layer) that replace the preset or checkpoint values',
+    ),
+});
+
+export const runConfigSchema = z
+  .strictObject({
+    schema_version: z.int().describe('RunConfig format version (this build reads 1)'),
+    algorithm: z.enum(ALGORITHMS).describe('Algorithm family; picks the defaults of the options below'),
+    seed: z
+      .int()
+      .min(0)
+      .max(4294967295)
+      .describe('Seed of the run; split into tasks / sampling / init streams'),
+    max_steps: count(1).describe('Optimizer steps of the run (RL steps, or SFT steps for sft)'),
+    model: modelChoice,
+    task: taskOptions,
+    reward_funcs: z
+      .array(z.enum(REWARD_NAMES))
+      .min(1)
+      .describe('Reward functions, summed with reward_weights'),
+    reward_weights: z.array(z.number()).nullable().describe('One weight per reward function; null = all 1'),
+
+    // sampling
+    num_generations: count(2).describe('G: completions sampled per prompt'),
+    prompts_per_step: count(1).describe('P: prompts per step'),
+    max_completion_length: count(1).max(4096).describe('Completion tokens at most (EOS counts)'),
+    temperature: positive.describe('Sampling temperature T; log-probs are of softmax(z/T)'),
+    top_k: count(0).describe('Sample among the k likeliest tokens; 0 = off (does not change lp)'),
+    top_p: z.number().gt(0).max(1).describe('Nucleus sampling mass; 1 = off (does not change lp)'),
+    min_p: z.number().min(0).lt(1).describe('Drop tokens below min_p x the top probability; 0 = off'),
+
+    // optimizer
+    learning_rate: positive.describe('Peak AdamW learning rate'),
+    adam_beta1: z.number().min(0).lt(1).describe('AdamW beta1'),
+    adam_beta2: z.number().min(0).lt(1).describe('AdamW beta2'),
+    adam_epsilon: positive.describe('AdamW epsilon'),
+    weight_decay: z.number().min(0).describe('AdamW decoupled weight decay'),
+    lr_scheduler: z.enum(['constant', 'linear', 'cosine']).describe('Learning-rate schedule after warmup'),
+    warmup_steps: count(0).describe('Linear warmup steps from 0'),
+    max_grad_norm: z.number().min(0).describe('Clip the global gradient norm to this; 0 = no clipping'),
+    num_iterations: count(1).describe('mu: optimizer passes over each batch of rollouts'),
+    gradient_accumulation: count(1).describe('Micro-batches per step'),
+    sft_steps: count(0).describe('SFT steps on gold completions before RL (the reference is taken after)'),
+
+    // policy loss
+    advantage_estimator: z
+      .enum(['group', 'rloo', 'reinforce', 'gae', 'none'])
+      .describe('How rewards become advantages'),
+    scale_rewards: z
+      .enum(['group', 'batch', 'none'])
+      .describe('group estimator: divide by the group std, batch std, or not'),
+    loss_type: z.enum(['grpo', 'dapo', 'bnpo', 'dr_grpo', 'sft']).describe('Aggregation of per-token losses'),
+    epsilon: z
+      .number()
+      .min(0)
+      .lt(1)
+      .nullable()
+      .describe('Lower clip of the ratio (1 - epsilon); null = no clipping'),
+    epsilon_high: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe('Upper clip of the ratio (1 + epsilon_high), DAPO clip-higher'),
+    beta: z.number().min(0).describe('KL coefficient; 0 loads no reference model'),
+    kl_estimator: z
+      .enum(['k1', 'k2', 'k3'])
+      .describe('KL estimator in the loss (kl_in = reward always uses k1)'),
+    kl_in: z.enum(['loss', 'reward']).describe('Add KL to the per-token loss or subtract it from the reward'),
+    entropy_coef: z.number().min(0).describe('Entropy bonus: -entropy_coef*H per token (TabRL addition)'),
+    mask_truncated_completions: z
+      .boolean()
+      .describe('Drop completions that hit max_completion_length without EOS'),
+
+    // DAPO
+    dynamic_sampling: z.boolean().describe('Drop zero-spread groups and draw more prompts'),
+    max_resample_rounds: count(0).describe('Extra draws at most per step under dynamic_sampling'),
+    overlong_penalty: z.boolean().describe('DAPO soft overlong penalty'),
+    overlong_buffer: count(1)
+      .nullable()
+      .describe('Overlong buffer B_o in tokens; null = max_completion_length/4'),
+
+    // REINFORCE and PPO
+    reinforce_baseline_decay: z.number().min(0).lt(1).describe('EMA decay of the reinforce baseline'),
+    vf_coef: z.number().min(0).describe('Value loss weight (gae)'),
+    cliprange_value: positive.describe('Value clip around the values at sampling time (gae)'),
+    gamma: probability.describe('Discount (gae)'),
+    lam: probability.describe('GAE lambda'),
+    whiten_advantages: z.boolean().describe('Whiten gae advantages over the completion tokens of the step'),
+
+    // RFT
+    rft_threshold: z.number().describe('Keep completions with reward >= this'),
+    difficulty_aware: z
+      .boolean()
+      .describe('DART: keep sampling a prompt until it has min_correct kept answers'),
+    max_samples_per_prompt: count(1).describe('difficulty_aware: samples per prompt at most'),
+    min_correct: count(1).describe('difficulty_aware: kept answers wanted per prompt'),
+
+    // evaluation
+    eval_every: count(0).describe('Evaluate every this many steps; 0 = never'),
+    eval_prompts: count(1).describe('Held-out prompts per evaluation'),
+    eval_samples: count(1).describe('n: samples per held-out prompt'),
+    eval_k: count(1).describe('k of pass@k (k <= n)'),
+
+    kernel_variants: z
+      .record(z.string(), z.string())
+      .describe('Autotuner choices (op/shape key -> variant) for exact replay on the same adapter'),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (c.schema_version !== SCHEMA_VERSION)
+      issue('schema_version', `this build reads version ${SCHEMA_VERSION}`);
+    const rlFree = c.algorithm === 'rft' || c.algorithm === 'sft';
+    if (rlFree !== (c.loss_type === 'sft')) {
+      issue(
+        'loss_type',
+        rlFree ? `must be sft for algorithm ${c.algorithm}` : `sft is only for algorithms rft and sft`,
+      );
+    }
+    if (rlFree !== (c.advantage_estimator === 'none')) {
+      issue(
+        'advantage_estimator',
+        rlFree ? `must be none for algorithm ${c.algorithm}` : `none is only for rft and sft`,
+      );
+    }
+    if ((c.epsilon === null) !== (c.epsilon_high === null)) {
+      issue('epsilon_high', `must be null exactly when epsilon is null (epsilon is ${c.epsilon})`);
+    }
+    if (c.eval_k > c.eval_samples) issue('eval_k', `must be <= eval_samples (${c.eval_samples})`);
+    if (c.reward_weights && c.reward_weights.length !== c.reward_funcs.length) {
+      issue('reward_weights', `needs one weight per reward function (${c.reward_funcs.length})`);
+    }
+    if (c.warmup_steps > c.max_steps) issue('warmup_steps', `must be <= max_steps (${c.max_steps})`);
+    if (c.overlong_buffer !== null && c.overlong_buffer > c.max_completion_length) {
+      issue('overlong_buffer', `must be <= max_completion_length (${c.max_completion_length})`);
+    }
+    const rows = c.prompts_per_step * c.num_generations;
+    if (rows % c.gradient_accumulation !== 0) {
+      issue('gradient_accumulation', `must divide prompts_per_step x num_generations (${rows})`);
+    }
+    if (c.min_correct > c.max_samples_per_prompt) {
+      issue('min_correct', `must be <= max_samples_per_prompt (${c.max_samples_per_prompt})`);
+    }
+  });
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type ModelChoice = RunConfig['model'];
+
+/** Every key of RunConfig, in schema order (for --set checks and UI listings). */
+export const RUN_CONFIG_KEYS = Object.keys(runConfigSchema.shape) as (keyof RunConfig)[];
+
+/** One-line help for each top-level option, from the schema's descriptions. */
+export function optionHelp(key: keyof RunConfig): string {
+  return runConfigSchema.shape[key].description ?? '';
+}
