@@ -1,3 +1,5 @@
+// AdamW oracle tests: several GPU steps against a textbook float64 loop (weight decay, bias correction,
+// an on-GPU grad scale), late-step bias correction, and clipping by global norm on the GPU.
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../testing/compare.js';
 import { testRuntime } from '../../testing/gpu.js';

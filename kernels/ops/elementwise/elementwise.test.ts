@@ -1,3 +1,5 @@
+// Element-wise oracle tests: reference backward against finite differences, GPU against the float64
+// reference on odd shapes, and a linear grid split across several dispatches.
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';

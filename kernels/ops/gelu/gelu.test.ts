@@ -1,3 +1,5 @@
+// tanh-GELU oracle tests: reference values and finite differences, then GPU forward/backward and the
+// fused bias form against the float64 reference on seeded odd shapes, plus huge inputs.
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';

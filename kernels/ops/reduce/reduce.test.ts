@@ -1,3 +1,5 @@
+// Reduction oracle tests: GPU folds against float64 sums on sizes around the fold chunk (one to three
+// passes), column sums with and without accumulation, global norm, the all-finite flag, and no leaks.
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../testing/compare.js';
 import { testRuntime } from '../../testing/gpu.js';

@@ -1,3 +1,6 @@
+// RMSNorm oracle tests: the float64 reference backward against central finite differences, then the
+// GPU (both row-kernel variants) against the reference on seeded odd shapes, including the fused
+// residual add and accumulation into dgamma/dx.
 import { describe, it } from 'vitest';
 import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';

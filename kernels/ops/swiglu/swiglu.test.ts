@@ -1,3 +1,5 @@
+// SwiGLU/SiLU oracle tests: reference values and finite differences, then GPU forward/backward against
+// the float64 reference on seeded odd shapes, plus huge gates.
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';
