@@ -3,7 +3,10 @@
  * optimises and tests compare with the float64 reference. Mean over the counted targets, where target
  * t+1 counts for the prediction at t unless masked (HF `labels` = -100).
  */
-import { crossEntropyBackward, crossEntropyForward } from '../../../kernels/ops/cross_entropy/cross_entropy.js';
+import {
+  crossEntropyBackward,
+  crossEntropyForward,
+} from '../../../kernels/ops/cross_entropy/cross_entropy.js';
 import { scale } from '../../../kernels/ops/elementwise/elementwise.js';
 import { reduceSum } from '../../../kernels/ops/reduce/reduce.js';
 import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
@@ -12,7 +15,10 @@ import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
  * Targets [B*T] i32 for ids [B][T]: position t predicts ids[t+1]; the last position and masked targets
  * get -1 (ignored). `lossMask[b][t]` (t >= 1) says whether token t counts as a target.
  */
-export function nextTokenTargets(ids: readonly (readonly number[])[], lossMask?: readonly (readonly number[])[]): { targets: Int32Array; count: number } {
+export function nextTokenTargets(
+  ids: readonly (readonly number[])[],
+  lossMask?: readonly (readonly number[])[],
+): { targets: Int32Array; count: number } {
   const B = ids.length;
   const T = ids[0]?.length ?? 0;
   const targets = new Int32Array(B * T).fill(-1);

@@ -71,7 +71,8 @@ function checkRows(inputIds: readonly (readonly number[])[]): number {
   const T = inputIds[0].length;
   if (T === 0) throw new Error('input_ids rows must not be empty');
   inputIds.forEach((row, i) => {
-    if (row.length !== T) throw new Error(`input_ids rows must have equal lengths: row 0 has ${T}, row ${i} has ${row.length}`);
+    if (row.length !== T)
+      throw new Error(`input_ids rows must have equal lengths: row 0 has ${T}, row ${i} has ${row.length}`);
   });
   return T;
 }

@@ -3,7 +3,11 @@
  * RMSNorm (weight only), each with the fused residual-add form the blocks use, so the transformer code
  * does not branch on the family at every call.
  */
-import { addLayernormForward, layernormBackward, layernormForward } from '../../../kernels/ops/layernorm/layernorm.js';
+import {
+  addLayernormForward,
+  layernormBackward,
+  layernormForward,
+} from '../../../kernels/ops/layernorm/layernorm.js';
 import { addRmsnormForward, rmsnormBackward, rmsnormForward } from '../../../kernels/ops/rmsnorm/rmsnorm.js';
 import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
 import type { GpuParams } from './params.js';
@@ -26,7 +30,13 @@ export interface NormSaved {
 }
 
 /** y = norm(x), or (when `delta` is given) x' = x + delta and y = norm(x'). */
-export function normForward(rt: Runtime, p: GpuParams, spec: NormSpec, x: Tensor, delta: Tensor | null): NormSaved {
+export function normForward(
+  rt: Runtime,
+  p: GpuParams,
+  spec: NormSpec,
+  x: Tensor,
+  delta: Tensor | null,
+): NormSaved {
   const gamma = p.get(spec.weight);
   const options = { eps: spec.eps };
   if (spec.kind === 'layernorm') {
@@ -60,7 +70,11 @@ export function normBackward(
   if (spec.kind === 'layernorm') {
     const dgamma = grads?.get(spec.weight) ?? rt.zeros(gamma.shape, 'scratch.dgamma');
     const dbeta = grads?.get(spec.bias as string) ?? rt.zeros(gamma.shape, 'scratch.dbeta');
-    layernormBackward(rt, dy, saved.x, gamma, saved.mean as Tensor, saved.rstd, { dgamma, dbeta, dxAccumulate: dx });
+    layernormBackward(rt, dy, saved.x, gamma, saved.mean as Tensor, saved.rstd, {
+      dgamma,
+      dbeta,
+      dxAccumulate: dx,
+    });
     if (!grads) {
       dgamma.dispose();
       dbeta.dispose();

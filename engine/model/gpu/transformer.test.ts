@@ -60,7 +60,11 @@ describe.each(FAMILIES)('GPU %s model against the float64 reference', (_name, ma
     const rt = await testRuntime();
     const config = makeConfig();
     const values = params(config, 5);
-    const prompts = [[3, 4, 5, 6, 7], [8, 9], [10, 11, 12]];
+    const prompts = [
+      [3, 4, 5, 6, 7],
+      [8, 9],
+      [10, 11, 12],
+    ];
     const completions = [[13, 14], [15, 16, 17], [18]];
     const layout = layoutSequences(prompts, completions, 3, 0);
     const { B, T } = layout;
@@ -68,7 +72,8 @@ describe.each(FAMILIES)('GPU %s model against the float64 reference', (_name, ma
     const batch = uploadLayout(rt, layout);
     const { logits, hidden } = model.transformer.forward(model.params, batch);
     const got = await rt.readF32(logits);
-    const toRows = (a: ArrayLike<number>) => Array.from({ length: B }, (_, b) => Array.from(a).slice(b * T, (b + 1) * T));
+    const toRows = (a: ArrayLike<number>) =>
+      Array.from({ length: B }, (_, b) => Array.from(a).slice(b * T, (b + 1) * T));
     const ref = referenceForward(config, values, {
       inputIds: toRows(layout.ids),
       attentionMask: toRows(layout.keyMask),
@@ -76,7 +81,8 @@ describe.each(FAMILIES)('GPU %s model against the float64 reference', (_name, ma
     });
     // compare only rows of real tokens: padded query rows are never read
     const V = config.vocabSize;
-    const keep = (a: ArrayLike<number>) => Array.from(a).filter((_, i) => layout.keyMask[Math.floor(i / V)] === 1);
+    const keep = (a: ArrayLike<number>) =>
+      Array.from(a).filter((_, i) => layout.keyMask[Math.floor(i / V)] === 1);
     expectClose(keep(got), keep(ref.logits), LOGITS, 'padded logits');
     for (const t of [logits, hidden]) t.dispose();
     disposeBatch(batch);

@@ -95,7 +95,8 @@ export class GpuTransformer {
   private norm(which: 'ln1' | 'ln2' | 'final', l = 0): NormSpec {
     const eps = this.config.normEps;
     if (this.family === 'gpt2') {
-      const base = which === 'final' ? 'transformer.ln_f' : `${this.prefix(l)}.${which === 'ln1' ? 'ln_1' : 'ln_2'}`;
+      const base =
+        which === 'final' ? 'transformer.ln_f' : `${this.prefix(l)}.${which === 'ln1' ? 'ln_1' : 'ln_2'}`;
       return { kind: 'layernorm', weight: `${base}.weight`, bias: `${base}.bias`, eps };
     }
     const name =
@@ -127,7 +128,8 @@ export class GpuTransformer {
   forward(p: GpuParams, batch: GpuBatch, opts: ForwardOptions = {}): ForwardResult {
     const rt = this.rt;
     const train = Boolean(opts.train);
-    if (train && (opts.cache || opts.lastOnly)) throw new Error('forward: training runs over whole sequences, without a cache');
+    if (train && (opts.cache || opts.lastOnly))
+      throw new Error('forward: training runs over whole sequences, without a cache');
     const { B, T } = batch;
     const N = B * T;
     let x =
@@ -143,7 +145,8 @@ export class GpuTransformer {
       delta?.dispose();
       if (!train && n1.ownsX) x.dispose(); // the residual now lives in n1.x
       const att = this.attention(p, l, n1.y, batch, opts);
-      const oName = this.family === 'gpt2' ? `${this.prefix(l)}.attn.c_proj` : `${this.prefix(l)}.self_attn.o_proj`;
+      const oName =
+        this.family === 'gpt2' ? `${this.prefix(l)}.attn.c_proj` : `${this.prefix(l)}.self_attn.o_proj`;
       const proj = linearForward(rt, att.out.reshape([N, this.H * this.D]), this.linear(p, oName));
       const n2 = normForward(rt, p, this.norm('ln2', l), n1.x, proj);
       proj.dispose();
@@ -213,16 +216,38 @@ export class GpuTransformer {
     if (opts.cache) {
       const start = opts.start ?? 0;
       const cache = opts.cache;
-      copyTimeSteps(rt, k.reshape([B, T, Hkv * D]), 0, cache.k[l].reshape([B, cache.capacity, Hkv * D]), start, T);
-      copyTimeSteps(rt, v.reshape([B, T, Hkv * D]), 0, cache.v[l].reshape([B, cache.capacity, Hkv * D]), start, T);
-      const r = attentionForward(rt, q, cache.k[l], cache.v[l], { scale, qOffset: start, keyMask: cache.keyMask });
+      copyTimeSteps(
+        rt,
+        k.reshape([B, T, Hkv * D]),
+        0,
+        cache.k[l].reshape([B, cache.capacity, Hkv * D]),
+        start,
+        T,
+      );
+      copyTimeSteps(
+        rt,
+        v.reshape([B, T, Hkv * D]),
+        0,
+        cache.v[l].reshape([B, cache.capacity, Hkv * D]),
+        start,
+        T,
+      );
+      const r = attentionForward(rt, q, cache.k[l], cache.v[l], {
+        scale,
+        qOffset: start,
+        keyMask: cache.keyMask,
+      });
       return { q, k, v, out: r.out, lse: r.lse };
     }
     const r = attentionForward(rt, q, k, v, { scale, qOffset: 0, keyMask: batch.keyMask });
     return { q, k, v, out: r.out, lse: r.lse };
   }
 
-  private mlp(p: GpuParams, l: number, h: Tensor): { out: Tensor; saved: { a: Tensor; b: Tensor; c?: Tensor } } {
+  private mlp(
+    p: GpuParams,
+    l: number,
+    h: Tensor,
+  ): { out: Tensor; saved: { a: Tensor; b: Tensor; c?: Tensor } } {
     const rt = this.rt;
     if (this.family === 'gpt2') {
       const pre = `${this.prefix(l)}.mlp`;
@@ -251,7 +276,13 @@ export class GpuTransformer {
     const N = B * T;
     const [H, Hkv, D] = [this.H, this.Hkv, this.D];
     const headName = this.headName();
-    const dhidden = linearBackward(rt, dlogits, saved.final.y, { weight: p.get(headName), orientation: 'out_in' }, { dweight: grads.get(headName) });
+    const dhidden = linearBackward(
+      rt,
+      dlogits,
+      saved.final.y,
+      { weight: p.get(headName), orientation: 'out_in' },
+      { dweight: grads.get(headName) },
+    );
     if (dHiddenExtra) addScaled(rt, dhidden, dHiddenExtra, 1);
     const ds = rt.zeros([N, this.C], 'grad.residual');
     normBackward(rt, p, grads, this.norm('final'), saved.final, dhidden, ds);
@@ -263,8 +294,15 @@ export class GpuTransformer {
       normBackward(rt, p, grads, this.norm('ln2', l), s.n2, dh2, ds);
       dh2.dispose();
       // attention output projection and the attention itself
-      const oName = this.family === 'gpt2' ? `${this.prefix(l)}.attn.c_proj` : `${this.prefix(l)}.self_attn.o_proj`;
-      const dAtt = linearBackward(rt, ds, s.attOut.reshape([N, H * D]), this.linear(p, oName), this.linearGrads(grads, oName));
+      const oName =
+        this.family === 'gpt2' ? `${this.prefix(l)}.attn.c_proj` : `${this.prefix(l)}.self_attn.o_proj`;
+      const dAtt = linearBackward(
+        rt,
+        ds,
+        s.attOut.reshape([N, H * D]),
+        this.linear(p, oName),
+        this.linearGrads(grads, oName),
+      );
       const ag = attentionBackward(rt, dAtt.reshape([B, T, H, D]), s.q, s.k, s.v, s.attOut, s.lse, {
         scale: 1 / Math.sqrt(D),
         qOffset: 0,
@@ -325,18 +363,51 @@ export class GpuTransformer {
     const rt = this.rt;
     const pre = `${this.prefix(l)}.mlp`;
     if (this.family === 'gpt2') {
-      const dg = linearBackward(rt, ds, s.b, this.linear(p, `${pre}.c_proj`), this.linearGrads(grads, `${pre}.c_proj`));
-      const dfc = biasGeluBackward(rt, dg, s.a, p.get(`${pre}.c_fc.bias`), { dbias: grads.get(`${pre}.c_fc.bias`) });
+      const dg = linearBackward(
+        rt,
+        ds,
+        s.b,
+        this.linear(p, `${pre}.c_proj`),
+        this.linearGrads(grads, `${pre}.c_proj`),
+      );
+      const dfc = biasGeluBackward(rt, dg, s.a, p.get(`${pre}.c_fc.bias`), {
+        dbias: grads.get(`${pre}.c_fc.bias`),
+      });
       dg.dispose();
-      const dh2 = linearBackward(rt, dfc, s.n2.y, { weight: p.get(`${pre}.c_fc.weight`), orientation: 'in_out' }, { dweight: grads.get(`${pre}.c_fc.weight`) });
+      const dh2 = linearBackward(
+        rt,
+        dfc,
+        s.n2.y,
+        { weight: p.get(`${pre}.c_fc.weight`), orientation: 'in_out' },
+        { dweight: grads.get(`${pre}.c_fc.weight`) },
+      );
       dfc.dispose();
       return dh2;
     }
-    const dAct = linearBackward(rt, ds, s.c as Tensor, this.linear(p, `${pre}.down_proj`), this.linearGrads(grads, `${pre}.down_proj`));
+    const dAct = linearBackward(
+      rt,
+      ds,
+      s.c as Tensor,
+      this.linear(p, `${pre}.down_proj`),
+      this.linearGrads(grads, `${pre}.down_proj`),
+    );
     const { dgate, dup } = swigluBackward(rt, dAct, s.a, s.b);
     dAct.dispose();
-    const dh2 = linearBackward(rt, dgate, s.n2.y, this.linear(p, `${pre}.gate_proj`), this.linearGrads(grads, `${pre}.gate_proj`));
-    linearBackward(rt, dup, s.n2.y, this.linear(p, `${pre}.up_proj`), this.linearGrads(grads, `${pre}.up_proj`), dh2);
+    const dh2 = linearBackward(
+      rt,
+      dgate,
+      s.n2.y,
+      this.linear(p, `${pre}.gate_proj`),
+      this.linearGrads(grads, `${pre}.gate_proj`),
+    );
+    linearBackward(
+      rt,
+      dup,
+      s.n2.y,
+      this.linear(p, `${pre}.up_proj`),
+      this.linearGrads(grads, `${pre}.up_proj`),
+      dh2,
+    );
     dgate.dispose();
     dup.dispose();
     return dh2;
@@ -353,4 +424,3 @@ export class GpuTransformer {
     saved.layers.length = 0;
   }
 }
-
