@@ -77,7 +77,11 @@ describe.each([
     // the token at completion slot t is predicted at position Tp-1+t
     const Tp = layout.T - L;
     const chosen = new Int32Array(layout.B * layout.T).fill(-1);
-    PROMPTS.forEach((_, r) => gen.tokens[r].forEach((tok, t) => (chosen[r * layout.T + Tp - 1 + t] = tok)));
+    PROMPTS.forEach((_, r) => {
+      gen.tokens[r].forEach((tok, t) => {
+        chosen[r * layout.T + Tp - 1 + t] = tok;
+      });
+    });
     const tokens = rt.upload(chosen, [chosen.length], 'chosen', 'i32');
     const re = tokenLogprobEntropy(rt, logits, tokens, { temperature: SAMPLING.temperature });
     const [lp, ent] = await rt.readMany([re.logprob, re.entropy]);

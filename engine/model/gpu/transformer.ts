@@ -190,7 +190,6 @@ export class GpuTransformer {
   private attention(p: GpuParams, l: number, h: Tensor, batch: GpuBatch, opts: ForwardOptions) {
     const rt = this.rt;
     const { B, T } = batch;
-    const N = B * T;
     const [H, Hkv, D] = [this.H, this.Hkv, this.D];
     let q: Tensor;
     let k: Tensor;
