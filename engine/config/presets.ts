@@ -37,12 +37,12 @@ export const PRESETS: readonly Preset[] = [
     name: 'smoke',
     title: 'Smoke test',
     description:
-      'A micro model learns to reverse two letters (prompt "rev ab=", answer "ba") with GRPO: 4 prompts x 4 samples of at most 4 tokens, a high learning rate and no reference model, rewarded per correct character. Twenty steps take about a minute even on software WebGPU, and the reward should climb from chance; if it does not, something in the pipeline is broken.',
+      'A micro model learns to reverse two digits (prompt "{01}=", answer "10") with GRPO: 4 prompts x 4 samples of at most 4 tokens, a high learning rate and no reference model, rewarded per correct character. Twenty steps take about a minute even on software WebGPU, and the reward should climb from chance; if it does not, something in the pipeline is broken.',
     paper: GRPO_PAPER,
     config: {
       algorithm: 'grpo',
       model: { name: 'smoke', overrides: {} },
-      task: { name: 'reversal', length: 2, symbols: 'abcd', held_out_fraction: 0.25 },
+      task: { name: 'reversal', length: 2, symbols: '0123', held_out_fraction: 0.25 },
       reward_funcs: ['char_match'],
       prompts_per_step: 4,
       num_generations: 4,

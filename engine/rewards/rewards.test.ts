@@ -34,7 +34,7 @@ describe('reward functions (doc-comment examples)', () => {
   });
 
   it('char_match', () => {
-    const s = { prompt: 'rev ab=', answer: 'ba', gold: 'ba', tag: null };
+    const s = { prompt: '{ab}=', answer: 'ba', gold: 'ba', tag: null };
     expect(charMatchReward(input('ba', s))).toBe(1);
     expect(charMatchReward(input('bb', s))).toBe(0.5);
     expect(charMatchReward(input('b', s))).toBe(0.5);

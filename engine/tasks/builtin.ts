@@ -1,7 +1,8 @@
 /**
  * The synthetic tasks with exact answers: n-digit addition and multiplication, sorting digits and
- * reversing strings. Prompts are short and end in '=' so a character-level model sees where the
- * answer starts; operands are uniform in [0, 10^digits - 1] (so "2-digit" includes 7).
+ * reversing strings. Prompts are short, end in '=' so a character-level model sees where the answer
+ * starts, and (without tags, with digit symbols) use only the default char tokenizer's alphabet, so
+ * the default and smoke models run every task; operands are uniform in [0, 10^digits - 1].
  */
 
 import type { z } from 'zod';
@@ -44,18 +45,18 @@ export function multiplicationTask(o: z.infer<typeof multiplicationOptions>): Ta
   });
 }
 
-/** Prompt 'sort 3102=', answer '0123'. */
+/** Prompt '[3102]=', answer '0123'. */
 export function sortingTask(o: z.infer<typeof sortingOptions>): Task {
-  return exactTask('sorting', alphabetOf(DIGITS, 'sort =', tagAlphabet(o.tag)), (rng) => {
+  return exactTask('sorting', alphabetOf(DIGITS, '[]=', tagAlphabet(o.tag)), (rng) => {
     const digits = Array.from({ length: o.length }, () => rng.int(0, 9));
-    return sample(`sort ${digits.join('')}=`, [...digits].sort((x, y) => x - y).join(''), o.tag);
+    return sample(`[${digits.join('')}]=`, [...digits].sort((x, y) => x - y).join(''), o.tag);
   });
 }
 
-/** Prompt 'rev abc=', answer 'cba' (length 1 is a copy task). */
+/** Prompt '{abc}=', answer 'cba' (length 1 is a copy task). */
 export function reversalTask(o: z.infer<typeof reversalOptions>): Task {
-  return exactTask('reversal', alphabetOf(o.symbols, 'rev =', tagAlphabet(o.tag)), (rng) => {
+  return exactTask('reversal', alphabetOf(o.symbols, '{}=', tagAlphabet(o.tag)), (rng) => {
     const chars = Array.from({ length: o.length }, () => o.symbols[rng.int(0, o.symbols.length - 1)]);
-    return sample(`rev ${chars.join('')}=`, [...chars].reverse().join(''), o.tag);
+    return sample(`{${chars.join('')}}=`, [...chars].reverse().join(''), o.tag);
   });
 }

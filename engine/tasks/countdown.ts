@@ -2,7 +2,7 @@
  * Countdown (as in TinyZero and the "Countdown" RL benchmarks): reach a target with the given
  * numbers and + - * /, each number used at most once. Prompts are generated from a random
  * expression so every prompt has a solution (the gold completion); any other correct expression
- * also scores. Prompt '3 4 2 to 10=', gold '3*4-2'.
+ * also scores. Prompt '3 4 2:10=' (numbers, then the target), gold '3*4-2'.
  */
 
 import type { z } from 'zod';
@@ -69,7 +69,7 @@ function drawCountdown(rng: Rng, o: z.infer<typeof countdownOptions>): TaskSampl
     if (nodes.length !== 1 || !Number.isInteger(root.value) || root.value < 1 || root.value > o.max_target)
       continue;
     return {
-      prompt: `${numbers.join(' ')} to ${root.value}=`,
+      prompt: `${numbers.join(' ')}:${root.value}=`,
       answer: String(root.value),
       gold: wrapAnswer(root.text, o.tag),
       tag: o.tag,
@@ -99,7 +99,7 @@ export function countdownCorrect(sample: TaskSample, completion: string): boolea
 export function countdownTask(o: z.infer<typeof countdownOptions>): Task {
   return {
     name: 'countdown',
-    alphabet: alphabetOf('0123456789+-*/() =to', tagAlphabet(o.tag)),
+    alphabet: alphabetOf('0123456789+-*/() :=', tagAlphabet(o.tag)),
     draw: (rng) => drawCountdown(rng, o),
     isCorrect: countdownCorrect,
   };

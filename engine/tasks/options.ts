@@ -49,7 +49,7 @@ export const reversalOptions = z.strictObject({
   symbols: z
     .string()
     .regex(/^[a-z0-9]{2,36}$/, { error: 'must be 2 to 36 lowercase letters or digits' })
-    .default('abcdefghij')
+    .default('0123456789')
     .describe('Characters the strings are drawn from'),
   ...common,
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../rl/random';
+import { DEFAULT_ALPHABET } from '../tokenizers/char-tokenizer';
 import { evaluateExpression, usesAtMostOnce } from './expression';
 import { createTask, numericMatch, parseJsonlDataset } from './index';
 import { type TaskOptions, taskOptions } from './options';
@@ -84,7 +85,7 @@ describe('tasks', () => {
       expect(Number(s.answer)).toBeLessThanOrEqual(50);
       for (const ch of s.prompt + s.gold) expect(task.alphabet).toContain(ch);
     }
-    const s = { prompt: '3 4 2 to 10=', answer: '10', gold: '3*4-2', tag: null, numbers: [3, 4, 2] };
+    const s = { prompt: '3 4 2:10=', answer: '10', gold: '3*4-2', tag: null, numbers: [3, 4, 2] };
     expect(task.isCorrect(s, '3*4-2')).toBe(true);
     expect(task.isCorrect(s, '2*(4+3)-4')).toBe(false); // 4 used twice
     expect(task.isCorrect(s, '4*3')).toBe(false); // 12
@@ -97,13 +98,13 @@ describe('tasks', () => {
   it('sorting and reversal: answers and alphabets', () => {
     const sort = createTask(opts({ name: 'sorting', length: 4 }));
     const s = sort.draw(createRng(2));
-    expect(s.prompt).toMatch(/^sort \d{4}=$/);
-    expect(s.answer).toBe([...s.prompt.slice(5, 9)].sort().join(''));
+    expect(s.prompt).toMatch(/^\[\d{4}\]=$/);
+    expect(s.answer).toBe([...s.prompt.slice(1, 5)].sort().join(''));
     const rev = createTask(opts({ name: 'reversal', length: 2, symbols: 'abcd' }));
     const r = rev.draw(createRng(3));
-    expect(r.prompt).toMatch(/^rev [abcd]{2}=$/);
-    expect(r.answer).toBe(r.prompt[5] + r.prompt[4]);
-    expect(rev.alphabet).toBe(' =abcderv');
+    expect(r.prompt).toMatch(/^\{[abcd]{2}\}=$/);
+    expect(r.answer).toBe(r.prompt[2] + r.prompt[1]);
+    expect(rev.alphabet).toBe('=abcd{}');
   });
 
   it('extractAnswer reads the first tag pair', () => {
@@ -128,8 +129,8 @@ describe('held-out split', () => {
     for (const s of evalSet) expect(isHeldOut(s.prompt, 0.2)).toBe(true);
   });
 
-  it('the smoke task space (reversal of 2 of abcd, 16 prompts) has both sides non-empty at 0.25', () => {
-    const task = createTask(opts({ name: 'reversal', length: 2, symbols: 'abcd', held_out_fraction: 0.25 }));
+  it('the smoke task space (reversal of 2 of 0123, 16 prompts) has both sides non-empty at 0.25', () => {
+    const task = createTask(opts({ name: 'reversal', length: 2, symbols: '0123', held_out_fraction: 0.25 }));
     const evalSet = heldOutSet(task, createRng(1), 16, 0.25);
     const train = new Set(drawTrainingBatch(task, createRng(1), 200, 0.25).map((s) => s.prompt));
     expect(evalSet.length).toBeGreaterThan(0);
@@ -178,5 +179,29 @@ describe('dataset task', () => {
     expect(numericMatch('', '0')).toBe(false);
     expect(() => createTask(opts({ name: 'dataset', source: 'x.jsonl' }))).toThrow(/not loaded/);
     expect(exact.alphabet).toContain('h');
+  });
+});
+
+describe('alphabets', () => {
+  it('every built-in task without tags fits the default char tokenizer, so the default and smoke models run it', () => {
+    const all: unknown[] = [
+      { name: 'addition', digits: 3 },
+      { name: 'multiplication' },
+      { name: 'countdown', count: 5 },
+      { name: 'sorting' },
+      { name: 'reversal' },
+    ];
+    for (const o of all) {
+      const task = createTask(opts(o));
+      for (const ch of task.alphabet)
+        expect(DEFAULT_ALPHABET, `${task.name} uses ${JSON.stringify(ch)}`).toContain(ch);
+      const s = task.draw(createRng(4));
+      for (const ch of s.prompt + s.gold) expect(task.alphabet).toContain(ch);
+    }
+  });
+
+  it('tags add their letters and < / >', () => {
+    const task = createTask(opts({ name: 'sorting', tag: 'ans' }));
+    for (const ch of '</>ans') expect(task.alphabet).toContain(ch);
   });
 });
