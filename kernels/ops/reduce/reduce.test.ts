@@ -54,6 +54,8 @@ describe('reduce on the GPU vs float64 reference', () => {
       [7, 3],
       [65, 33],
       [7, 130],
+      [200, 5], // 4 row chunks
+      [64 * 64 + 3, 3], // 65 row chunks: the partials are chunked again
     ]) {
       const x = f32(randn(rows * 1000 + cols, rows * cols));
       const base = f32(randn(cols, cols));

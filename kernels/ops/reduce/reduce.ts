@@ -132,7 +132,14 @@ export interface ColumnSumsOptions {
   accumulate?: boolean;
 }
 
-/** Column sums of x[N,C] -> [C] (the bias gradient of y = x W + b is columnSums(dy)). */
+/** Rows one column-sum invocation walks before the partial sums are summed again. */
+export const COLUMN_ROW_CHUNK = 64;
+
+/**
+ * Column sums of x[N,C] -> [C] (the bias gradient of y = x W + b is columnSums(dy)). Up to
+ * COLUMN_ROW_CHUNK rows this is one pass; taller inputs sum row chunks in parallel into [chunks,C]
+ * partials first, so a GPU gets N/64 times more invocations than columns.
+ */
 export function columnSums(rt: Runtime, x: Tensor, options: ColumnSumsOptions = {}): Tensor {
   if (x.shape.length !== 2) throw new ShapeError('reduce.columnSums', `x must be [N,C], got ${x}`);
   const [rows, cols] = x.shape;
@@ -141,16 +148,38 @@ export function columnSums(rt: Runtime, x: Tensor, options: ColumnSumsOptions = 
   }
   const out = options.into ?? rt.empty([cols], 'reduce.columnSums');
   expectShape('reduce.columnSums', 'into', out, [cols]);
+  const chunks = Math.max(1, Math.ceil(rows / COLUMN_ROW_CHUNK));
+  if (chunks === 1) {
+    columnChunkSums(rt, x, out, Math.max(1, rows), Boolean(options.accumulate));
+    return out;
+  }
+  const partials = rt.empty([chunks, cols], 'reduce.columnSums.partials');
+  columnChunkSums(rt, x, partials, COLUMN_ROW_CHUNK, false);
+  columnSums(rt, partials, { into: out, accumulate: options.accumulate });
+  partials.dispose();
+  return out;
+}
+
+/** One column_sums dispatch: x[N,C] -> dst[ceil(N/rowsPerChunk), C]. */
+function columnChunkSums(
+  rt: Runtime,
+  x: Tensor,
+  dst: Tensor,
+  rowsPerChunk: number,
+  accumulate: boolean,
+): void {
+  const [rows, cols] = x.shape;
+  const colBlocks = Math.ceil(cols / WORKGROUP);
+  const chunks = Math.max(1, Math.ceil(rows / rowsPerChunk));
   rt.dispatch({
     kernel: 'reduce.columnSums',
     code: CODE,
     entry: 'column_sums',
     read: [x],
-    write: [out],
-    uniforms: uniforms().u32(rows, cols, options.accumulate ? 1 : 0),
-    workgroups: { linear: Math.ceil(cols / WORKGROUP) },
+    write: [dst],
+    uniforms: uniforms().u32(rows, cols, accumulate ? 1 : 0, rowsPerChunk, colBlocks),
+    workgroups: { linear: colBlocks * chunks },
   });
-  return out;
 }
 
 /**

@@ -57,27 +57,34 @@ fn fold(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   foldDst[p.dstOffset + i] = r;
 }
 
-// ---------------------------------------------------------------- column sums: [N,C] -> [C]
+// ---------------------------------------------------------------- column sums: [N,C] -> [chunks,C]
 @group(0) @binding(0) var<storage, read> colSrc: array<f32>;          // [N,C]
-@group(0) @binding(1) var<storage, read_write> colDst: array<f32>;    // [C]
+@group(0) @binding(1) var<storage, read_write> colDst: array<f32>;    // [chunks,C]
 struct ColumnParams {
   rows: u32,
   cols: u32,
-  accumulate: u32,  // 1: dst += sums, 0: dst = sums
+  accumulate: u32,    // 1: dst += sums, 0: dst = sums
+  rowsPerChunk: u32,  // rows one invocation walks; chunk k covers rows [k*rowsPerChunk, (k+1)*rowsPerChunk)
+  colBlocks: u32,     // ceil(C / 64): flat workgroup w handles chunk w / colBlocks
 }
 @group(0) @binding(2) var<uniform> colParams: ColumnParams;
 
-// One invocation per column walks all N rows; adjacent invocations read adjacent columns.
+// One invocation per (row chunk, column); adjacent invocations read adjacent columns. With one chunk
+// this is the whole column sum, otherwise the wrapper sums the [chunks,C] partials again.
 @compute @workgroup_size(64)
 fn column_sums(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                @builtin(local_invocation_index) lid: u32) {
   let wg = flatWorkgroup(wid, nwg);
   if (wg >= grid.end) { return; }
-  let c = wg * 64u + lid;
   let p = colParams;
+  let chunk = wg / p.colBlocks;
+  let c = (wg % p.colBlocks) * 64u + lid;
   if (c >= p.cols) { return; }
+  let r0 = chunk * p.rowsPerChunk;
+  let r1 = min(p.rows, r0 + p.rowsPerChunk);
   var s = 0.0;
-  for (var r = 0u; r < p.rows; r++) { s += colSrc[r * p.cols + c]; }
-  if (p.accumulate != 0u) { s += colDst[c]; }
-  colDst[c] = s;
+  for (var r = r0; r < r1; r++) { s += colSrc[r * p.cols + c]; }
+  let o = chunk * p.cols + c;
+  if (p.accumulate != 0u) { s += colDst[o]; }
+  colDst[o] = s;
 }
