@@ -9,6 +9,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { makeShader } from '../../runtime/shader.js';
 import { expectShape, ShapeError, type Tensor } from '../../runtime/tensor.js';
 import { uniforms } from '../../runtime/uniforms.js';
+import { COLUMN_ROW_CHUNK, columnSums } from '../reduce/reduce.js';
 import src from './layernorm.wgsl?raw';
 
 const CODE = makeShader(src);
@@ -53,11 +54,18 @@ function rowsCols(op: string, x: Tensor): [number, number] {
   return [x.shape[0], x.shape[1]];
 }
 
-function params(rows: number, cols: number, eps: number, accumulate: boolean) {
+function params(
+  rows: number,
+  cols: number,
+  eps: number,
+  accumulate: boolean,
+  rowsPerChunk = rows,
+  colBlocks = 1,
+) {
   return uniforms()
     .u32(rows, cols)
     .f32(eps)
-    .u32(accumulate ? 1 : 0);
+    .u32(accumulate ? 1 : 0, Math.max(1, rowsPerChunk), colBlocks);
 }
 
 /** y = (x - mean) / sqrt(var + eps) * gamma + beta per row of x[N,C]. */
@@ -157,14 +165,26 @@ export function layernormBackward(
     uniforms: params(rows, cols, 0, Boolean(grads.dxAccumulate)),
     workgroups: launch.workgroups,
   });
+  // Parameter gradients: row chunks in parallel; several chunks' partials are then summed into place.
+  const colBlocks = Math.ceil(cols / WORKGROUP);
+  const chunks = Math.max(1, Math.ceil(rows / COLUMN_ROW_CHUNK));
+  const single = chunks === 1;
+  const dgammaOut = single ? grads.dgamma : rt.empty([chunks, cols], 'layernorm.dgamma.partials');
+  const dbetaOut = single ? grads.dbeta : rt.empty([chunks, cols], 'layernorm.dbeta.partials');
   rt.dispatch({
     kernel: 'layernorm.backwardParams',
     code: CODE,
     entry: 'backward_params',
     read: [dy, x, mean, rstd],
-    write: [grads.dgamma, grads.dbeta],
-    uniforms: params(rows, cols, 0, true),
-    workgroups: { linear: Math.ceil(cols / WORKGROUP) },
+    write: [dgammaOut, dbetaOut],
+    uniforms: params(rows, cols, 0, single, single ? rows : COLUMN_ROW_CHUNK, colBlocks),
+    workgroups: { linear: colBlocks * chunks },
   });
+  if (!single) {
+    columnSums(rt, dgammaOut, { into: grads.dgamma, accumulate: true });
+    columnSums(rt, dbetaOut, { into: grads.dbeta, accumulate: true });
+    dgammaOut.dispose();
+    dbetaOut.dispose();
+  }
   return dx;
 }

@@ -8,7 +8,9 @@ struct Params {
   rows: u32,        // N = B*T
   cols: u32,        // C
   eps: f32,
-  accumulate: u32,  // backward_input: 1 adds dx into the output instead of overwriting it
+  accumulate: u32,    // backward_*: 1 adds into the outputs instead of overwriting them
+  rowsPerChunk: u32,  // backward_params: rows one invocation walks (chunk k: rows k*rowsPerChunk..)
+  colBlocks: u32,     // backward_params: ceil(C / 64); flat workgroup w handles chunk w / colBlocks
 }
 
 var<workgroup> wgScratch: array<vec2f, 64>;
@@ -132,29 +134,40 @@ fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
 }
 
 // ---------------------------------------------------------------- backward, parameter gradients
-// dgamma[c] += sum_r dy * xhat, dbeta[c] += sum_r dy: one invocation per column.
+// Per row chunk k: dgamma[k,c] (+)= sum_r dy * xhat, dbeta[k,c] (+)= sum_r dy, one invocation per
+// (chunk, column); the wrapper sums several chunks' partials with reduce.columnSums.
 @group(0) @binding(0) var<storage, read> pDy: array<f32>;            // [N,C]
 @group(0) @binding(1) var<storage, read> pX: array<f32>;             // [N,C]
 @group(0) @binding(2) var<storage, read> pMean: array<f32>;          // [N]
 @group(0) @binding(3) var<storage, read> pRstd: array<f32>;          // [N]
-@group(0) @binding(4) var<storage, read_write> pDgamma: array<f32>;  // [C]
-@group(0) @binding(5) var<storage, read_write> pDbeta: array<f32>;   // [C]
+@group(0) @binding(4) var<storage, read_write> pDgamma: array<f32>;  // [chunks,C]
+@group(0) @binding(5) var<storage, read_write> pDbeta: array<f32>;   // [chunks,C]
 
 @compute @workgroup_size(64)
 fn backward_params(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                    @builtin(local_invocation_index) lid: u32) {
-  let c = rowIndex(wid, nwg, lid);
+  let wg = flatWorkgroup(wid, nwg);
+  if (wg >= grid.end) { return; }
   let p = params6;
+  let chunk = wg / p.colBlocks;
+  let c = (wg % p.colBlocks) * 64u + lid;
   if (c >= p.cols) { return; }
+  let r0 = chunk * p.rowsPerChunk;
+  let r1 = min(p.rows, r0 + p.rowsPerChunk);
   var dg = 0.0;
   var db = 0.0;
-  for (var r = 0u; r < p.rows; r++) {
+  for (var r = r0; r < r1; r++) {
     let dy = pDy[r * p.cols + c];
     dg += dy * (pX[r * p.cols + c] - pMean[r]) * pRstd[r];
     db += dy;
   }
-  pDgamma[c] += dg;
-  pDbeta[c] += db;
+  let o = chunk * p.cols + c;
+  if (p.accumulate != 0u) {
+    dg += pDgamma[o];
+    db += pDbeta[o];
+  }
+  pDgamma[o] = dg;
+  pDbeta[o] = db;
 }
 
 // ---------------------------------------------------------------- workgroup-per-row variants

@@ -8,6 +8,7 @@ import { makeShader } from '../../runtime/shader.js';
 import { expectShape, ShapeError, type Tensor } from '../../runtime/tensor.js';
 import { uniforms } from '../../runtime/uniforms.js';
 import { DEFAULT_NORM_VARIANT, type NormVariant, normRowLaunch } from '../layernorm/layernorm.js';
+import { COLUMN_ROW_CHUNK, columnSums } from '../reduce/reduce.js';
 import src from './rmsnorm.wgsl?raw';
 
 const CODE = makeShader(src);
@@ -31,11 +32,18 @@ function rowsCols(op: string, x: Tensor): [number, number] {
   return [x.shape[0], x.shape[1]];
 }
 
-function params(rows: number, cols: number, eps: number, accumulate: boolean) {
+function params(
+  rows: number,
+  cols: number,
+  eps: number,
+  accumulate: boolean,
+  rowsPerChunk = rows,
+  colBlocks = 1,
+) {
   return uniforms()
     .u32(rows, cols)
     .f32(eps)
-    .u32(accumulate ? 1 : 0);
+    .u32(accumulate ? 1 : 0, Math.max(1, rowsPerChunk), colBlocks);
 }
 
 /** y = x / sqrt(mean(x^2) + eps) * gamma per row of x[N,C]. */
@@ -124,14 +132,23 @@ export function rmsnormBackward(
     uniforms: params(rows, cols, 0, Boolean(grads.dxAccumulate)),
     workgroups: launch.workgroups,
   });
+  // Parameter gradient: row chunks in parallel; several chunks' partials are then summed into place.
+  const colBlocks = Math.ceil(cols / WORKGROUP);
+  const chunks = Math.max(1, Math.ceil(rows / COLUMN_ROW_CHUNK));
+  const single = chunks === 1;
+  const dgammaOut = single ? grads.dgamma : rt.empty([chunks, cols], 'rmsnorm.dgamma.partials');
   rt.dispatch({
     kernel: 'rmsnorm.backwardParams',
     code: CODE,
     entry: 'backward_params',
     read: [dy, x, rstd],
-    write: [grads.dgamma],
-    uniforms: params(rows, cols, 0, true),
-    workgroups: { linear: Math.ceil(cols / WORKGROUP) },
+    write: [dgammaOut],
+    uniforms: params(rows, cols, 0, single, single ? rows : COLUMN_ROW_CHUNK, colBlocks),
+    workgroups: { linear: colBlocks * chunks },
   });
+  if (!single) {
+    columnSums(rt, dgammaOut, { into: grads.dgamma, accumulate: true });
+    dgammaOut.dispose();
+  }
   return dx;
 }

@@ -7,7 +7,9 @@ struct Params {
   rows: u32,        // N = B*T
   cols: u32,        // C
   eps: f32,
-  accumulate: u32,  // backward_input: 1 adds dx into the output instead of overwriting it
+  accumulate: u32,    // backward_*: 1 adds into the outputs instead of overwriting them
+  rowsPerChunk: u32,  // backward_params: rows one invocation walks (chunk k: rows k*rowsPerChunk..)
+  colBlocks: u32,     // backward_params: ceil(C / 64); flat workgroup w handles chunk w / colBlocks
 }
 
 var<workgroup> wgScratch: array<f32, 64>;
@@ -25,7 +27,7 @@ fn workgroupSum(v: f32, lid: u32) -> f32 {
   return total;
 }
 
-fn lineIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
+fn rowIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
   let wg = flatWorkgroup(wid, nwg);
   if (wg >= grid.end) { return 0xffffffffu; }
   return wg * 64u + lid;
@@ -41,7 +43,7 @@ fn lineIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
 @compute @workgroup_size(64)
 fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
            @builtin(local_invocation_index) lid: u32) {
-  let r = lineIndex(wid, nwg, lid);
+  let r = rowIndex(wid, nwg, lid);
   let p = params4;
   if (r >= p.rows) { return; }
   let base = r * p.cols;
@@ -64,7 +66,7 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 @compute @workgroup_size(64)
 fn add_forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                @builtin(local_invocation_index) lid: u32) {
-  let r = lineIndex(wid, nwg, lid);
+  let r = rowIndex(wid, nwg, lid);
   let p = params6;
   if (r >= p.rows) { return; }
   let base = r * p.cols;
@@ -91,7 +93,7 @@ fn add_forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
 @compute @workgroup_size(64)
 fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                   @builtin(local_invocation_index) lid: u32) {
-  let r = lineIndex(wid, nwg, lid);
+  let r = rowIndex(wid, nwg, lid);
   let p = params5;
   if (r >= p.rows) { return; }
   let base = r * p.cols;
@@ -107,24 +109,32 @@ fn backward_input(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
 }
 
 // ---------------------------------------------------------------- backward, parameter gradient
-// dgamma[c] += sum_r dy * x * rstd: one invocation per column.
+// Per row chunk k: dgamma[k,c] (+)= sum_r dy * x * rstd, one invocation per (chunk, column); the
+// wrapper sums several chunks' partials with reduce.columnSums.
 @group(0) @binding(0) var<storage, read> pDy: array<f32>;            // [N,C]
 @group(0) @binding(1) var<storage, read> pX: array<f32>;             // [N,C]
 @group(0) @binding(2) var<storage, read> pRstd: array<f32>;          // [N]
-@group(0) @binding(3) var<storage, read_write> pDgamma: array<f32>;  // [C]
+@group(0) @binding(3) var<storage, read_write> pDgamma: array<f32>;  // [chunks,C]
 
 @compute @workgroup_size(64)
 fn backward_params(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                    @builtin(local_invocation_index) lid: u32) {
-  let c = lineIndex(wid, nwg, lid);
+  let wg = flatWorkgroup(wid, nwg);
+  if (wg >= grid.end) { return; }
   let p = params4;
+  let chunk = wg / p.colBlocks;
+  let c = (wg % p.colBlocks) * 64u + lid;
   if (c >= p.cols) { return; }
+  let r0 = chunk * p.rowsPerChunk;
+  let r1 = min(p.rows, r0 + p.rowsPerChunk);
   var dg = 0.0;
-  for (var r = 0u; r < p.rows; r++) {
+  for (var r = r0; r < r1; r++) {
     let i = r * p.cols + c;
     dg += pDy[i] * pX[i] * pRstd[r];
   }
-  pDgamma[c] += dg;
+  let o = chunk * p.cols + c;
+  if (p.accumulate != 0u) { dg += pDgamma[o]; }
+  pDgamma[o] = dg;
 }
 
 // ---------------------------------------------------------------- workgroup-per-row variants
