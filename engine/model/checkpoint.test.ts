@@ -103,6 +103,38 @@ describe('checkpoint folders', () => {
     );
   });
 
+  it('reads a transformers-style bf16 folder (legacy rotary buffer and a tied lm_head copy ignored)', async () => {
+    const config = modelPreset('llama-micro'); // tied
+    const fs = memoryFs();
+    await fs.writeFile(
+      'config.json',
+      new TextEncoder().encode(JSON.stringify({ ...toHfConfig(config), torch_dtype: 'bfloat16' })),
+    );
+    // bf16 of 1 + k/128 is exact: 0x3f80 + k.
+    const specs = paramSpecs(config);
+    const tensors = specs.map((s, i) => {
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      const words = new Uint16Array(n).fill(0x3f80 + (i % 100));
+      return { name: s.name, shape: s.shape, dtype: 'BF16' as const, bytes: new Uint8Array(words.buffer) };
+    });
+    tensors.push({
+      name: 'model.layers.0.self_attn.rotary_emb.inv_freq',
+      shape: [4],
+      dtype: 'BF16',
+      bytes: new Uint8Array(8),
+    });
+    tensors.push({ ...tensors[0], name: 'lm_head.weight' });
+    await fs.writeFile('model.safetensors', writeSafetensors(tensors, { format: 'pt' }));
+    const back = await readCheckpoint(fs);
+    expect(back.config.torchDtype).toBe('bfloat16');
+    specs.forEach((s, i) => {
+      const v = back.params.get(s.name)!;
+      expect(v.length).toBe(s.shape.reduce((a, b) => a * b, 1));
+      expect(v[v.length - 1], s.name).toBe(1 + (i % 100) / 128);
+    });
+    expect(back.params.has('lm_head.weight')).toBe(false);
+  });
+
   it('refuses broken folders naming the file', async () => {
     const fs = memoryFs();
     await expect(readCheckpoint(fs)).rejects.toThrow(/config\.json: not found/);
