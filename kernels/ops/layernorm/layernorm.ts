@@ -19,8 +19,9 @@ export const LAYERNORM_EPS = 1e-5;
 
 /**
  * Shapes of the row kernels (forward, fused add, input gradient): one invocation per row (no
- * barriers, best on SwiftShader) or one 64-wide
- * workgroup per row with shared-memory sums (best on real GPUs). An autotuner chooses per adapter.
+ * barriers, best on SwiftShader) or one 64-wide workgroup per row with shared-memory sums (best on
+ * real GPUs, whose invocations are many and whose barriers are cheap). An autotuner chooses per
+ * adapter; the default suits SwiftShader.
  */
 export type NormVariant = 'invocationPerRow' | 'workgroupPerRow';
 export const NORM_VARIANTS: readonly NormVariant[] = ['invocationPerRow', 'workgroupPerRow'];
