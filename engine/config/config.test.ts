@@ -1,4 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { learningRate } from '../optim/schedule';
+import {
+  effectiveOverlongBuffer,
+  type PolicyLossOptions,
+  type StepAdvantageOptions,
+  stepAdvantages,
+} from '../rl';
 import { ALGORITHM_DEFAULTS, SHARED_DEFAULTS } from './defaults';
 import { findPreset, PRESETS, presetConfig } from './presets';
 import { parseRunConfig, RunConfigError, resolveRunConfig, setByPath } from './resolve';
@@ -273,5 +280,24 @@ describe('presets', () => {
     expect(c.model.name).toBe('default');
     expect(c.task).toMatchObject({ name: 'addition', digits: 2 });
     expect(() => findPreset('nope')).toThrow(/unknown preset "nope"/);
+  });
+});
+
+describe('the config feeds the engine directly', () => {
+  it('RunConfig is the options object of stepAdvantages, policyLoss and learningRate', () => {
+    const c = resolveRunConfig({ algorithm: 'dapo', max_completion_length: 4, warmup_steps: 2 });
+    const advantageOptions: StepAdvantageOptions = c;
+    const r = stepAdvantages(advantageOptions, {
+      rewards: [1, 1],
+      groupSize: 2,
+      mask: [1, 0, 0, 0, 1, 1, 1, 1],
+    });
+    // overlong buffer defaults to 4/4 = 1: the full-length row gets -1, so the equal group spreads
+    expect(effectiveOverlongBuffer(c)).toBe(1);
+    expect(Array.from(r.shapedRewards)).toEqual([1, 0]);
+    if (c.loss_type === 'sft') throw new Error('dapo uses an RL loss');
+    const lossOptions: PolicyLossOptions = { ...c, loss_type: c.loss_type };
+    expect(lossOptions.epsilon_high).toBe(0.28);
+    expect(learningRate(1, c)).toBe(c.learning_rate / 2);
   });
 });

@@ -11,4 +11,5 @@ export * from './policy-loss';
 export * from './random';
 export * from './rft';
 export * from './shaping';
+export * from './step-advantages';
 export * from './surrogate';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, hashString } from './random';
+import { createRng, hashString, xoshiro128StarStar } from './random';
 
 describe('createRng', () => {
   it('replays the same stream for the same seed and differs for another seed', () => {
@@ -37,8 +37,21 @@ describe('createRng', () => {
     expect(() => r.int(3, 2)).toThrow(/lo <= hi/);
   });
 
-  it('hashString is stable across runs (pinned value) and sensitive to the seed', () => {
-    expect(hashString('abc')).toBe(hashString('abc'));
+  it('xoshiro128** matches the reference outputs for state [1, 2, 3, 4]', () => {
+    // Blackman & Vigna's xoshiro128starstar.c seeded with s = {1, 2, 3, 4}
+    const next = xoshiro128StarStar(Uint32Array.of(1, 2, 3, 4));
+    expect([next(), next(), next(), next(), next(), next()]).toEqual([
+      11520, 0, 5927040, 70819200, 2031721883, 1637235492,
+    ]);
+  });
+
+  it('pinned values: seeds, splits and prompt hashes must never change (share links replay on them)', () => {
+    expect(hashString('abc')).toBe(482950588);
+    expect(createRng(42).nextU32()).toBe(2837322924);
+    expect(createRng(42).split('tasks').nextU32()).toBe(1399203039);
+  });
+
+  it('hashString is sensitive to the seed', () => {
     expect(hashString('abc', 1)).not.toBe(hashString('abc'));
     expect(hashString('abc')).toBe(hashString('abc', 0));
   });

@@ -57,22 +57,26 @@ export function createRng(seed: number): Rng {
   return fromKey(Math.trunc(seed) >>> 0);
 }
 
-function fromKey(key: number): Rng {
-  const init = { s: key };
-  const s = [splitmix32(init), splitmix32(init), splitmix32(init), splitmix32(init)];
-  if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
-  const nextU32 = (): number => {
+/** The xoshiro128** step over a 4-word state (mutated in place); returns the next 32-bit output. */
+export function xoshiro128StarStar(s: Uint32Array): () => number {
+  return () => {
     const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
+    const t = s[1] << 9;
     s[2] ^= s[0];
     s[3] ^= s[1];
     s[1] ^= s[2];
     s[0] ^= s[3];
     s[2] ^= t;
     s[3] = rotl(s[3], 11);
-    for (let i = 0; i < 4; i++) s[i] >>>= 0;
     return result;
   };
+}
+
+function fromKey(key: number): Rng {
+  const init = { s: key };
+  const s = Uint32Array.of(splitmix32(init), splitmix32(init), splitmix32(init), splitmix32(init));
+  if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
+  const nextU32 = xoshiro128StarStar(s);
   const next = () => nextU32() / 4294967296;
   return {
     key,
