@@ -9,7 +9,9 @@ describe('learningRate', () => {
   it('warms up linearly from 0: step s < 4 gives 0.01*s/4', () => {
     for (const kind of ['constant', 'linear', 'cosine'] as const) {
       const got = lrs(kind, [0, 1, 2, 3]);
-      [0, 0.0025, 0.005, 0.0075].forEach((want, i) => expect(got[i]).toBeCloseTo(want, 12));
+      [0, 0.0025, 0.005, 0.0075].forEach((want, i) => {
+        expect(got[i]).toBeCloseTo(want, 12);
+      });
     }
   });
 
@@ -19,12 +21,16 @@ describe('learningRate', () => {
 
   it('linear: 0.01*(12-s)/(12-4): s=4 -> 0.01, s=6 -> 0.0075, s=10 -> 0.0025, s=12 -> 0, s=20 -> 0', () => {
     const got = lrs('linear', [4, 6, 10, 12, 20]);
-    [0.01, 0.0075, 0.0025, 0, 0].forEach((want, i) => expect(got[i]).toBeCloseTo(want, 12));
+    [0.01, 0.0075, 0.0025, 0, 0].forEach((want, i) => {
+      expect(got[i]).toBeCloseTo(want, 12);
+    });
   });
 
   it('cosine: 0.005*(1+cos(pi*(s-4)/8)): s=4 -> 0.01, s=6 -> 0.005*(1+cos(pi/4)) = 0.0085355, s=8 -> 0.005, s=12 -> 0', () => {
     const got = lrs('cosine', [4, 6, 8, 12, 30]);
-    [0.01, 0.008535533905932738, 0.005, 0, 0].forEach((want, i) => expect(got[i]).toBeCloseTo(want, 12));
+    [0.01, 0.008535533905932738, 0.005, 0, 0].forEach((want, i) => {
+      expect(got[i]).toBeCloseTo(want, 12);
+    });
   });
 
   it('without warmup starts at the peak', () => {
