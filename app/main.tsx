@@ -1,10 +1,17 @@
-/** Entry point of the lab: mounts React and starts the engine worker. */
+/**
+ * Entry point of the lab: reads the URL flags (share link, hide, presenter), mounts React, restores
+ * the saved runs and starts the engine worker.
+ */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { applyUrlFlags } from './share/share-actions.js';
+import { restoreSavedRuns } from './state/run-actions.js';
+import { restartOnConfigChange } from './state/run-control.js';
 import { App } from './ui/App.js';
 import { startEngineWorker } from './worker/client.js';
 import './ui/styles.css';
 
+applyUrlFlags(window.location.hash, window.location.search);
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html lacks #root');
 createRoot(root).render(
@@ -13,3 +20,5 @@ createRoot(root).render(
   </StrictMode>,
 );
 startEngineWorker();
+restartOnConfigChange();
+void restoreSavedRuns();

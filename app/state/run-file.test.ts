@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StepSamples } from '../../engine/train/session-types.js';
+import type { StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 import { buildRunFile, metricsToCsv, metricsToJsonl, parseRunFile, serializeRunFile } from './run-file.js';
 
 const samples: StepSamples[] = [
@@ -13,7 +13,7 @@ const samples: StepSamples[] = [
             text: '<b>html</b>',
             reward: 0,
             rewards: { correct: 0 },
-            advantage: -0.7071067811865476,
+            advantage: -Math.SQRT1_2,
             length: 11,
             truncated: false,
             tokens: [1, 2],
@@ -29,7 +29,7 @@ const samples: StepSamples[] = [
 
 describe('run files', () => {
   it('round-trips metrics bit-exactly, non-finite values included, and samples', () => {
-    const metrics = [
+    const metrics: StepMetrics[] = [
       { step: 1, reward: 0.1 + 0.2, kl: 1e-300, loss: Number.NaN },
       { step: 2, reward: 1 / 3, 'rewards/correct/mean': 0.25 },
     ];
@@ -67,7 +67,7 @@ describe('run files', () => {
   });
 
   it('writes CSV with a column per metric and blanks for missing values, and JSONL', () => {
-    const rows = [
+    const rows: StepMetrics[] = [
       { step: 1, reward: 0.5 },
       { step: 2, reward: 0.75, 'eval/pass@1': 0.5 },
     ];

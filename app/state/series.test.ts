@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StepMetrics } from '../../engine/train/session-types.js';
 import {
   chartSeries,
   downsampleMean,
@@ -12,7 +13,7 @@ const pts = (values: number[]): SeriesPoint[] => values.map((value, i) => ({ ste
 
 describe('metric series for charts', () => {
   it('picks finite values of one metric in step order, skipping rows without it', () => {
-    const rows = [
+    const rows: StepMetrics[] = [
       { step: 1, reward: 0.5 },
       { step: 2, kl: 0.1 },
       { step: 3, reward: Number.NaN },

@@ -1,33 +1,90 @@
-/** The lab's frame: header, GPU status, and (once a device is ready) the workspace. */
+/**
+ * The lab's frame: header, notices, GPU status, then the workspace: presets and config on the left;
+ * run controls, charts, inspector, try panel and runs on the right. Presenter mode keeps only the
+ * controls, four charts and the inspector; URL `hide=` flags can drop whole panels too.
+ */
+
 import { useLabStore } from '../state/store.js';
+import { useUiStore } from '../state/ui-store.js';
 import { AdapterPanel } from './AdapterPanel.js';
+import { ChartGrid } from './charts/ChartGrid.js';
+import { ConfigPanel } from './config/ConfigPanel.js';
+import { PresetGallery } from './config/PresetGallery.js';
 import { Header } from './Header.js';
+import { GroupInspector } from './inspector/GroupInspector.js';
+import { Notices } from './Notices.js';
 import { NoWebGpu } from './NoWebGpu.js';
+import { RunControls } from './RunControls.js';
+import { RunList } from './runs/RunList.js';
+import { ShareButton } from './ShareButton.js';
+import { TeacherGuide } from './TeacherGuide.js';
+import { TryPanel } from './TryPanel.js';
+
+function GpuStatus() {
+  const gpu = useLabStore((s) => s.gpu);
+  switch (gpu.kind) {
+    case 'probing':
+      return (
+        <section className="card" aria-busy="true" aria-live="polite">
+          <h2>Looking for a GPU…</h2>
+          <div
+            className="progress indeterminate"
+            role="progressbar"
+            aria-label="Requesting a WebGPU adapter"
+          />
+        </section>
+      );
+    case 'ready':
+      return null;
+    case 'unavailable':
+      return <NoWebGpu detail={gpu.message} />;
+    case 'error':
+      return (
+        <section className="card error" role="alert">
+          <h2>The GPU engine stopped</h2>
+          <p>{gpu.message}</p>
+          <p>Reload the page to try again. Nothing you saved is lost.</p>
+        </section>
+      );
+    default:
+      return gpu satisfies never;
+  }
+}
 
 export function App() {
   const gpu = useLabStore((s) => s.gpu);
+  const presenter = useUiStore((s) => s.presenter);
+  const view = useUiStore((s) => s.view);
+  const hidden = useUiStore((s) => s.hidden);
+  const shows = (panel: string) => !hidden.includes(panel);
   return (
-    <div className="app">
+    <div className={`app${presenter ? ' presenter' : ''}`}>
       <Header />
       <main className="main">
-        {gpu.kind === 'probing' && (
-          <section className="card" aria-busy="true" aria-live="polite">
-            <h2>Looking for a GPU…</h2>
-            <div
-              className="progress indeterminate"
-              role="progressbar"
-              aria-label="Requesting a WebGPU adapter"
-            />
-          </section>
-        )}
-        {gpu.kind === 'ready' && <AdapterPanel facts={gpu.facts} />}
-        {gpu.kind === 'unavailable' && <NoWebGpu detail={gpu.message} />}
-        {gpu.kind === 'error' && (
-          <section className="card error" role="alert">
-            <h2>The GPU engine stopped</h2>
-            <p>{gpu.message}</p>
-            <p>Reload the page to try again. Nothing you saved is lost.</p>
-          </section>
+        <Notices />
+        <GpuStatus />
+        {view === 'guide' ? (
+          <TeacherGuide />
+        ) : (
+          <div className={`workspace${presenter ? ' wide' : ''}`}>
+            {!presenter && (shows('presets') || shows('config')) && (
+              <aside className="setup" aria-label="Setup">
+                {shows('presets') && <PresetGallery />}
+                {shows('config') && <ConfigPanel />}
+              </aside>
+            )}
+            <div className="lab">
+              <div className="toolbar">
+                <RunControls />
+                {shows('share') && <ShareButton />}
+              </div>
+              <ChartGrid />
+              {shows('inspector') && <GroupInspector />}
+              {!presenter && shows('try') && <TryPanel />}
+              {!presenter && shows('runs') && <RunList />}
+              {!presenter && gpu.kind === 'ready' && <AdapterPanel facts={gpu.facts} />}
+            </div>
+          </div>
         )}
       </main>
     </div>

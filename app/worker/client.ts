@@ -1,8 +1,16 @@
-/** Starts the engine worker and routes its messages into the store. */
+/**
+ * Starts the engine worker and routes its messages into the stores (metrics and samples through
+ * run-actions, so they are saved as they arrive). Requests with answers (generate, checkpoint) are
+ * promises keyed by request id.
+ */
+import { receiveMetrics, receiveSamples } from '../state/run-actions.js';
+import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 let worker: Worker | null = null;
+let nextRequestId = 1;
+const waiting = new Map<number, { resolve: (msg: FromWorker) => void; reject: (err: Error) => void }>();
 
 export function startEngineWorker(): void {
   if (worker) return;
@@ -23,17 +31,72 @@ export function send(msg: ToWorker): void {
   worker?.postMessage(msg);
 }
 
+function request(make: (requestId: number) => ToWorker): Promise<FromWorker> {
+  if (!worker) return Promise.reject(new Error('The engine worker is not running.'));
+  const requestId = nextRequestId++;
+  return new Promise((resolve, reject) => {
+    waiting.set(requestId, { resolve, reject });
+    send(make(requestId));
+  });
+}
+
+/** Answers of the run's starting model and its current model, one list per prompt. */
+export async function generateAnswers(
+  prompts: string[],
+): Promise<{ start: string[][]; current: string[][] }> {
+  const msg = await request((requestId) => ({ type: 'generate', requestId, prompts }));
+  if (msg.type !== 'generated') throw new Error(`unexpected answer ${msg.type}`);
+  return { start: msg.start, current: msg.current };
+}
+
+/** The current weights as HF-layout files (config.json, model.safetensors, tokenizer.json). */
+export async function saveCheckpoint(): Promise<[string, Uint8Array][]> {
+  const msg = await request((requestId) => ({ type: 'save-checkpoint', requestId }));
+  if (msg.type !== 'checkpoint') throw new Error(`unexpected answer ${msg.type}`);
+  return msg.files;
+}
+
+function answer(requestId: number, msg: FromWorker): void {
+  const w = waiting.get(requestId);
+  if (!w) return;
+  waiting.delete(requestId);
+  if (msg.type === 'request-failed') w.reject(new Error(msg.message));
+  else w.resolve(msg);
+}
+
 function handle(msg: FromWorker): void {
-  const store = useLabStore.getState();
+  const lab = useLabStore.getState();
+  const runs = useRunsStore.getState();
   switch (msg.type) {
     case 'adapter':
-      store.setAdapter(msg.facts);
+      lab.setAdapter(msg.facts);
       break;
     case 'no-webgpu':
-      store.setNoWebGpu(msg.message);
+      lab.setNoWebGpu(msg.message);
       break;
     case 'error':
-      store.setGpuError(msg.message);
+      lab.setGpuError(msg.message);
+      break;
+    case 'run-state':
+      runs.setWorkerState({ runId: msg.runId, state: msg.state, step: msg.step, message: msg.message });
+      if (msg.state !== 'running' && msg.state !== 'starting') runs.setPhase(null);
+      break;
+    case 'phase':
+      runs.setPhase({ phase: msg.phase, progress: msg.progress, detail: msg.detail });
+      break;
+    case 'metrics':
+      receiveMetrics(msg.runId, msg.rows);
+      break;
+    case 'samples':
+      receiveSamples(msg.runId, msg.samples);
+      break;
+    case 'warning':
+      runs.addWarning(msg.message);
+      break;
+    case 'generated':
+    case 'checkpoint':
+    case 'request-failed':
+      answer(msg.requestId, msg);
       break;
     default:
       msg satisfies never;

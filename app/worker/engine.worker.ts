@@ -1,11 +1,41 @@
 /**
  * The engine's home in the browser: a dedicated Web Worker, so GPU work and training never block the
- * page. It answers the lab's typed messages (protocol.ts).
+ * page. It answers the lab's typed messages (protocol.ts); the run loop (run-loop.ts) owns the session.
  */
 import { NoAdapterError, openBrowserRuntime } from '../../engine/device.js';
+import type { Runtime } from '../../kernels/runtime/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { RunLoop } from './run-loop.js';
+import { loadTrainer } from './trainer.js';
 
-const post = (msg: FromWorker) => (self as unknown as Worker).postMessage(msg);
+const post = (msg: FromWorker, transfer: Transferable[] = []) =>
+  (self as unknown as Worker).postMessage(msg, transfer);
+
+let runtime: Promise<Runtime> | null = null;
+
+function getRuntime(): Promise<Runtime> {
+  if (!runtime) {
+    runtime = openBrowserRuntime().then((rt) => {
+      rt.onDeviceLost((err) => {
+        runtime = null;
+        loop.deviceLost(err.message);
+      });
+      return rt;
+    });
+    runtime.catch(() => {
+      runtime = null;
+    });
+  }
+  return runtime;
+}
+
+const loop = new RunLoop({
+  post,
+  openSession: async (config, kernelVariants, events) => {
+    const createTrainingSession = await loadTrainer();
+    return createTrainingSession(await getRuntime(), config, events, { kernelVariants });
+  },
+});
 
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
@@ -13,17 +43,51 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
     case 'hello':
       void hello();
       break;
+    case 'start':
+      loop.start(msg.runId, msg.config, msg.kernelVariants);
+      break;
+    case 'pause':
+      loop.pause();
+      break;
+    case 'step':
+      loop.step(msg.runId, msg.config, msg.kernelVariants);
+      break;
+    case 'reset':
+      loop.reset();
+      break;
+    case 'generate':
+      loop.generate(msg.prompts).then(
+        (answers) => post({ type: 'generated', requestId: msg.requestId, ...answers }),
+        (err) => post({ type: 'request-failed', requestId: msg.requestId, message: messageOf(err) }),
+      );
+      break;
+    case 'save-checkpoint':
+      loop.saveCheckpoint().then(
+        (files) => {
+          const list = [...files.entries()];
+          post(
+            { type: 'checkpoint', requestId: msg.requestId, files: list },
+            list.map(([, bytes]) => bytes.buffer as ArrayBuffer),
+          );
+        },
+        (err) => post({ type: 'request-failed', requestId: msg.requestId, message: messageOf(err) }),
+      );
+      break;
     default:
-      msg.type satisfies never;
+      msg satisfies never;
   }
 });
 
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 async function hello(): Promise<void> {
   try {
-    const rt = await openBrowserRuntime();
+    const rt = await getRuntime();
     post({ type: 'adapter', facts: rt.facts });
   } catch (err) {
     if (err instanceof NoAdapterError) post({ type: 'no-webgpu', message: err.message });
-    else post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    else post({ type: 'error', message: messageOf(err) });
   }
 }

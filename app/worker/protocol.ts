@@ -1,12 +1,38 @@
 /**
  * The typed messages between the lab (main thread) and the engine worker. Everything the page knows
- * about the GPU and the run arrives through these; the page never touches WebGPU itself.
+ * about the GPU and the run arrives through these; the page never touches WebGPU itself. Metrics and
+ * samples arrive in batches (at most about ten posts a second), tagged with the run they belong to.
  */
 import type { AdapterFacts } from '../../engine/device.js';
+import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 
-export type ToWorker = { type: 'hello' };
+/** What the worker's run is doing. `lost`: the GPU device was lost; the history stays, Start resumes. */
+export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'failed' | 'lost';
+
+export type ToWorker =
+  | { type: 'hello' }
+  /** Run (or resume) `runId` until Pause or max_steps. A new runId disposes the old session first. */
+  | { type: 'start'; runId: string; config: unknown; kernelVariants: Record<string, string> }
+  /** Stop after the step in flight; the session stays for Step/Start. */
+  | { type: 'pause' }
+  /** Exactly one RL step of `runId` (creating its session if needed). */
+  | { type: 'step'; runId: string; config: unknown; kernelVariants: Record<string, string> }
+  /** Dispose the session and forget it. */
+  | { type: 'reset' }
+  /** Answers of the run's starting model and current model to each prompt. */
+  | { type: 'generate'; requestId: number; prompts: string[] }
+  /** The current weights as an HF-layout checkpoint folder. */
+  | { type: 'save-checkpoint'; requestId: number };
 
 export type FromWorker =
   | { type: 'adapter'; facts: AdapterFacts }
   | { type: 'no-webgpu'; message: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'run-state'; runId: string | null; state: RunState; step: number; message?: string }
+  | { type: 'phase'; runId: string; phase: SessionPhase; progress?: number; detail?: string }
+  | { type: 'metrics'; runId: string; rows: StepMetrics[] }
+  | { type: 'samples'; runId: string; samples: StepSamples[] }
+  | { type: 'warning'; runId: string; message: string }
+  | { type: 'generated'; requestId: number; start: string[][]; current: string[][] }
+  | { type: 'checkpoint'; requestId: number; files: [string, Uint8Array][] }
+  | { type: 'request-failed'; requestId: number; message: string };

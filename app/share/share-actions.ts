@@ -1,0 +1,55 @@
+/**
+ * The page side of share links: read the URL flags at load (restore a shared config or say why it
+ * was refused, hide controls, presenter mode) and make a link of the config being edited.
+ */
+import { parseRunConfig } from '../../engine/config/index.js';
+import { useConfigStore } from '../state/config-store.js';
+import { useUiStore } from '../state/ui-store.js';
+import { decodeSharePayload, encodeSharePayload } from './codec.js';
+import { buildShareUrl, readLabUrlFlags } from './fragment.js';
+
+/** Applies `location`'s flags to the stores. A bad link keeps the defaults and explains. */
+export function applyUrlFlags(hash: string, search: string): void {
+  const flags = readLabUrlFlags(hash, search);
+  const ui = useUiStore.getState();
+  ui.setHidden(flags.hide);
+  if (flags.presenter) ui.setPresenter(true);
+  if (/(?:^|[#&?])guide(?:=1)?(?:&|$)/.test(hash) || /[?&]guide(?:=1)?(?:&|$)/.test(search))
+    ui.setView('guide');
+  if (flags.share === null) return;
+  const refuse = (text: string) =>
+    ui.notify({
+      kind: 'error',
+      title: 'This share link could not be opened',
+      text: `${text} The default preset is loaded instead.`,
+    });
+  const decoded = decodeSharePayload(flags.share);
+  if (!decoded.ok) {
+    refuse(decoded.error);
+    return;
+  }
+  const config = decoded.payload.config as Record<string, unknown>;
+  const variants = {
+    ...((config.kernel_variants as Record<string, string> | undefined) ?? {}),
+    ...decoded.payload.kernel_variants,
+  };
+  const parsed = parseRunConfig({ ...config, kernel_variants: variants });
+  if (!parsed.ok) {
+    refuse(`Its configuration has invalid values: ${parsed.errors.slice(0, 5).join('; ')}.`);
+    return;
+  }
+  useConfigStore.getState().loadConfig(parsed.config as unknown as Record<string, unknown>, null);
+  ui.notify({
+    kind: 'info',
+    title: 'Configuration loaded from the share link',
+    text: 'Press Start to replay the run.',
+  });
+}
+
+/** The link for the config being edited (with the current hide flags), or why there is none. */
+export function currentShareUrl(pageHref: string): { ok: true; url: string } | { ok: false; error: string } {
+  const { resolved, errors } = useConfigStore.getState();
+  if (!resolved) return { ok: false, error: `The configuration is not valid: ${errors.join('; ')}` };
+  const share = encodeSharePayload(resolved, resolved.kernel_variants);
+  return { ok: true, url: buildShareUrl(pageHref, share, useUiStore.getState().hidden) };
+}

@@ -1,0 +1,163 @@
+/**
+ * What the lab does to runs, store and IndexedDB together: create a live run, take in the worker's
+ * batches, import a run file, delete, restore after a reload. A write that fails stays queued and is
+ * retried after the next delete or write; a full quota raises a notice naming the largest runs.
+ */
+import type { StepMetrics, StepSamples } from '../../engine/train/session-types.js';
+import type { RunFile } from './run-file.js';
+import { newRunId, type RunRecord, useRunsStore } from './runs-store.js';
+import {
+  deleteSavedRun,
+  isQuotaError,
+  loadSavedRuns,
+  putMetrics,
+  putRunMeta,
+  putSamples,
+} from './saved-runs-db.js';
+import { useUiStore } from './ui-store.js';
+
+interface PendingWrite {
+  runId: string;
+  write: () => Promise<void>;
+}
+const pending: PendingWrite[] = [];
+let flushing = false;
+
+function approxBytes(run: RunRecord): number {
+  return JSON.stringify(run.metrics).length + JSON.stringify(run.samples).length;
+}
+
+function reportWriteFailure(err: unknown): void {
+  const runs = Object.values(useRunsStore.getState().runs)
+    .sort((a, b) => approxBytes(b) - approxBytes(a))
+    .slice(0, 3)
+    .map((r) => `"${r.name}" (~${Math.ceil(approxBytes(r) / 1024)} KB)`);
+  useUiStore.getState().notify(
+    isQuotaError(err)
+      ? {
+          kind: 'error',
+          title: 'Browser storage is full',
+          text: `New steps are kept in this tab but not saved (${pending.length} writes waiting). Delete saved runs to make room — the largest are ${runs.join(', ') || 'none'} — or export them first. Saving resumes by itself.`,
+        }
+      : {
+          kind: 'error',
+          title: 'Saving runs failed',
+          text: `${err instanceof Error ? err.message : String(err)}. ${pending.length} writes are waiting; export the run to keep it.`,
+        },
+  );
+}
+
+async function drain(): Promise<void> {
+  if (flushing) return;
+  flushing = true;
+  try {
+    while (pending.length > 0) {
+      try {
+        await pending[0].write();
+        pending.shift();
+      } catch (err) {
+        reportWriteFailure(err);
+        return;
+      }
+    }
+  } finally {
+    flushing = false;
+  }
+}
+
+function persist(runId: string, write: () => Promise<void>): void {
+  pending.push({ runId, write });
+  void drain();
+}
+
+export function pendingWriteCount(): number {
+  return pending.length;
+}
+
+/** A new live run with a frozen copy of `config`; it becomes the active run. */
+export function createLiveRun(
+  config: unknown,
+  kernelVariants: Record<string, string>,
+  name: string,
+): RunRecord {
+  const run: RunRecord = {
+    id: newRunId(),
+    name,
+    createdAt: Date.now(),
+    config: structuredClone(config),
+    kernelVariants: { ...kernelVariants },
+    source: 'live',
+    metrics: [],
+    samples: [],
+  };
+  const store = useRunsStore.getState();
+  store.addRun(run);
+  store.setActive(run.id);
+  persist(run.id, () => putRunMeta(run));
+  return run;
+}
+
+export function receiveMetrics(runId: string, rows: StepMetrics[]): void {
+  if (!useRunsStore.getState().runs[runId]) return;
+  useRunsStore.getState().appendMetrics(runId, rows);
+  persist(runId, () => putMetrics(runId, rows));
+}
+
+export function receiveSamples(runId: string, samples: StepSamples[]): void {
+  if (!useRunsStore.getState().runs[runId]) return;
+  useRunsStore.getState().appendSamples(runId, samples);
+  persist(runId, () => putSamples(runId, samples));
+}
+
+/** Adds an imported run file as a new saved run, opened and shown on the charts. */
+export function importRun(file: RunFile): RunRecord {
+  const run: RunRecord = {
+    id: newRunId(),
+    name: file.name,
+    createdAt: Date.parse(file.created_at) || Date.now(),
+    config: file.config,
+    kernelVariants: {},
+    source: 'imported',
+    metrics: file.metrics,
+    samples: file.samples,
+  };
+  const store = useRunsStore.getState();
+  store.addRun(run);
+  store.setActive(run.id);
+  persist(run.id, async () => {
+    await putRunMeta(run);
+    await putMetrics(run.id, run.metrics);
+    await putSamples(run.id, run.samples);
+  });
+  return run;
+}
+
+export async function deleteRun(runId: string): Promise<void> {
+  useRunsStore.getState().removeRun(runId);
+  // Writes still waiting for this run would bring it back; the in-flight one (index 0) is left to finish.
+  const from = flushing ? 1 : 0;
+  for (let i = pending.length - 1; i >= from; i--) if (pending[i].runId === runId) pending.splice(i, 1);
+  try {
+    await deleteSavedRun(runId);
+  } catch (err) {
+    reportWriteFailure(err);
+  }
+  void drain();
+}
+
+/** Loads the saved runs into the store after a page load (newest first, none drawn until chosen). */
+export async function restoreSavedRuns(): Promise<void> {
+  try {
+    const runs = await loadSavedRuns();
+    const store = useRunsStore.getState();
+    for (const run of runs.reverse()) {
+      if (!store.runs[run.id]) store.addRun(run);
+    }
+  } catch (err) {
+    useUiStore.getState().notify({
+      kind: 'error',
+      title: 'Saved runs could not be read',
+      text: `${err instanceof Error ? err.message : String(err)}. New runs still work; private windows may block storage.`,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * What the run buttons do. Start and Step reuse the active run only when its frozen config equals
+ * the one being edited and the worker still holds its session; otherwise they create a new run. An
+ * edit while a run is live starts a new run with the new config (the running one is never mutated).
+ */
+import type { RunConfig } from '../../engine/config/index.js';
+import { send } from '../worker/client.js';
+import { useConfigStore } from './config-store.js';
+import { createLiveRun } from './run-actions.js';
+import { type RunRecord, useRunsStore } from './runs-store.js';
+import { useUiStore } from './ui-store.js';
+
+const sameConfig = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function runName(config: RunConfig, preset: string | null): string {
+  const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return `${preset ?? 'custom'} · ${config.algorithm} · seed ${config.seed} · ${time}`;
+}
+
+/** The run Start/Step should drive: the active live run if the worker holds it with this config. */
+function runFor(config: RunConfig): RunRecord {
+  const runs = useRunsStore.getState();
+  const active = runs.activeRunId ? runs.runs[runs.activeRunId] : undefined;
+  const held =
+    runs.worker.runId === active?.id && ['paused', 'running', 'starting'].includes(runs.worker.state);
+  if (active && active.source === 'live' && held && sameConfig(active.config, config)) return active;
+  return createLiveRun(config, config.kernel_variants, runName(config, useConfigStore.getState().presetName));
+}
+
+function validConfig(): RunConfig | null {
+  const { resolved, errors } = useConfigStore.getState();
+  if (!resolved) {
+    useUiStore.getState().notify({
+      kind: 'error',
+      title: 'The configuration is not valid',
+      text: `Fix these options first: ${errors.join('; ')}`,
+    });
+  }
+  return resolved;
+}
+
+export function startRun(): void {
+  const config = validConfig();
+  if (!config) return;
+  const run = runFor(config);
+  send({ type: 'start', runId: run.id, config: run.config, kernelVariants: run.kernelVariants });
+}
+
+export function stepRun(): void {
+  const config = validConfig();
+  if (!config) return;
+  const run = runFor(config);
+  send({ type: 'step', runId: run.id, config: run.config, kernelVariants: run.kernelVariants });
+}
+
+export function pauseRun(): void {
+  send({ type: 'pause' });
+}
+
+/** Disposes the worker's session; the run's history stays in the list and on the charts. */
+export function resetRun(): void {
+  send({ type: 'reset' });
+}
+
+/** While a run is live, a valid edit of the config starts a new run with it (after a short pause). */
+export function restartOnConfigChange(delayMs = 600): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const unsubscribe = useConfigStore.subscribe((state, prev) => {
+    if (state.resolved === prev.resolved || !state.resolved) return;
+    const { worker } = useRunsStore.getState();
+    if (worker.state !== 'running' && worker.state !== 'starting') return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      const runs = useRunsStore.getState();
+      const active = runs.activeRunId ? runs.runs[runs.activeRunId] : undefined;
+      const now = useConfigStore.getState().resolved;
+      if (now && !sameConfig(active?.config, now) && ['running', 'starting'].includes(runs.worker.state)) {
+        startRun();
+      }
+    }, delayMs);
+  });
+  return () => {
+    unsubscribe();
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * View settings of the lab that are not part of any run: chart smoothing, presenter mode, controls
+ * hidden by URL flags, the token shading of the inspector, and messages for the user (a refused share
+ * link, a full storage quota).
+ */
+import { create } from 'zustand';
+
+export type TokenShading = 'logprob' | 'entropy' | 'none';
+export type LabView = 'lab' | 'guide';
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  title: string;
+  text: string;
+}
+
+interface UiState {
+  smoothing: number;
+  presenter: boolean;
+  hidden: string[];
+  shading: TokenShading;
+  view: LabView;
+  notices: Notice[];
+  setSmoothing: (w: number) => void;
+  setPresenter: (on: boolean) => void;
+  setHidden: (names: string[]) => void;
+  setShading: (s: TokenShading) => void;
+  setView: (v: LabView) => void;
+  notify: (n: Omit<Notice, 'id'>) => void;
+  dismiss: (id: number) => void;
+}
+
+let noticeId = 0;
+
+export const useUiStore = create<UiState>((set) => ({
+  smoothing: 0.6,
+  presenter: false,
+  hidden: [],
+  shading: 'logprob',
+  view: 'lab',
+  notices: [],
+  setSmoothing: (smoothing) => set({ smoothing }),
+  setPresenter: (presenter) => set({ presenter }),
+  setHidden: (hidden) => set({ hidden }),
+  setShading: (shading) => set({ shading }),
+  setView: (view) => set({ view }),
+  notify: (n) =>
+    set((s) => ({ notices: [...s.notices.filter((x) => x.title !== n.title), { ...n, id: ++noticeId }] })),
+  dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+}));

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionEvents, StepMetrics } from '../../engine/train/session-types.js';
+import type { FromWorker } from './protocol.js';
+import { RunLoop, type SessionLike } from './run-loop.js';
+
+/** A scripted session: step k reports reward k/10 and a one-group sample; records its lifecycle. */
+function scriptedSessions() {
+  const log: string[] = [];
+  let opened = 0;
+  const open = async (config: unknown, _variants: Record<string, string>, events: SessionEvents) => {
+    const id = ++opened;
+    log.push(`open#${id} ${JSON.stringify(config)}`);
+    let k = 0;
+    const session: SessionLike = {
+      async step() {
+        k += 1;
+        await new Promise((r) => setTimeout(r, 2));
+        const m: StepMetrics = { step: k, reward: k / 10 };
+        events.onMetrics?.(m);
+        events.onSamples?.({ step: k, groups: [{ prompt: `p${k}`, completions: [] }] });
+        return m;
+      },
+      async generate(prompts, which) {
+        return prompts.map((p) => [`${which}:${p}`]);
+      },
+      async saveCheckpoint() {
+        return new Map([['config.json', new Uint8Array([123, 125])]]);
+      },
+      dispose() {
+        log.push(`dispose#${id}`);
+      },
+    };
+    return session;
+  };
+  return { log, open };
+}
+
+function collect() {
+  const posts: FromWorker[] = [];
+  return { posts, post: (m: FromWorker) => posts.push(m) };
+}
+
+const settle = (loop: RunLoop) => (loop as unknown as { busy: Promise<void> }).busy;
+const metricsOf = (posts: FromWorker[]) =>
+  posts.flatMap((p) => (p.type === 'metrics' ? p.rows.map((r) => r.step) : []));
+
+describe('the worker run loop', () => {
+  it('Step runs exactly one step; Start runs to max_steps; metrics arrive in order', async () => {
+    const { log, open } = scriptedSessions();
+    const { posts, post } = collect();
+    const loop = new RunLoop({ openSession: open, post, flushIntervalMs: 0 });
+    loop.step('r1', { max_steps: 5 }, {});
+    await settle(loop);
+    expect(metricsOf(posts)).toEqual([1]);
+    loop.start('r1', { max_steps: 5 }, {});
+    await settle(loop);
+    expect(metricsOf(posts)).toEqual([1, 2, 3, 4, 5]);
+    expect(log).toEqual(['open#1 {"max_steps":5}']);
+    const last = posts.filter((p) => p.type === 'run-state').at(-1);
+    expect(last).toMatchObject({ state: 'finished', step: 5 });
+  });
+
+  it('Pause stops the loop after the step in flight; a new runId disposes the old session', async () => {
+    const { log, open } = scriptedSessions();
+    const { posts, post } = collect();
+    const loop = new RunLoop({ openSession: open, post, flushIntervalMs: 0 });
+    loop.start('a', { max_steps: 1000 }, {});
+    await new Promise((r) => setTimeout(r, 30));
+    loop.pause();
+    await settle(loop);
+    const stepsAtPause = metricsOf(posts).length;
+    expect(stepsAtPause).toBeGreaterThan(0);
+    expect(stepsAtPause).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(metricsOf(posts).length).toBe(stepsAtPause);
+    loop.step('b', { max_steps: 3, lr: 2 }, {});
+    await settle(loop);
+    expect(log).toEqual(['open#1 {"max_steps":1000}', 'dispose#1', 'open#2 {"max_steps":3,"lr":2}']);
+    const bRows = posts.filter((p) => p.type === 'metrics' && p.runId === 'b');
+    expect(bRows.flatMap((p) => (p.type === 'metrics' ? p.rows : []))).toEqual([{ step: 1, reward: 0.1 }]);
+  });
+
+  it('batches metrics: with a 1 s interval, 6 quick steps make at most 2 metric posts', async () => {
+    const { open } = scriptedSessions();
+    const { posts, post } = collect();
+    const loop = new RunLoop({ openSession: open, post, flushIntervalMs: 1000 });
+    loop.start('r', { max_steps: 6 }, {});
+    await settle(loop);
+    const metricPosts = posts.filter((p) => p.type === 'metrics');
+    expect(metricPosts.length).toBeLessThanOrEqual(2);
+    expect(metricsOf(posts)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('reports a session that cannot open as a failed run with its message', async () => {
+    const { posts, post } = collect();
+    const loop = new RunLoop({
+      openSession: async () => {
+        throw new Error('trainer not available in this build yet');
+      },
+      post,
+    });
+    loop.start('x', {}, {});
+    await settle(loop);
+    expect(posts.at(-1)).toMatchObject({
+      type: 'run-state',
+      state: 'failed',
+      message: 'trainer not available in this build yet',
+    });
+    await expect(loop.generate(['q'])).rejects.toThrow(/No run yet/);
+  });
+
+  it('generate answers from the start and current model; reset disposes', async () => {
+    const { log, open } = scriptedSessions();
+    const { posts, post } = collect();
+    const loop = new RunLoop({ openSession: open, post, flushIntervalMs: 0 });
+    loop.step('g', {}, {});
+    await settle(loop);
+    expect(await loop.generate(['hi'])).toEqual({ start: [['start:hi']], current: [['current:hi']] });
+    expect((await loop.saveCheckpoint()).get('config.json')).toEqual(new Uint8Array([123, 125]));
+    loop.reset();
+    await settle(loop);
+    expect(log.at(-1)).toBe('dispose#1');
+    expect(posts.at(-1)).toMatchObject({ type: 'run-state', state: 'idle' });
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * The worker's run loop, free of DOM and of the trainer's internals: it owns at most one training
+ * session, steps it until Pause or max_steps, and batches metrics and samples into posts at most every
+ * `flushIntervalMs`. The config of a session is frozen at creation: a Start or Step for another runId
+ * disposes the old session and opens a new one; nothing mutates a running session.
+ */
+import type {
+  CheckpointFiles,
+  SessionEvents,
+  StepMetrics,
+  StepSamples,
+} from '../../engine/train/session-types.js';
+import type { FromWorker, RunState } from './protocol.js';
+
+/** What the loop needs of engine/train/session.ts's TrainingSession. */
+export interface SessionLike {
+  step(): Promise<StepMetrics>;
+  generate(prompts: string[], which: 'start' | 'current'): Promise<string[][]>;
+  saveCheckpoint(): Promise<CheckpointFiles>;
+  dispose(): void;
+}
+
+export type OpenSession = (
+  config: unknown,
+  kernelVariants: Record<string, string>,
+  events: SessionEvents,
+) => Promise<SessionLike>;
+
+export interface RunLoopOptions {
+  openSession: OpenSession;
+  post: (msg: FromWorker, transfer?: Transferable[]) => void;
+  flushIntervalMs?: number;
+  now?: () => number;
+}
+
+function maxStepsOf(config: unknown): number {
+  const v = (config as { max_steps?: unknown } | null)?.max_steps;
+  return typeof v === 'number' && v > 0 ? v : Number.POSITIVE_INFINITY;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class RunLoop {
+  private session: SessionLike | null = null;
+  private runId: string | null = null;
+  private config: unknown = null;
+  private steps = 0;
+  private state: RunState = 'idle';
+  private wantRun = false;
+  private busy: Promise<void> = Promise.resolve();
+  private pendingMetrics: StepMetrics[] = [];
+  private pendingSamples: StepSamples[] = [];
+  private lastFlush = Number.NEGATIVE_INFINITY;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly flushIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: RunLoopOptions) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 100;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  start(runId: string, config: unknown, kernelVariants: Record<string, string>): void {
+    this.wantRun = true;
+    this.enqueue(async () => {
+      await this.ensureSession(runId, config, kernelVariants);
+      if (!this.session) return;
+      this.setState('running');
+      while (this.wantRun && this.session && this.runId === runId) {
+        if (this.steps >= maxStepsOf(this.config)) {
+          this.wantRun = false;
+          this.setState('finished');
+          return;
+        }
+        if (!(await this.stepOnce())) return;
+      }
+      if (this.session && this.runId === runId && this.state === 'running') this.setState('paused');
+    });
+  }
+
+  pause(): void {
+    this.wantRun = false;
+  }
+
+  step(runId: string, config: unknown, kernelVariants: Record<string, string>): void {
+    this.wantRun = false;
+    this.enqueue(async () => {
+      await this.ensureSession(runId, config, kernelVariants);
+      if (!this.session) return;
+      this.setState('running');
+      if (await this.stepOnce()) this.setState('paused');
+    });
+  }
+
+  reset(): void {
+    this.wantRun = false;
+    this.enqueue(async () => {
+      this.flush();
+      this.disposeSession();
+      this.setState('idle');
+    });
+  }
+
+  /** Called by the worker when the GPU device is lost: the run pauses, its history stays in the page. */
+  deviceLost(message: string): void {
+    this.wantRun = false;
+    this.flush();
+    this.session = null;
+    this.setState('lost', `The GPU device was lost (${message}). The run's history is kept.`);
+  }
+
+  generate(prompts: string[]): Promise<{ start: string[][]; current: string[][] }> {
+    const session = this.session;
+    if (!session)
+      return Promise.reject(new Error('No run yet: press Start or Step first, then try prompts.'));
+    return this.exclusive(async () => ({
+      start: await session.generate(prompts, 'start'),
+      current: await session.generate(prompts, 'current'),
+    }));
+  }
+
+  saveCheckpoint(): Promise<CheckpointFiles> {
+    const session = this.session;
+    if (!session) return Promise.reject(new Error('No run yet: there are no weights to export.'));
+    return this.exclusive(() => session.saveCheckpoint());
+  }
+
+  /** Runs `task` after the work already queued; its failure is the caller's, not the run's. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.busy.then(task);
+    this.busy = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Serializes work on the session: one step, generate or checkpoint at a time. */
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    this.busy = this.busy.then(task).catch((err) => this.fail(err));
+    return this.busy;
+  }
+
+  private async ensureSession(runId: string, config: unknown, kernelVariants: Record<string, string>) {
+    if (this.session && this.runId === runId) return;
+    this.flush();
+    this.disposeSession();
+    this.runId = runId;
+    this.config = config;
+    this.steps = 0;
+    this.setState('starting');
+    const events: SessionEvents = {
+      onPhase: (phase, progress, detail) => this.post({ type: 'phase', runId, phase, progress, detail }),
+      onMetrics: (m) => {
+        if (this.runId !== runId) return;
+        this.pendingMetrics.push(m);
+        this.scheduleFlush();
+      },
+      onSamples: (s) => {
+        if (this.runId !== runId) return;
+        this.pendingSamples.push(s);
+        this.scheduleFlush();
+      },
+      onWarning: (message) => this.post({ type: 'warning', runId, message }),
+    };
+    this.session = await this.options.openSession(config, kernelVariants, events);
+  }
+
+  private async stepOnce(): Promise<boolean> {
+    const session = this.session;
+    if (!session) return false;
+    await session.step();
+    this.steps += 1;
+    this.scheduleFlush();
+    return true;
+  }
+
+  private scheduleFlush(): void {
+    const wait = this.lastFlush + this.flushIntervalMs - this.now();
+    if (wait <= 0) {
+      this.flush();
+      return;
+    }
+    if (this.flushTimer === null) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.flush();
+      }, wait);
+    }
+  }
+
+  private flush(): void {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    const runId = this.runId;
+    if (runId === null) return;
+    if (this.pendingMetrics.length > 0) this.post({ type: 'metrics', runId, rows: this.pendingMetrics });
+    if (this.pendingSamples.length > 0) this.post({ type: 'samples', runId, samples: this.pendingSamples });
+    if (this.pendingMetrics.length > 0 || this.pendingSamples.length > 0) {
+      this.post({ type: 'run-state', runId, state: this.state, step: this.steps });
+    }
+    this.pendingMetrics = [];
+    this.pendingSamples = [];
+    this.lastFlush = this.now();
+  }
+
+  private disposeSession(): void {
+    try {
+      this.session?.dispose();
+    } finally {
+      this.session = null;
+      this.runId = null;
+      this.steps = 0;
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.wantRun = false;
+    this.flush();
+    if (this.state === 'lost') return;
+    this.setState('failed', messageOf(err));
+  }
+
+  private setState(state: RunState, message?: string): void {
+    this.state = state;
+    if (state !== 'running' && state !== 'starting') this.flush();
+    this.post({ type: 'run-state', runId: this.runId, state, step: this.steps, message });
+  }
+
+  private post(msg: FromWorker): void {
+    this.options.post(msg);
+  }
+}
