@@ -266,13 +266,13 @@ describe('presets', () => {
     for (const a of ALGORITHMS) expect(presetConfig(a).algorithm).toBe(a);
   });
 
-  it('smoke is small: P=4, G=4, completions <= 4 tokens, 20 steps, no reference', () => {
+  it('smoke is small: P=8, G=8, completions <= 3 tokens, 20 steps, no reference', () => {
     const c = presetConfig('smoke');
     expect([c.prompts_per_step, c.num_generations, c.max_completion_length, c.max_steps, c.beta]).toEqual([
-      4, 4, 4, 20, 0,
+      8, 8, 3, 20, 0,
     ]);
     expect(c.model.name).toBe('smoke');
-    expect(c.learning_rate).toBe(3e-3);
+    expect(c.learning_rate).toBe(1e-2);
   });
 
   it('arithmetic is the default model on 2-digit addition', () => {

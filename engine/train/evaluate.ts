@@ -1,0 +1,52 @@
+/**
+ * Held-out evaluation (ALGORITHMS.md "Evaluation"): n samples per prompt at the training temperature
+ * and one greedy answer, on prompts the run never trains on. pass@1 is the mean of c/n, pass@k the
+ * unbiased estimator of the Codex paper, greedy the accuracy of greedy decoding.
+ */
+import type { RunConfig } from '../config/schema.js';
+import { type EvalPrompt, evalMetrics } from '../rl/evaluation.js';
+import type { TaskSample } from '../tasks/types.js';
+import type { GpuParams } from '../model/gpu/params.js';
+import { type RolloutContext, type RolloutRow, rollout } from './rollout.js';
+
+/** Philox step words of eval draws sit far from training steps so they never share random numbers. */
+const EVAL_STREAM = 0x40000000;
+/** Rows per generation call: bounds the KV cache and logits memory of a large eval. */
+const ROWS_PER_CALL = 128;
+
+async function sampleInChunks(
+  ctx: RolloutContext,
+  prompts: readonly TaskSample[],
+  n: number,
+  step: number,
+  params?: GpuParams,
+): Promise<RolloutRow[][]> {
+  const perCall = Math.max(1, Math.floor(ROWS_PER_CALL / n));
+  const out: RolloutRow[][] = [];
+  for (let i = 0; i < prompts.length; i += perCall) {
+    const chunk = prompts.slice(i, i + perCall);
+    const roll = await rollout(ctx, chunk, n, step + i, params);
+    for (let p = 0; p < chunk.length; p++) out.push(roll.rows.slice(p * n, (p + 1) * n));
+  }
+  return out;
+}
+
+export async function evaluate(
+  ctx: RolloutContext,
+  config: RunConfig,
+  prompts: readonly TaskSample[],
+  step: number,
+  params?: GpuParams,
+): Promise<Record<string, number>> {
+  if (prompts.length === 0) return {};
+  const n = config.eval_samples;
+  const sampled = await sampleInChunks(ctx, prompts, n, EVAL_STREAM + step * 4096, params);
+  const greedyCtx: RolloutContext = { ...ctx, sampling: { ...ctx.sampling, greedy: true } };
+  const greedy = await sampleInChunks(greedyCtx, prompts, 1, EVAL_STREAM + step * 4096 + 2048, params);
+  const rows: EvalPrompt[] = prompts.map((sample, p) => ({
+    rewards: sampled[p].map((r) => r.reward),
+    correct: sampled[p].map((r) => ctx.task.isCorrect(sample, r.text)),
+    greedyCorrect: ctx.task.isCorrect(sample, greedy[p][0].text),
+  }));
+  return { ...evalMetrics(rows, config.eval_k) };
+}

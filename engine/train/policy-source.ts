@@ -1,0 +1,63 @@
+/**
+ * Where a run's starting policy comes from: a named architecture preset initialised from the run's
+ * seed (with a character tokenizer over the task's alphabet), or a checkpoint folder in HF layout
+ * (a shipped warm start such as /models/arithmetic-sft, or a user's folder) that the host opens.
+ */
+import { type ModelConfig, MODEL_PRESETS, modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
+import { type Checkpoint, type CheckpointFs, readCheckpoint } from '../model/checkpoint.js';
+import { initParams } from '../model/init.js';
+import type { Rng } from '../rl/random.js';
+import type { Task } from '../tasks/types.js';
+import { CharTokenizer, DEFAULT_ALPHABET } from '../tokenizers/char-tokenizer.js';
+import { tokenizerFromJSON } from '../tokenizers/load.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
+
+/** Opens a checkpoint folder by the name a RunConfig gives (the CLI maps to disk, the lab to fetch/IndexedDB). */
+export type OpenCheckpoint = (name: string) => CheckpointFs;
+
+export interface StartingPolicy {
+  config: ModelConfig;
+  values: Map<string, Float32Array>;
+  tokenizer: Tokenizer;
+  /** The checkpoint read, when the policy came from one (its trainer state resumes a run). */
+  checkpoint: Checkpoint | null;
+}
+
+/** Applies RunConfig `model.overrides` (HF field names) to a config by round-tripping through config.json. */
+export function applyOverrides(config: ModelConfig, overrides: Record<string, number | boolean | string>): ModelConfig {
+  if (Object.keys(overrides).length === 0) return config;
+  return parseHfConfig({ ...toHfConfig(config), ...overrides });
+}
+
+export async function loadStartingPolicy(
+  choice: { name: string; overrides: Record<string, number | boolean | string> },
+  task: Task,
+  initRng: Rng,
+  open?: OpenCheckpoint,
+): Promise<StartingPolicy> {
+  if (choice.name in MODEL_PRESETS) {
+    const extra = [...task.alphabet].filter((ch) => !DEFAULT_ALPHABET.includes(ch)).join('');
+    const tokenizer = new CharTokenizer({ alphabet: DEFAULT_ALPHABET + extra });
+    const base = { ...modelPreset(choice.name), vocabSize: tokenizer.vocabSize, eosTokenId: tokenizer.eosId, padTokenId: tokenizer.padId };
+    const config = applyOverrides(base, choice.overrides);
+    if (config.vocabSize < tokenizer.vocabSize) {
+      throw new Error(`model.overrides: vocab_size ${config.vocabSize} is smaller than the task's ${tokenizer.vocabSize} tokens`);
+    }
+    return { config, values: initParams(config, () => initRng.next()), tokenizer, checkpoint: null };
+  }
+  if (!open) {
+    throw new Error(`model "${choice.name}" is neither a preset (${Object.keys(MODEL_PRESETS).join(', ')}) nor openable here`);
+  }
+  const checkpoint = await readCheckpoint(open(choice.name));
+  if (!checkpoint.tokenizer) throw new Error(`model "${choice.name}": the folder has no tokenizer.json`);
+  const tokenizer = tokenizerFromJSON(checkpoint.tokenizer, checkpoint.tokenizerConfig);
+  const config = applyOverrides(checkpoint.config, choice.overrides);
+  for (const ch of task.alphabet) {
+    try {
+      tokenizer.encode(ch, { addSpecialTokens: false });
+    } catch {
+      throw new Error(`model "${choice.name}": its tokenizer cannot encode "${ch}", which task ${task.name} uses`);
+    }
+  }
+  return { config, values: checkpoint.params, tokenizer, checkpoint };
+}

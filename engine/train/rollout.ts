@@ -1,0 +1,106 @@
+/**
+ * One rollout: G completions for each of the step's prompts, sampled on the GPU with their log-probs
+ * and entropies, decoded, and scored by the run's reward functions (shaping such as DAPO's overlong
+ * penalty comes later, in stepAdvantages). A reward function that fails is reported by name and
+ * sample; the caller refuses the step.
+ */
+import type { RewardInput } from '../rewards/builtin.js';
+import { type ScoreResult, scoreCompletions, type WeightedReward } from '../rewards/score.js';
+import type { Task, TaskSample } from '../tasks/types.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import { type GenerateOptions, sampleWithKvCache } from '../model/gpu/generate.js';
+import type { GpuModel } from '../model/gpu/model.js';
+import type { GpuParams } from '../model/gpu/params.js';
+
+export interface RolloutRow {
+  /** Index of the prompt (group) this completion belongs to. */
+  group: number;
+  sample: TaskSample;
+  promptIds: number[];
+  /** Completion tokens, EOS included when drawn. */
+  completionIds: number[];
+  logprobs: number[];
+  entropies: number[];
+  /** Decoded completion without EOS. */
+  text: string;
+  pieces: string[];
+  truncated: boolean;
+  /** Total reward (weighted sum, shaping included). */
+  reward: number;
+  rewards: Record<string, number>;
+}
+
+export interface Rollout {
+  rows: RolloutRow[];
+  groupSize: number;
+  score: ScoreResult;
+  /** Tokens processed: prompt + completion tokens of every row. */
+  tokens: number;
+}
+
+export class RewardFailure extends Error {
+  constructor(readonly errors: ScoreResult['errors'], rows: readonly RolloutRow[]) {
+    const first = errors[0];
+    const where = rows[first.sample] ? ` on prompt ${JSON.stringify(rows[first.sample].sample.prompt)}` : '';
+    super(
+      `reward function "${first.fn}" ${first.message}${where}` +
+        (errors.length > 1 ? ` (and ${errors.length - 1} more failures)` : '') +
+        '. The step was not applied; fix the reward function or remove it from reward_funcs, then resume.',
+    );
+    this.name = 'RewardFailure';
+  }
+}
+
+export interface RolloutContext {
+  model: GpuModel;
+  tokenizer: Tokenizer;
+  task: Task;
+  rewards: readonly WeightedReward[];
+  sampling: Omit<GenerateOptions, 'step' | 'params'>;
+}
+
+/** Encodes a prompt the way every forward pass sees it. */
+export function encodePrompt(tokenizer: Tokenizer, prompt: string): number[] {
+  return tokenizer.encode(prompt, { addSpecialTokens: true });
+}
+
+export async function rollout(
+  ctx: RolloutContext,
+  samples: readonly TaskSample[],
+  groupSize: number,
+  step: number,
+  params?: GpuParams,
+): Promise<Rollout> {
+  const prompts: number[][] = [];
+  for (const s of samples) {
+    const ids = encodePrompt(ctx.tokenizer, s.prompt);
+    for (let g = 0; g < groupSize; g++) prompts.push(ids);
+  }
+  const gen = await sampleWithKvCache(ctx.model, prompts, { ...ctx.sampling, step, params });
+  const eos = ctx.tokenizer.eosId;
+  const rows: RolloutRow[] = gen.tokens.map((ids, r) => {
+    const body = ids[ids.length - 1] === eos ? ids.slice(0, -1) : ids;
+    return {
+      group: Math.floor(r / groupSize),
+      sample: samples[Math.floor(r / groupSize)],
+      promptIds: prompts[r],
+      completionIds: ids,
+      logprobs: gen.logprobs[r],
+      entropies: gen.entropies[r],
+      text: ctx.tokenizer.decode(body, { skipSpecialTokens: true }),
+      pieces: ids.map((id) => ctx.tokenizer.decode([id])),
+      truncated: gen.truncated[r],
+      reward: 0,
+      rewards: {},
+    };
+  });
+  const inputs: RewardInput[] = rows.map((row) => ({ prompt: row.sample.prompt, completion: row.text, sample: row.sample, task: ctx.task }));
+  const score = scoreCompletions(ctx.rewards, inputs);
+  if (score.errors.length > 0) throw new RewardFailure(score.errors, rows);
+  rows.forEach((row, i) => {
+    row.reward = score.rewards[i];
+    for (const [name, values] of Object.entries(score.perFunction)) row.rewards[name] = values[i] ?? Number.NaN;
+  });
+  const tokens = rows.reduce((n, r) => n + r.promptIds.length + r.completionIds.length, 0);
+  return { rows, groupSize, score, tokens };
+}

@@ -1,0 +1,243 @@
+/**
+ * A training run you can drive one step at a time: the lab's worker and the CLI both hold one. It loads
+ * the starting policy, takes the frozen reference when RL starts (after any SFT warm-up; none when
+ * beta = 0), runs SFT / RFT / RL steps as the algorithm says, evaluates on held-out prompts, and saves
+ * and resumes checkpoints whose trainer state (optimizer moments, step, reinforce baseline, reference)
+ * makes a resumed run continue exactly as an uninterrupted one.
+ */
+import type { Runtime } from '../../kernels/runtime/index.js';
+import type { RunConfig } from '../config/schema.js';
+import { type CheckpointFs, memoryFs, readCheckpoint, type TrainerState, writeCheckpoint } from '../model/checkpoint.js';
+import type { ModelConfig } from '../model/config.js';
+import { sampleWithKvCache } from '../model/gpu/generate.js';
+import { GpuModel } from '../model/gpu/model.js';
+import { GpuParams } from '../model/gpu/params.js';
+import { weightedRewards } from '../rewards/index.js';
+import { createRng } from '../rl/random.js';
+import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
+import type { Task, TaskSample } from '../tasks/types.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import { evaluate } from './evaluate.js';
+import { AdamW } from './optimizer.js';
+import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
+import { encodePrompt } from './rollout.js';
+import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
+import { rftStep, rlStep, sftStep, type StepOutput, type TrainerContext } from './steps.js';
+
+export interface SessionOptions {
+  /** Opens checkpoint folders named by `config.model.name` (warm starts, user folders). */
+  openCheckpoint?: OpenCheckpoint;
+  /** Rows of a `dataset` task. */
+  datasetRows?: readonly DatasetRow[];
+  /** A checkpoint folder this run saved; training continues from its trainer state. */
+  resume?: CheckpointFs;
+}
+
+const TRAINER_FORMAT = 'tabrl-trainer-state/1';
+
+export class TrainingSession {
+  /** Steps completed; the next `step()` runs step number `stepsDone`. */
+  stepsDone = 0;
+  private startValues: Map<string, Float32Array>;
+  private heldOut: TaskSample[] | null = null;
+  private disposed = false;
+
+  private constructor(
+    readonly rt: Runtime,
+    readonly config: RunConfig,
+    readonly modelConfig: ModelConfig,
+    readonly tokenizer: Tokenizer,
+    readonly task: Task,
+    private readonly ctx: TrainerContext,
+    private readonly events: SessionEvents,
+    startValues: Map<string, Float32Array>,
+  ) {
+    this.startValues = startValues;
+  }
+
+  static async create(rt: Runtime, config: RunConfig, events: SessionEvents = {}, options: SessionOptions = {}): Promise<TrainingSession> {
+    events.onPhase?.('loading', 0, `model ${config.model.name}`);
+    const task = createTask(config.task, { rows: options.datasetRows });
+    const rng = createRng(config.seed);
+    const policy = await loadStartingPolicy(config.model, task, rng.split('init'), options.openCheckpoint);
+    events.onPhase?.('loading', 0.6, 'uploading weights');
+    const model = GpuModel.load(rt, policy.config, policy.values);
+    const tokenizer = policy.tokenizer;
+    const ctx: TrainerContext = {
+      config,
+      model,
+      tokenizer,
+      task,
+      rng,
+      rolloutCtx: {
+        model,
+        tokenizer,
+        task,
+        rewards: weightedRewards(config.reward_funcs, config.reward_weights),
+        sampling: {
+          temperature: config.temperature,
+          topK: config.top_k,
+          topP: config.top_p,
+          minP: config.min_p,
+          greedy: false,
+          maxNewTokens: config.max_completion_length,
+          seed: config.seed,
+          eos: tokenizer.eosId,
+          pad: tokenizer.padId ?? 0,
+        },
+      },
+      optimizer: new AdamW(rt, model.params),
+      grads: GpuParams.zerosLike(model.params, '.grad'),
+      ref: null,
+      reinforce: { baseline: null },
+      numTokens: 0,
+      phase: (phase, progress, detail) => events.onPhase?.(phase, progress, detail),
+      warn: (message) => events.onWarning?.(message),
+    };
+    const session = new TrainingSession(rt, config, policy.config, tokenizer, task, ctx, events, policy.values);
+    if (options.resume) await session.restore(options.resume);
+    else if (session.rlStarted()) session.takeReference();
+    events.onPhase?.('compiling', 0.9, 'compiling kernels');
+    events.onPhase?.('idle', 1);
+    return session;
+  }
+
+  private rlStarted(): boolean {
+    const c = this.config;
+    return c.algorithm !== 'sft' && this.stepsDone >= c.sft_steps;
+  }
+
+  /** The frozen reference: the policy's weights when RL starts; none when beta = 0. */
+  private takeReference(): void {
+    if (this.config.beta > 0 && !this.ctx.ref) this.ctx.ref = this.ctx.model.params.clone('.ref');
+  }
+
+  get phase(): 'sft' | 'rl' {
+    return this.rlStarted() ? 'rl' : 'sft';
+  }
+
+  /** Runs exactly one step and returns its metrics row (also posted through the events). */
+  async step(): Promise<StepMetrics> {
+    if (this.disposed) throw new Error('this training session was disposed');
+    const c = this.config;
+    const s = this.stepsDone;
+    let out: StepOutput;
+    if (c.algorithm === 'sft' || s < c.sft_steps) out = await sftStep(this.ctx, s);
+    else if (c.algorithm === 'rft') out = await rftStep(this.ctx, s);
+    else out = await rlStep(this.ctx, s);
+    this.stepsDone++;
+    if (c.algorithm !== 'sft' && this.stepsDone === c.sft_steps) this.takeReference();
+    if (c.eval_every > 0 && this.stepsDone % c.eval_every === 0) {
+      this.events.onPhase?.('eval');
+      Object.assign(out.metrics, await this.evaluate());
+    }
+    this.events.onPhase?.('idle');
+    if (out.samples) this.events.onSamples?.(out.samples);
+    this.events.onMetrics?.(out.metrics);
+    return out.metrics;
+  }
+
+  /** The eval metrics of the current policy on the run's held-out prompts. */
+  async evaluate(count = this.config.eval_prompts): Promise<Record<string, number>> {
+    if (!this.heldOut || this.heldOut.length < count) {
+      const fraction = (this.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
+      this.heldOut = heldOutSet(this.task, this.ctx.rng.split('eval'), count, fraction);
+    }
+    return evaluate(this.ctx.rolloutCtx, this.config, this.heldOut.slice(0, count), this.stepsDone);
+  }
+
+  /** Answers of the starting or current policy to free-form prompts (the lab's Try panel). */
+  async generate(prompts: readonly string[], which: 'start' | 'current', samples = 1): Promise<string[][]> {
+    const params = which === 'start' ? GpuParams.upload(this.rt, this.modelConfig, this.startValues) : undefined;
+    try {
+      const rows = prompts.flatMap((p) => Array.from({ length: samples }, () => encodePrompt(this.tokenizer, p)));
+      const sampling = this.ctx.rolloutCtx.sampling;
+      const gen = await sampleWithKvCache(this.ctx.model, rows, { ...sampling, step: 0x7fff0000 + this.stepsDone, params });
+      const eos = this.tokenizer.eosId;
+      const texts = gen.tokens.map((ids) => this.tokenizer.decode(ids.filter((id) => id !== eos), { skipSpecialTokens: true }));
+      return prompts.map((_, i) => texts.slice(i * samples, (i + 1) * samples));
+    } finally {
+      params?.dispose();
+    }
+  }
+
+  /** The run as an HF checkpoint folder plus TabRL trainer state. */
+  async saveCheckpoint(fs: CheckpointFs = memoryFs()): Promise<CheckpointFiles> {
+    this.events.onPhase?.('checkpoint');
+    const ctx = this.ctx;
+    const params = await ctx.model.params.download();
+    const tensors: TrainerState['tensors'] = new Map();
+    const add = async (prefix: string, p: GpuParams) => {
+      for (const [name, data] of await p.download()) tensors.set(`${prefix}${name}`, { shape: [data.length], data });
+    };
+    await add('exp_avg.', ctx.optimizer.m);
+    await add('exp_avg_sq.', ctx.optimizer.v);
+    if (ctx.ref) await add('ref.', ctx.ref);
+    const state: TrainerState = {
+      json: {
+        format: TRAINER_FORMAT,
+        run_config: this.config,
+        global_step: this.stepsDone,
+        optimizer_steps: ctx.optimizer.steps,
+        reinforce_baseline: ctx.reinforce.baseline,
+        num_tokens: ctx.numTokens,
+        has_reference: Boolean(ctx.ref),
+      },
+      tensors,
+    };
+    const target = fs as CheckpointFs & { files?: Map<string, Uint8Array> };
+    await writeCheckpoint(target, {
+      config: this.modelConfig,
+      params,
+      tokenizer: this.tokenizer.toJSON(),
+      tokenizerConfig: this.tokenizer.tokenizerConfig(),
+      trainerState: state,
+    });
+    this.events.onPhase?.('idle');
+    return target.files ?? new Map();
+  }
+
+  private async restore(fs: CheckpointFs): Promise<void> {
+    const ckpt = await readCheckpoint(fs);
+    const st = ckpt.trainerState;
+    if (!st || st.json.format !== TRAINER_FORMAT) {
+      throw new Error('resume: the folder has no TabRL trainer state (trainer_state.json); start a new run from it instead');
+    }
+    const saved = JSON.stringify(st.json.run_config);
+    if (saved !== JSON.stringify(this.config)) {
+      throw new Error('resume: the checkpoint was saved by a run with a different config; resume with the config in its trainer_state.json');
+    }
+    const ctx = this.ctx;
+    ctx.model.params.write(ckpt.params);
+    const pick = (prefix: string) =>
+      new Map([...st.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.data]));
+    ctx.optimizer.m.write(pick('exp_avg.'));
+    ctx.optimizer.v.write(pick('exp_avg_sq.'));
+    ctx.optimizer.steps = Number(st.json.optimizer_steps);
+    ctx.reinforce = { baseline: (st.json.reinforce_baseline as number | null) ?? null };
+    ctx.numTokens = Number(st.json.num_tokens ?? 0);
+    this.stepsDone = Number(st.json.global_step);
+    if (st.json.has_reference) ctx.ref = GpuParams.upload(this.rt, this.modelConfig, pick('ref.'));
+    else if (this.rlStarted()) this.takeReference();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const ctx = this.ctx;
+    ctx.grads.dispose();
+    ctx.optimizer.dispose();
+    ctx.ref?.dispose();
+    ctx.model.dispose();
+  }
+}
+
+/** The session contract's factory (engine/train/session-types.ts). */
+export function createTrainingSession(
+  rt: Runtime,
+  config: RunConfig,
+  events: SessionEvents = {},
+  options: SessionOptions = {},
+): Promise<TrainingSession> {
+  return TrainingSession.create(rt, config, events, options);
+}

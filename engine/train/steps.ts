@@ -1,0 +1,371 @@
+/**
+ * The three kinds of step a run takes: an RL step (rollout, reference log-probs, advantages,
+ * policy-gradient update) for the GRPO family and PPO-style estimators, an SFT step on gold
+ * demonstrations (SFT and warm-ups), and a rejection-sampling step (RFT). Each returns its metrics row
+ * in DESIGN.md's names and, for sampling steps, the samples row. Randomness comes from streams derived
+ * from (seed, step), so a resumed run draws exactly what an uninterrupted one would.
+ */
+import type { RunConfig } from '../config/schema.js';
+import type { GpuModel } from '../model/gpu/model.js';
+import type { GpuParams } from '../model/gpu/params.js';
+import type { PolicyLossOptions } from '../rl/policy-loss.js';
+import type { Rng } from '../rl/random.js';
+import { rftKeep } from '../rl/rft.js';
+import { hasSpread, type ReinforceState } from '../rl/advantages.js';
+import { stepAdvantages } from '../rl/step-advantages.js';
+import { drawTrainingBatch } from '../tasks/split.js';
+import type { Task, TaskSample } from '../tasks/types.js';
+import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import { learningRate } from '../optim/schedule.js';
+import type { AdamW, AdamwConfig } from './optimizer.js';
+import { encodePrompt, type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
+import type { SessionPhase, StepMetrics, StepSamples } from './session-types.js';
+import { accumulatePolicyGradient, accumulateSftGradient, completionLogprobs, type TokenRow } from './update.js';
+
+export interface TrainerContext {
+  config: RunConfig;
+  model: GpuModel;
+  tokenizer: Tokenizer;
+  task: Task;
+  rng: Rng;
+  rolloutCtx: RolloutContext;
+  optimizer: AdamW;
+  grads: GpuParams;
+  /** The frozen reference policy (beta > 0 after SFT), or null. */
+  ref: GpuParams | null;
+  reinforce: ReinforceState;
+  /** Prompt + completion tokens processed since the run began (TRL's num_tokens). */
+  numTokens: number;
+  phase: (phase: SessionPhase, progress?: number, detail?: string) => void;
+  warn: (message: string) => void;
+}
+
+export interface StepOutput {
+  metrics: StepMetrics;
+  samples: StepSamples | null;
+}
+
+const now = () => performance.now() / 1000;
+
+function adamwConfig(c: RunConfig, step: number): AdamwConfig {
+  return {
+    learningRate: learningRate(step, c),
+    beta1: c.adam_beta1,
+    beta2: c.adam_beta2,
+    eps: c.adam_epsilon,
+    weightDecay: c.weight_decay,
+    maxGradNorm: c.max_grad_norm,
+  };
+}
+
+function stepRng(ctx: TrainerContext, purpose: string, step: number): Rng {
+  return ctx.rng.split(purpose).split(`step:${step}`);
+}
+
+function heldOutFraction(ctx: TrainerContext): number {
+  return (ctx.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
+}
+
+/** [B*L] 1 on completion tokens. */
+function completionMask(rows: readonly { completionIds: readonly number[] }[], L: number): Float64Array {
+  const mask = new Float64Array(rows.length * L);
+  rows.forEach((r, b) => {
+    for (let t = 0; t < r.completionIds.length; t++) mask[b * L + t] = 1;
+  });
+  return mask;
+}
+
+function flatten(rows: readonly RolloutRow[], L: number, key: 'logprobs' | 'entropies'): Float64Array {
+  const out = new Float64Array(rows.length * L);
+  rows.forEach((r, b) => {
+    r[key].forEach((v, t) => {
+      out[b * L + t] = v;
+    });
+  });
+  return out;
+}
+
+/** The samples.jsonl row; a new group starts wherever `group` changes. */
+function samplesRow(step: number, rows: readonly RolloutRow[], advantages: (r: number) => number): StepSamples {
+  const groups: StepSamples['groups'] = [];
+  rows.forEach((row, r) => {
+    if (r === 0 || row.group !== rows[r - 1].group) groups.push({ prompt: row.sample.prompt, completions: [] });
+    groups[groups.length - 1].completions.push({
+      text: row.text,
+      reward: row.reward,
+      rewards: row.rewards,
+      advantage: advantages(r),
+      length: row.completionIds.length,
+      truncated: row.truncated,
+      tokens: row.completionIds,
+      logprobs: row.logprobs,
+      entropies: row.entropies,
+      pieces: row.pieces,
+    });
+  });
+  return { step, groups };
+}
+
+function completionStats(rows: readonly RolloutRow[]) {
+  const n = rows.length || 1;
+  return {
+    'completions/mean_length': rows.reduce((s, r) => s + r.completionIds.length, 0) / n,
+    'completions/clipped_ratio': rows.filter((r) => r.truncated).length / n,
+  };
+}
+
+/** Draws prompts and samples G completions each; with dynamic sampling, keeps drawing for groups with spread. */
+async function sampleGroups(ctx: TrainerContext, step: number): Promise<{ roll: Rollout; extra: Record<string, number> }> {
+  const c = ctx.config;
+  const G = c.num_generations;
+  const rng = stepRng(ctx, 'tasks', step);
+  const draw = (n: number) => drawTrainingBatch(ctx.task, rng, n, heldOutFraction(ctx));
+  const first = await rollout(ctx.rolloutCtx, draw(c.prompts_per_step), G, step);
+  if (!c.dynamic_sampling) return { roll: first, extra: {} };
+  const rowsOf = (roll: Rollout) =>
+    Array.from({ length: roll.rows.length / G }, (_, g) => roll.rows.slice(g * G, (g + 1) * G));
+  let kept = rowsOf(first).filter((g) => hasSpread(g.map((r) => r.reward)));
+  let tokens = first.tokens;
+  let rounds = 0;
+  while (kept.length < c.prompts_per_step && rounds < c.max_resample_rounds) {
+    rounds++;
+    // a distinct Philox stream per round: the counter's step word carries the round
+    const more = await rollout(ctx.rolloutCtx, draw(c.prompts_per_step - kept.length), G, step + rounds * 0x100000);
+    tokens += more.tokens;
+    kept = kept.concat(rowsOf(more).filter((g) => hasSpread(g.map((r) => r.reward))));
+  }
+  kept = kept.slice(0, c.prompts_per_step);
+  const rows = kept.flat().map((r, i) => ({ ...r, group: Math.floor(i / G) }));
+  return {
+    roll: { rows, groupSize: G, score: first.score, tokens },
+    extra: { 'dynamic_sampling/groups_kept': kept.length, 'dynamic_sampling/rounds': rounds },
+  };
+}
+
+/** One RL step of the GRPO family (group, rloo, reinforce estimators). */
+export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOutput> {
+  const c = ctx.config;
+  const L = c.max_completion_length;
+  const G = c.num_generations;
+  const t0 = now();
+  ctx.phase('generate');
+  const { roll, extra } = await sampleGroups(ctx, step);
+  const tGen = now();
+  ctx.phase('score');
+  const rows = roll.rows;
+  const mask = completionMask(rows, L);
+  const sampledLp = flatten(rows, L, 'logprobs');
+  const tScore = now();
+  let refLp: Float64Array | null = null;
+  if (ctx.ref) {
+    ctx.phase('reference');
+    refLp = (await completionLogprobs(ctx.model, ctx.ref, rows, L, c.temperature, ctx.tokenizer.padId ?? 0)).lp;
+  }
+  const tRef = now();
+  const adv = stepAdvantages(
+    { ...c, advantage_estimator: c.advantage_estimator },
+    { rewards: rows.map((r) => r.reward), groupSize: G, mask, lp: sampledLp, ref: refLp ?? undefined },
+    ctx.reinforce,
+  );
+  ctx.reinforce = adv.state;
+  rows.forEach((r, i) => {
+    r.reward = adv.shapedRewards[i];
+  });
+  ctx.phase('train');
+  const options: PolicyLossOptions = {
+    loss_type: c.loss_type as PolicyLossOptions['loss_type'],
+    epsilon: c.epsilon,
+    epsilon_high: c.epsilon_high,
+    beta: c.beta,
+    kl_estimator: c.kl_estimator,
+    kl_in: c.kl_in,
+    entropy_coef: c.entropy_coef,
+    mask_truncated_completions: c.mask_truncated_completions,
+    max_completion_length: L,
+  };
+  const dispatches0 = ctx.model.rt.stats().dispatches;
+  let loss = 0;
+  let gradNorm = 0;
+  let applied = 0;
+  const clip = { low: 0, high: 0, region: 0, entropy: 0, kl: 0 };
+  const iterations = rows.length > 0 ? c.num_iterations : 0;
+  for (let it = 0; it < iterations; it++) {
+    ctx.grads.zero();
+    const res = await accumulatePolicyGradient(
+      ctx.model,
+      ctx.model.params,
+      ctx.grads,
+      {
+        rows,
+        L,
+        advantages: adv.advantages,
+        sampledLogprobs: sampledLp,
+        refLogprobs: refLp,
+        mask,
+        truncated: rows.map((r) => r.truncated),
+        temperature: c.temperature,
+        pad: ctx.tokenizer.padId ?? 0,
+        microBatches: rows.length % c.gradient_accumulation === 0 ? c.gradient_accumulation : 1,
+        useSampledAsOld: c.num_iterations > 1,
+      },
+      options,
+    );
+    const upd = await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(c, step));
+    if (!upd.applied || !Number.isFinite(res.loss)) {
+      ctx.warn(
+        `step ${step}: the loss or its gradient is not finite (loss ${res.loss}, grad norm ${upd.gradNorm}); ` +
+          'the update was refused and the weights are unchanged. Lower learning_rate or max_grad_norm.',
+      );
+    } else applied++;
+    loss += res.loss / iterations;
+    gradNorm += upd.gradNorm / iterations;
+    clip.low += res.metrics['clip_ratio/low_mean'] / iterations;
+    clip.high += res.metrics['clip_ratio/high_mean'] / iterations;
+    clip.region += res.metrics['clip_ratio/region_mean'] / iterations;
+    clip.entropy += res.metrics.entropy / iterations;
+    clip.kl += res.metrics.kl / iterations;
+  }
+  const tTrain = now();
+  ctx.numTokens += roll.tokens;
+  const stepTime = tTrain - t0;
+  const metrics: StepMetrics = {
+    step,
+    ...adv.metrics,
+    ...roll.score.metrics,
+    entropy: clip.entropy,
+    ...(ctx.ref ? { kl: clip.kl } : {}),
+    'clip_ratio/low_mean': clip.low,
+    'clip_ratio/high_mean': clip.high,
+    'clip_ratio/region_mean': clip.region,
+    loss,
+    grad_norm: gradNorm,
+    learning_rate: learningRate(step, c),
+    ...completionStats(rows),
+    num_tokens: ctx.numTokens,
+    step_time: stepTime,
+    tokens_per_second: roll.tokens / Math.max(stepTime, 1e-9),
+    'timing/generate': tGen - t0,
+    'timing/score': tScore - tGen,
+    'timing/reference': tRef - tScore,
+    'timing/train': tTrain - tRef,
+    dispatches: ctx.model.rt.stats().dispatches - dispatches0,
+    ...(iterations > applied ? { update_skipped: iterations - applied } : {}),
+    ...extra,
+  };
+  const samples = samplesRow(step, rows, (r) => adv.advantages[r * L]);
+  return { metrics, samples };
+}
+
+/** Gold demonstrations for SFT: prompt ids and gold completion ids followed by EOS. */
+export function goldRows(tokenizer: Tokenizer, samples: readonly TaskSample[]): TokenRow[] {
+  return samples.map((s) => ({
+    promptIds: encodePrompt(tokenizer, s.prompt),
+    completionIds: [...tokenizer.encode(s.gold, { addSpecialTokens: false }), tokenizer.eosId],
+  }));
+}
+
+async function sftUpdate(ctx: TrainerContext, rows: readonly TokenRow[], step: number) {
+  ctx.grads.zero();
+  const lossT = accumulateSftGradient(ctx.model, ctx.model.params, ctx.grads, rows, ctx.tokenizer.padId ?? 0);
+  const upd = await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(ctx.config, step), [lossT]);
+  lossT.dispose();
+  if (!upd.applied) {
+    ctx.warn(`step ${step}: non-finite SFT gradient (norm ${upd.gradNorm}); the update was refused, weights unchanged.`);
+  }
+  return { loss: upd.extra[0], gradNorm: upd.gradNorm, applied: upd.applied };
+}
+
+/** One SFT step on P*G gold demonstrations. */
+export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOutput> {
+  const c = ctx.config;
+  const t0 = now();
+  ctx.phase('sft');
+  const dispatches0 = ctx.model.rt.stats().dispatches;
+  const samples = drawTrainingBatch(ctx.task, stepRng(ctx, 'sft', step), c.prompts_per_step * c.num_generations, heldOutFraction(ctx));
+  const rows = goldRows(ctx.tokenizer, samples);
+  const upd = await sftUpdate(ctx, rows, step);
+  const tokens = rows.reduce((n, r) => n + r.promptIds.length + r.completionIds.length, 0);
+  ctx.numTokens += tokens;
+  const stepTime = now() - t0;
+  return {
+    metrics: {
+      step,
+      loss: upd.loss,
+      grad_norm: upd.gradNorm,
+      learning_rate: learningRate(step, c),
+      num_tokens: ctx.numTokens,
+      step_time: stepTime,
+      tokens_per_second: tokens / Math.max(stepTime, 1e-9),
+      'timing/train': stepTime,
+      dispatches: ctx.model.rt.stats().dispatches - dispatches0,
+      ...(upd.applied ? {} : { update_skipped: 1 }),
+    },
+    samples: null,
+  };
+}
+
+/** One rejection-sampling step: sample, keep distinct completions with reward >= rft_threshold, SFT on them. */
+export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOutput> {
+  const c = ctx.config;
+  const G = c.num_generations;
+  const t0 = now();
+  ctx.phase('generate');
+  const prompts = drawTrainingBatch(ctx.task, stepRng(ctx, 'tasks', step), c.prompts_per_step, heldOutFraction(ctx));
+  const all: RolloutRow[] = [];
+  const kept: RolloutRow[] = [];
+  let tokens = 0;
+  let withKept = 0;
+  for (let p = 0; p < prompts.length; p++) {
+    const seen = new Set<string>();
+    const mine: RolloutRow[] = [];
+    let sampled = 0;
+    let round = 0;
+    do {
+      const count = c.difficulty_aware ? Math.min(G, c.max_samples_per_prompt - sampled) : G;
+      if (count <= 0) break;
+      const roll = await rollout(ctx.rolloutCtx, [prompts[p]], count, step + (p * 64 + round) * 0x10000);
+      round++;
+      sampled += count;
+      tokens += roll.tokens;
+      for (const row of roll.rows) row.group = p;
+      all.push(...roll.rows);
+      for (const i of rftKeep(roll.rows, c.rft_threshold, seen)) mine.push(roll.rows[i]);
+    } while (c.difficulty_aware && mine.length < c.min_correct && sampled < c.max_samples_per_prompt);
+    if (mine.length > 0) withKept++;
+    kept.push(...mine);
+  }
+  const tGen = now();
+  const dispatches0 = ctx.model.rt.stats().dispatches;
+  let upd = { loss: 0, gradNorm: 0, applied: false };
+  if (kept.length > 0) {
+    ctx.phase('train');
+    upd = await sftUpdate(ctx, kept, step);
+  }
+  const tTrain = now();
+  ctx.numTokens += tokens;
+  const rewards = all.map((r) => r.reward);
+  const metrics: StepMetrics = {
+    step,
+    reward: rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length),
+    'rft/kept_fraction': kept.length / Math.max(1, all.length),
+    'rft/prompts_with_kept': withKept / Math.max(1, prompts.length),
+    loss: upd.loss,
+    grad_norm: upd.gradNorm,
+    learning_rate: learningRate(step, c),
+    ...completionStats(all),
+    entropy: mean(all.flatMap((r) => r.entropies)),
+    num_tokens: ctx.numTokens,
+    step_time: tTrain - t0,
+    tokens_per_second: tokens / Math.max(tTrain - t0, 1e-9),
+    'timing/generate': tGen - t0,
+    'timing/train': tTrain - tGen,
+    dispatches: ctx.model.rt.stats().dispatches - dispatches0,
+  };
+  const keptSet = new Set(kept);
+  const samples = samplesRow(step, all, (r) => (keptSet.has(all[r]) ? 1 : 0));
+  return { metrics, samples };
+}
+
+function mean(values: readonly number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
+}
