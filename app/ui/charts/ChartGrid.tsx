@@ -48,7 +48,7 @@ export function ChartGrid() {
             runs={shown}
             smoothing={smoothing}
             highContrast={presenter}
-            height={presenter ? 260 : 170}
+            height={presenter ? 165 : 170}
           />
         ))}
       </div>

@@ -86,7 +86,7 @@ export function MetricChart({ spec, runs, smoothing, highContrast, height }: Pro
                 allowDecimals={false}
               />
               <YAxis
-                width={52}
+                width={highContrast ? 64 : 56}
                 domain={spec.domain ?? ['auto', 'auto']}
                 tickFormatter={formatTick}
                 stroke={highContrast ? '#000' : '#52607a'}

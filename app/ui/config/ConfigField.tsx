@@ -90,6 +90,7 @@ function Control({ spec, id, describedBy }: { spec: FieldSpec; id: string; descr
     case 'json':
       return (
         <input
+          key={JSON.stringify(value ?? null)}
           id={id}
           type="text"
           className="mono"
