@@ -10,6 +10,10 @@ interface Command {
 
 // The registry of subcommands, in the order `--help` lists them.
 const COMMANDS: Record<string, Command> = {
+  train: {
+    summary: 'train a run headless (preset, config file or share link) into a run folder',
+    load: () => import('./commands/train.js'),
+  },
   adapter: {
     summary: 'print the WebGPU adapter facts Node sees',
     load: () => import('./commands/adapter.js'),

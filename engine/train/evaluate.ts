@@ -4,9 +4,9 @@
  * unbiased estimator of the Codex paper, greedy the accuracy of greedy decoding.
  */
 import type { RunConfig } from '../config/schema.js';
+import type { GpuParams } from '../model/gpu/params.js';
 import { type EvalPrompt, evalMetrics } from '../rl/evaluation.js';
 import type { TaskSample } from '../tasks/types.js';
-import type { GpuParams } from '../model/gpu/params.js';
 import { type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 
 /** Philox step words of eval draws sit far from training steps so they never share random numbers. */

@@ -63,7 +63,12 @@ export class AdamW {
     for (const spec of params.specs) {
       adamwStep(
         rt,
-        { param: params.get(spec.name), grad: grads.get(spec.name), m: this.m.get(spec.name), v: this.v.get(spec.name) },
+        {
+          param: params.get(spec.name),
+          grad: grads.get(spec.name),
+          m: this.m.get(spec.name),
+          v: this.v.get(spec.name),
+        },
         {
           lr: config.learningRate,
           beta1: config.beta1,

@@ -3,8 +3,9 @@
  * seed (with a character tokenizer over the task's alphabet), or a checkpoint folder in HF layout
  * (a shipped warm start such as /models/arithmetic-sft, or a user's folder) that the host opens.
  */
-import { type ModelConfig, MODEL_PRESETS, modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
+
 import { type Checkpoint, type CheckpointFs, readCheckpoint } from '../model/checkpoint.js';
+import { MODEL_PRESETS, type ModelConfig, modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
 import type { Rng } from '../rl/random.js';
 import type { Task } from '../tasks/types.js';
@@ -24,7 +25,10 @@ export interface StartingPolicy {
 }
 
 /** Applies RunConfig `model.overrides` (HF field names) to a config by round-tripping through config.json. */
-export function applyOverrides(config: ModelConfig, overrides: Record<string, number | boolean | string>): ModelConfig {
+export function applyOverrides(
+  config: ModelConfig,
+  overrides: Record<string, number | boolean | string>,
+): ModelConfig {
   if (Object.keys(overrides).length === 0) return config;
   return parseHfConfig({ ...toHfConfig(config), ...overrides });
 }
@@ -38,15 +42,24 @@ export async function loadStartingPolicy(
   if (choice.name in MODEL_PRESETS) {
     const extra = [...task.alphabet].filter((ch) => !DEFAULT_ALPHABET.includes(ch)).join('');
     const tokenizer = new CharTokenizer({ alphabet: DEFAULT_ALPHABET + extra });
-    const base = { ...modelPreset(choice.name), vocabSize: tokenizer.vocabSize, eosTokenId: tokenizer.eosId, padTokenId: tokenizer.padId };
+    const base = {
+      ...modelPreset(choice.name),
+      vocabSize: tokenizer.vocabSize,
+      eosTokenId: tokenizer.eosId,
+      padTokenId: tokenizer.padId,
+    };
     const config = applyOverrides(base, choice.overrides);
     if (config.vocabSize < tokenizer.vocabSize) {
-      throw new Error(`model.overrides: vocab_size ${config.vocabSize} is smaller than the task's ${tokenizer.vocabSize} tokens`);
+      throw new Error(
+        `model.overrides: vocab_size ${config.vocabSize} is smaller than the task's ${tokenizer.vocabSize} tokens`,
+      );
     }
     return { config, values: initParams(config, () => initRng.next()), tokenizer, checkpoint: null };
   }
   if (!open) {
-    throw new Error(`model "${choice.name}" is neither a preset (${Object.keys(MODEL_PRESETS).join(', ')}) nor openable here`);
+    throw new Error(
+      `model "${choice.name}" is neither a preset (${Object.keys(MODEL_PRESETS).join(', ')}) nor openable here`,
+    );
   }
   const checkpoint = await readCheckpoint(open(choice.name));
   if (!checkpoint.tokenizer) throw new Error(`model "${choice.name}": the folder has no tokenizer.json`);
@@ -56,7 +69,9 @@ export async function loadStartingPolicy(
     try {
       tokenizer.encode(ch, { addSpecialTokens: false });
     } catch {
-      throw new Error(`model "${choice.name}": its tokenizer cannot encode "${ch}", which task ${task.name} uses`);
+      throw new Error(
+        `model "${choice.name}": its tokenizer cannot encode "${ch}", which task ${task.name} uses`,
+      );
     }
   }
   return { config, values: checkpoint.params, tokenizer, checkpoint };

@@ -4,13 +4,14 @@
  * penalty comes later, in stepAdvantages). A reward function that fails is reported by name and
  * sample; the caller refuses the step.
  */
+
+import { type GenerateOptions, sampleWithKvCache } from '../model/gpu/generate.js';
+import type { GpuModel } from '../model/gpu/model.js';
+import type { GpuParams } from '../model/gpu/params.js';
 import type { RewardInput } from '../rewards/builtin.js';
 import { type ScoreResult, scoreCompletions, type WeightedReward } from '../rewards/score.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
-import { type GenerateOptions, sampleWithKvCache } from '../model/gpu/generate.js';
-import type { GpuModel } from '../model/gpu/model.js';
-import type { GpuParams } from '../model/gpu/params.js';
 
 export interface RolloutRow {
   /** Index of the prompt (group) this completion belongs to. */
@@ -39,7 +40,10 @@ export interface Rollout {
 }
 
 export class RewardFailure extends Error {
-  constructor(readonly errors: ScoreResult['errors'], rows: readonly RolloutRow[]) {
+  constructor(
+    readonly errors: ScoreResult['errors'],
+    rows: readonly RolloutRow[],
+  ) {
     const first = errors[0];
     const where = rows[first.sample] ? ` on prompt ${JSON.stringify(rows[first.sample].sample.prompt)}` : '';
     super(
@@ -94,12 +98,18 @@ export async function rollout(
       rewards: {},
     };
   });
-  const inputs: RewardInput[] = rows.map((row) => ({ prompt: row.sample.prompt, completion: row.text, sample: row.sample, task: ctx.task }));
+  const inputs: RewardInput[] = rows.map((row) => ({
+    prompt: row.sample.prompt,
+    completion: row.text,
+    sample: row.sample,
+    task: ctx.task,
+  }));
   const score = scoreCompletions(ctx.rewards, inputs);
   if (score.errors.length > 0) throw new RewardFailure(score.errors, rows);
   rows.forEach((row, i) => {
     row.reward = score.rewards[i];
-    for (const [name, values] of Object.entries(score.perFunction)) row.rewards[name] = values[i] ?? Number.NaN;
+    for (const [name, values] of Object.entries(score.perFunction))
+      row.rewards[name] = values[i] ?? Number.NaN;
   });
   const tokens = rows.reduce((n, r) => n + r.promptIds.length + r.completionIds.length, 0);
   return { rows, groupSize, score, tokens };

@@ -7,7 +7,13 @@
  */
 import type { Runtime } from '../../kernels/runtime/index.js';
 import type { RunConfig } from '../config/schema.js';
-import { type CheckpointFs, memoryFs, readCheckpoint, type TrainerState, writeCheckpoint } from '../model/checkpoint.js';
+import {
+  type CheckpointFs,
+  memoryFs,
+  readCheckpoint,
+  type TrainerState,
+  writeCheckpoint,
+} from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { sampleWithKvCache } from '../model/gpu/generate.js';
 import { GpuModel } from '../model/gpu/model.js';
@@ -22,7 +28,7 @@ import { AdamW } from './optimizer.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import { encodePrompt } from './rollout.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
-import { rftStep, rlStep, sftStep, type StepOutput, type TrainerContext } from './steps.js';
+import { rftStep, rlStep, type StepOutput, sftStep, type TrainerContext } from './steps.js';
 
 export interface SessionOptions {
   /** Opens checkpoint folders named by `config.model.name` (warm starts, user folders). */
@@ -55,7 +61,12 @@ export class TrainingSession {
     this.startValues = startValues;
   }
 
-  static async create(rt: Runtime, config: RunConfig, events: SessionEvents = {}, options: SessionOptions = {}): Promise<TrainingSession> {
+  static async create(
+    rt: Runtime,
+    config: RunConfig,
+    events: SessionEvents = {},
+    options: SessionOptions = {},
+  ): Promise<TrainingSession> {
     events.onPhase?.('loading', 0, `model ${config.model.name}`);
     const task = createTask(config.task, { rows: options.datasetRows });
     const rng = createRng(config.seed);
@@ -94,7 +105,16 @@ export class TrainingSession {
       phase: (phase, progress, detail) => events.onPhase?.(phase, progress, detail),
       warn: (message) => events.onWarning?.(message),
     };
-    const session = new TrainingSession(rt, config, policy.config, tokenizer, task, ctx, events, policy.values);
+    const session = new TrainingSession(
+      rt,
+      config,
+      policy.config,
+      tokenizer,
+      task,
+      ctx,
+      events,
+      policy.values,
+    );
     if (options.resume) await session.restore(options.resume);
     else if (session.rlStarted()) session.takeReference();
     events.onPhase?.('compiling', 0.9, 'compiling kernels');
@@ -148,13 +168,25 @@ export class TrainingSession {
 
   /** Answers of the starting or current policy to free-form prompts (the lab's Try panel). */
   async generate(prompts: readonly string[], which: 'start' | 'current', samples = 1): Promise<string[][]> {
-    const params = which === 'start' ? GpuParams.upload(this.rt, this.modelConfig, this.startValues) : undefined;
+    const params =
+      which === 'start' ? GpuParams.upload(this.rt, this.modelConfig, this.startValues) : undefined;
     try {
-      const rows = prompts.flatMap((p) => Array.from({ length: samples }, () => encodePrompt(this.tokenizer, p)));
+      const rows = prompts.flatMap((p) =>
+        Array.from({ length: samples }, () => encodePrompt(this.tokenizer, p)),
+      );
       const sampling = this.ctx.rolloutCtx.sampling;
-      const gen = await sampleWithKvCache(this.ctx.model, rows, { ...sampling, step: 0x7fff0000 + this.stepsDone, params });
+      const gen = await sampleWithKvCache(this.ctx.model, rows, {
+        ...sampling,
+        step: 0x7fff0000 + this.stepsDone,
+        params,
+      });
       const eos = this.tokenizer.eosId;
-      const texts = gen.tokens.map((ids) => this.tokenizer.decode(ids.filter((id) => id !== eos), { skipSpecialTokens: true }));
+      const texts = gen.tokens.map((ids) =>
+        this.tokenizer.decode(
+          ids.filter((id) => id !== eos),
+          { skipSpecialTokens: true },
+        ),
+      );
       return prompts.map((_, i) => texts.slice(i * samples, (i + 1) * samples));
     } finally {
       params?.dispose();
@@ -168,7 +200,8 @@ export class TrainingSession {
     const params = await ctx.model.params.download();
     const tensors: TrainerState['tensors'] = new Map();
     const add = async (prefix: string, p: GpuParams) => {
-      for (const [name, data] of await p.download()) tensors.set(`${prefix}${name}`, { shape: [data.length], data });
+      for (const [name, data] of await p.download())
+        tensors.set(`${prefix}${name}`, { shape: [data.length], data });
     };
     await add('exp_avg.', ctx.optimizer.m);
     await add('exp_avg_sq.', ctx.optimizer.v);
@@ -201,16 +234,24 @@ export class TrainingSession {
     const ckpt = await readCheckpoint(fs);
     const st = ckpt.trainerState;
     if (!st || st.json.format !== TRAINER_FORMAT) {
-      throw new Error('resume: the folder has no TabRL trainer state (trainer_state.json); start a new run from it instead');
+      throw new Error(
+        'resume: the folder has no TabRL trainer state (trainer_state.json); start a new run from it instead',
+      );
     }
     const saved = JSON.stringify(st.json.run_config);
     if (saved !== JSON.stringify(this.config)) {
-      throw new Error('resume: the checkpoint was saved by a run with a different config; resume with the config in its trainer_state.json');
+      throw new Error(
+        'resume: the checkpoint was saved by a run with a different config; resume with the config in its trainer_state.json',
+      );
     }
     const ctx = this.ctx;
     ctx.model.params.write(ckpt.params);
     const pick = (prefix: string) =>
-      new Map([...st.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.data]));
+      new Map(
+        [...st.tensors]
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => [k.slice(prefix.length), v.data]),
+      );
     ctx.optimizer.m.write(pick('exp_avg.'));
     ctx.optimizer.v.write(pick('exp_avg_sq.'));
     ctx.optimizer.steps = Number(st.json.optimizer_steps);

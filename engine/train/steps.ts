@@ -8,19 +8,24 @@
 import type { RunConfig } from '../config/schema.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
+import { learningRate } from '../optim/schedule.js';
+import { hasSpread, type ReinforceState } from '../rl/advantages.js';
 import type { PolicyLossOptions } from '../rl/policy-loss.js';
 import type { Rng } from '../rl/random.js';
 import { rftKeep } from '../rl/rft.js';
-import { hasSpread, type ReinforceState } from '../rl/advantages.js';
 import { stepAdvantages } from '../rl/step-advantages.js';
 import { drawTrainingBatch } from '../tasks/split.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
-import { learningRate } from '../optim/schedule.js';
 import type { AdamW, AdamwConfig } from './optimizer.js';
 import { encodePrompt, type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 import type { SessionPhase, StepMetrics, StepSamples } from './session-types.js';
-import { accumulatePolicyGradient, accumulateSftGradient, completionLogprobs, type TokenRow } from './update.js';
+import {
+  accumulatePolicyGradient,
+  accumulateSftGradient,
+  completionLogprobs,
+  type TokenRow,
+} from './update.js';
 
 export interface TrainerContext {
   config: RunConfig;
@@ -86,10 +91,15 @@ function flatten(rows: readonly RolloutRow[], L: number, key: 'logprobs' | 'entr
 }
 
 /** The samples.jsonl row; a new group starts wherever `group` changes. */
-function samplesRow(step: number, rows: readonly RolloutRow[], advantages: (r: number) => number): StepSamples {
+function samplesRow(
+  step: number,
+  rows: readonly RolloutRow[],
+  advantages: (r: number) => number,
+): StepSamples {
   const groups: StepSamples['groups'] = [];
   rows.forEach((row, r) => {
-    if (r === 0 || row.group !== rows[r - 1].group) groups.push({ prompt: row.sample.prompt, completions: [] });
+    if (r === 0 || row.group !== rows[r - 1].group)
+      groups.push({ prompt: row.sample.prompt, completions: [] });
     groups[groups.length - 1].completions.push({
       text: row.text,
       reward: row.reward,
@@ -115,7 +125,10 @@ function completionStats(rows: readonly RolloutRow[]) {
 }
 
 /** Draws prompts and samples G completions each; with dynamic sampling, keeps drawing for groups with spread. */
-async function sampleGroups(ctx: TrainerContext, step: number): Promise<{ roll: Rollout; extra: Record<string, number> }> {
+async function sampleGroups(
+  ctx: TrainerContext,
+  step: number,
+): Promise<{ roll: Rollout; extra: Record<string, number> }> {
   const c = ctx.config;
   const G = c.num_generations;
   const rng = stepRng(ctx, 'tasks', step);
@@ -130,7 +143,12 @@ async function sampleGroups(ctx: TrainerContext, step: number): Promise<{ roll: 
   while (kept.length < c.prompts_per_step && rounds < c.max_resample_rounds) {
     rounds++;
     // a distinct Philox stream per round: the counter's step word carries the round
-    const more = await rollout(ctx.rolloutCtx, draw(c.prompts_per_step - kept.length), G, step + rounds * 0x100000);
+    const more = await rollout(
+      ctx.rolloutCtx,
+      draw(c.prompts_per_step - kept.length),
+      G,
+      step + rounds * 0x100000,
+    );
     tokens += more.tokens;
     kept = kept.concat(rowsOf(more).filter((g) => hasSpread(g.map((r) => r.reward))));
   }
@@ -159,7 +177,8 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
   let refLp: Float64Array | null = null;
   if (ctx.ref) {
     ctx.phase('reference');
-    refLp = (await completionLogprobs(ctx.model, ctx.ref, rows, L, c.temperature, ctx.tokenizer.padId ?? 0)).lp;
+    refLp = (await completionLogprobs(ctx.model, ctx.ref, rows, L, c.temperature, ctx.tokenizer.padId ?? 0))
+      .lp;
   }
   const tRef = now();
   const adv = stepAdvantages(
@@ -270,7 +289,9 @@ async function sftUpdate(ctx: TrainerContext, rows: readonly TokenRow[], step: n
   const upd = await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(ctx.config, step), [lossT]);
   lossT.dispose();
   if (!upd.applied) {
-    ctx.warn(`step ${step}: non-finite SFT gradient (norm ${upd.gradNorm}); the update was refused, weights unchanged.`);
+    ctx.warn(
+      `step ${step}: non-finite SFT gradient (norm ${upd.gradNorm}); the update was refused, weights unchanged.`,
+    );
   }
   return { loss: upd.extra[0], gradNorm: upd.gradNorm, applied: upd.applied };
 }
@@ -281,7 +302,12 @@ export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOu
   const t0 = now();
   ctx.phase('sft');
   const dispatches0 = ctx.model.rt.stats().dispatches;
-  const samples = drawTrainingBatch(ctx.task, stepRng(ctx, 'sft', step), c.prompts_per_step * c.num_generations, heldOutFraction(ctx));
+  const samples = drawTrainingBatch(
+    ctx.task,
+    stepRng(ctx, 'sft', step),
+    c.prompts_per_step * c.num_generations,
+    heldOutFraction(ctx),
+  );
   const rows = goldRows(ctx.tokenizer, samples);
   const upd = await sftUpdate(ctx, rows, step);
   const tokens = rows.reduce((n, r) => n + r.promptIds.length + r.completionIds.length, 0);
@@ -310,7 +336,12 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
   const G = c.num_generations;
   const t0 = now();
   ctx.phase('generate');
-  const prompts = drawTrainingBatch(ctx.task, stepRng(ctx, 'tasks', step), c.prompts_per_step, heldOutFraction(ctx));
+  const prompts = drawTrainingBatch(
+    ctx.task,
+    stepRng(ctx, 'tasks', step),
+    c.prompts_per_step,
+    heldOutFraction(ctx),
+  );
   const all: RolloutRow[] = [];
   const kept: RolloutRow[] = [];
   let tokens = 0;

@@ -5,7 +5,10 @@
  * micro-batches, a first inference pass gathers the log-probs the step-wide aggregation needs, then
  * each micro-batch runs forward and backward in turn, so only one micro-batch's activations live at once.
  */
-import { tokenLogprobEntropy, tokenLogprobEntropyBackward } from '../../kernels/ops/token_logprob/token_logprob.js';
+import {
+  tokenLogprobEntropy,
+  tokenLogprobEntropyBackward,
+} from '../../kernels/ops/token_logprob/token_logprob.js';
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
 import { disposeBatch, type GpuBatch, layoutSequences, uploadLayout } from '../model/gpu/batch.js';
 import { meanCrossEntropy } from '../model/gpu/lm-loss.js';
@@ -44,7 +47,13 @@ function layOut(rt: Runtime, rows: readonly TokenRow[], L: number, pad: number):
       chosen[b * T + Tp - 1 + t] = tok;
     });
   });
-  return { batch: uploadLayout(rt, layout), chosen: rt.upload(chosen, [B * T], 'completion.tokens', 'i32'), B, T, Tp };
+  return {
+    batch: uploadLayout(rt, layout),
+    chosen: rt.upload(chosen, [B * T], 'completion.tokens', 'i32'),
+    B,
+    T,
+    Tp,
+  };
 }
 
 function release(l: LaidOut): void {
@@ -62,7 +71,8 @@ function gather(values: ArrayLike<number>, l: LaidOut, L: number): Float64Array 
 /** [B*L] -> [B*T] at completion positions (zeros elsewhere). */
 function scatter(values: ArrayLike<number>, l: LaidOut, L: number, offset: number): Float32Array {
   const out = new Float32Array(l.B * l.T);
-  for (let b = 0; b < l.B; b++) for (let t = 0; t < L; t++) out[b * l.T + l.Tp - 1 + t] = values[(offset + b) * L + t];
+  for (let b = 0; b < l.B; b++)
+    for (let t = 0; t < L; t++) out[b * l.T + l.Tp - 1 + t] = values[(offset + b) * L + t];
   return out;
 }
 
@@ -163,7 +173,18 @@ export async function accumulatePolicyGradient(
     const l = layOut(rt, slices[m], input.L, input.pad);
     const fwd = model.transformer.forward(params, l.batch, { train: true });
     const tl = tokenLogprobEntropy(rt, fwd.logits, l.chosen, { temperature: input.temperature });
-    backwardTokens(model, params, grads, l, fwd.saved as Activations, fwd.logits, tl.lse, result, input, m * size);
+    backwardTokens(
+      model,
+      params,
+      grads,
+      l,
+      fwd.saved as Activations,
+      fwd.logits,
+      tl.lse,
+      result,
+      input,
+      m * size,
+    );
     for (const t of [tl.logprob, tl.entropy, tl.lse, fwd.logits]) t.dispose();
     release(l);
   }
@@ -185,8 +206,12 @@ function backwardTokens(
   const rt = model.rt;
   const dlp = rt.upload(scatter(result.dLossDLp, l, input.L, rowOffset), [l.B * l.T], 'dloss.dlogprob');
   const hasEntropyGrad = result.dLossDEntropy.some((x) => x !== 0);
-  const dh = hasEntropyGrad ? rt.upload(scatter(result.dLossDEntropy, l, input.L, rowOffset), [l.B * l.T], 'dloss.dentropy') : undefined;
-  const dlogits = tokenLogprobEntropyBackward(rt, logits, l.chosen, lse, dlp, dh, { temperature: input.temperature });
+  const dh = hasEntropyGrad
+    ? rt.upload(scatter(result.dLossDEntropy, l, input.L, rowOffset), [l.B * l.T], 'dloss.dentropy')
+    : undefined;
+  const dlogits = tokenLogprobEntropyBackward(rt, logits, l.chosen, lse, dlp, dh, {
+    temperature: input.temperature,
+  });
   model.transformer.backward(params, grads, saved, dlogits);
   dlogits.dispose();
   dlp.dispose();

@@ -1,0 +1,82 @@
+/**
+ * `tabrl bench [--quick] [--json FILE] [--filter SUBSTR]`: the kernel benchmark against
+ * tfjs-backend-webgpu on the same adapter, printed as a table headed by the adapter's name.
+ * `--json` writes `{adapter: {vendor, architecture, description, isFallbackAdapter}, rows}` as
+ * DESIGN.md specifies. Autotune winners are cached in a JSON file (see kernels/autotune/file-store.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { benchReport, formatTable, runKernelBench } from '../../bench/kernels.js';
+import { configureAutotuner } from '../../kernels/autotune/autotuner.js';
+import { fileStore } from '../../kernels/autotune/file-store.js';
+import { adapterName, createRuntime } from '../../kernels/runtime/index.js';
+import { nodeGpu } from '../../kernels/runtime/node-gpu.js';
+
+const USAGE = `usage: npm run tabrl -- bench [--quick] [--json FILE] [--filter SUBSTR]
+
+  --quick          1 warm-up and 3 timed runs per side instead of 2 and 10
+  --json FILE      also write {adapter, rows} as JSON to FILE
+  --filter SUBSTR  only rows whose "section name shape" contains SUBSTR
+  --verbose        print each row as it finishes and the autotuner's timings`;
+
+interface BenchArgs {
+  quick: boolean;
+  json?: string;
+  filter?: string;
+  verbose: boolean;
+}
+
+function parseArgs(argv: string[]): BenchArgs | string {
+  const args: BenchArgs = { quick: false, verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--verbose') args.verbose = true;
+    else if (arg === '--json' || arg === '--filter') {
+      const value = argv[++i];
+      if (value === undefined) return `${arg} needs a value`;
+      if (arg === '--json') args.json = value;
+      else args.filter = value;
+    } else return `unknown option "${arg}"`;
+  }
+  return args;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    console.error(`tabrl bench: ${args}\n\n${USAGE}`);
+    return 2;
+  }
+  const gpu = await nodeGpu();
+  const rt = await createRuntime({ gpu });
+  const log = args.verbose ? (line: string) => console.error(line) : undefined;
+  const tuner = configureAutotuner(rt, { store: fileStore(), log });
+  const name = adapterName(rt.facts);
+  console.log(`adapter: ${name}`);
+  console.log(
+    `mode: ${args.quick ? 'quick (1 warm-up + 3 runs, median)' : '2 warm-ups + 10 runs, median'}\n`,
+  );
+  try {
+    const rows = await runKernelBench(rt, { quick: args.quick, filter: args.filter, gpu, log });
+    if (rows.length === 0) {
+      console.error(`tabrl bench: no rows match --filter "${args.filter}"`);
+      return 2;
+    }
+    console.log(formatTable(rows));
+    const choices = Object.entries(tuner.choices());
+    if (choices.length > 0)
+      console.log(`\nautotuned variants: ${choices.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    if (args.json) {
+      writeFileSync(args.json, `${JSON.stringify(benchReport(rt.facts, rows), null, 2)}\n`);
+      console.log(`wrote ${args.json}`);
+    }
+    return 0;
+  } finally {
+    await rt.sync().catch(() => {});
+    rt.destroy();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * A terminal progress bar on stderr: redrawn in place on a TTY, one line per update otherwise (CI
+ * logs), so the output stays readable in both.
+ */
+
+export class ProgressBar {
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly started = performance.now();
+  private lastLine = '';
+
+  constructor(
+    private readonly total: number,
+    private readonly label: string,
+  ) {}
+
+  update(done: number, detail: string): void {
+    const width = 24;
+    const frac = this.total > 0 ? Math.min(1, done / this.total) : 1;
+    const filled = Math.round(frac * width);
+    const elapsed = (performance.now() - this.started) / 1000;
+    const eta = done > 0 ? (elapsed / done) * (this.total - done) : Number.NaN;
+    const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+    const line = `${this.label} [${bar}] ${done}/${this.total} ${detail} | ${elapsed.toFixed(1)}s${Number.isFinite(eta) ? ` eta ${eta.toFixed(0)}s` : ''}`;
+    if (this.tty) process.stderr.write(`\r${line.padEnd(this.lastLine.length)}`);
+    else process.stderr.write(`${line}\n`);
+    this.lastLine = line;
+  }
+
+  done(): void {
+    if (this.tty) process.stderr.write('\n');
+  }
+}
