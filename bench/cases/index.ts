@@ -1,0 +1,11 @@
+/**
+ * The benchmark registry: every row `tabrl bench` runs, in report order. To add a kernel's rows,
+ * write a `cases/<op>.ts` that returns `BenchCase[]` (see `case.ts` and `matmul.ts`) and list it here.
+ */
+import type { BenchCase } from '../case.js';
+import { matmulCases } from './matmul.js';
+
+export const BENCH_CASES: readonly BenchCase[] = [
+  ...matmulCases(),
+  // attention, layernorm, softmax-cross-entropy: their engineers add rows here.
+];

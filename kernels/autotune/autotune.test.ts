@@ -1,0 +1,170 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MATMUL_VARIANTS, matmul } from '../ops/matmul/matmul.js';
+import { adapterName } from '../runtime/adapter.js';
+import { testRuntime } from '../testing/gpu.js';
+import { Autotuner, configureAutotuner, type TuneJob } from './autotuner.js';
+import { adapterSlug, fileStore } from './file-store.js';
+import { localStorageStore, memoryStore } from './store.js';
+
+const idle = { sync: async () => {} };
+
+function busyWait(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {}
+}
+
+/** A job whose variants cost 6 ms ("slow") and nothing ("fast"), counting runs per variant. */
+function fakeJob(key = 'op/x'): TuneJob & { runs: Record<string, number> } {
+  const runs: Record<string, number> = { slow: 0, fast: 0 };
+  return {
+    key,
+    variants: ['slow', 'fast'],
+    runs,
+    prepare: () => ({
+      run: (v) => {
+        runs[v]++;
+        if (v === 'slow') busyWait(6);
+      },
+      dispose: () => {},
+    }),
+  };
+}
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'tabrl-autotune-'));
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('autotuner', () => {
+  it('dispatches the fallback, then tunes the queued key, picks the fastest and caches it', async () => {
+    const store = memoryStore();
+    const tuner = new Autotuner(idle, 'adapter A', { store });
+    const job = fakeJob();
+    expect(tuner.select(job, 'slow')).toBe('slow');
+    expect(tuner.pendingKeys()).toEqual(['op/x']);
+    expect(await tuner.tunePending()).toEqual({ 'op/x': 'fast' });
+    expect(job.runs.slow).toBeGreaterThan(0);
+    expect(tuner.select(job, 'slow')).toBe('fast');
+    expect(store.load('adapter A')).toEqual({ 'op/x': 'fast' });
+
+    // A new process on the same adapter reads the winner and tunes nothing.
+    const again = new Autotuner(idle, 'adapter A', { store });
+    const job2 = fakeJob();
+    expect(again.select(job2, 'slow')).toBe('fast');
+    expect(again.pendingKeys()).toEqual([]);
+    // Another adapter starts from scratch.
+    expect(new Autotuner(idle, 'adapter B', { store }).select(fakeJob(), 'slow')).toBe('slow');
+  });
+
+  it('keeps tuning cheap: few runs per variant when a run is slow', async () => {
+    const tuner = new Autotuner(idle, 'a', { store: memoryStore(), budgetMs: 5, timedRuns: 5 });
+    const job = fakeJob();
+    await tuner.tune(job);
+    expect(job.runs.slow).toBe(2); // 1 warm-up + 1 timed: a 6 ms run exhausts a 5 ms budget
+  });
+
+  it('pins override tuned and cached choices and skip tuning', async () => {
+    const store = memoryStore();
+    store.save('a', { 'op/x': 'fast' });
+    const tuner = new Autotuner(idle, 'a', { store });
+    tuner.pin({ 'op/x': 'slow', 'op/y': 'fast' });
+    const job = fakeJob();
+    expect(tuner.select(job, 'fast')).toBe('slow');
+    expect(await tuner.tune(job)).toBe('slow');
+    expect(job.runs).toEqual({ slow: 0, fast: 0 });
+    expect(tuner.choices()).toEqual({ 'op/x': 'slow', 'op/y': 'fast' });
+    tuner.unpin();
+    expect(tuner.select(job, 'slow')).toBe('fast');
+  });
+
+  it('ignores a pinned or cached variant it does not know, with a warning', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const tuner = new Autotuner(idle, 'a', { store: memoryStore() });
+    tuner.pin({ 'op/x': 'renamed-long-ago' });
+    expect(tuner.select(fakeJob(), 'fast')).toBe('fast');
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/unknown variant "renamed-long-ago"/));
+  });
+});
+
+describe('autotune stores', () => {
+  it('a JSON file per adapter round-trips', () => {
+    const d = tempDir();
+    fileStore({ dir: d }).save('google / swiftshader', { k: 'regtile' });
+    const path = join(d, `autotune-${adapterSlug('google / swiftshader')}.json`);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({
+      version: 1,
+      adapter: 'google / swiftshader',
+      choices: { k: 'regtile' },
+    });
+    expect(fileStore({ dir: d }).load('google / swiftshader')).toEqual({ k: 'regtile' });
+    expect(fileStore({ dir: d }).load('another adapter')).toEqual({});
+  });
+
+  it('a corrupt cache file is ignored with a warning, then overwritten', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const path = join(tempDir(), 'cache.json');
+    writeFileSync(path, '{"version": 1, "adapter": "a", "choices": {"k": "regt');
+    const store = fileStore({ path });
+    const tuner = new Autotuner(idle, 'a', { store });
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/ignoring cache file .*cache\.json: not JSON/));
+    expect(tuner.select(fakeJob('k'), 'slow')).toBe('slow');
+    store.save('a', { k: 'fast' });
+    expect(store.load('a')).toEqual({ k: 'fast' });
+  });
+
+  it('a cache written for another adapter or in another format is ignored', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const path = join(tempDir(), 'cache.json');
+    writeFileSync(path, JSON.stringify({ version: 1, adapter: 'b', choices: { k: 'fast' } }));
+    expect(fileStore({ path }).load('a')).toEqual({});
+    writeFileSync(path, JSON.stringify(['not', 'a', 'cache']));
+    expect(fileStore({ path }).load('a')).toEqual({});
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+
+  it('localStorage when the platform has it, keyed by adapter', () => {
+    const data = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => data.get(k) ?? null,
+      setItem: (k: string, v: string) => void data.set(k, v),
+    };
+    const store = localStorageStore(storage)!;
+    store.save('gpu x', { k: 'shared' });
+    expect([...data.keys()]).toEqual(['tabrl.autotune.gpu x']);
+    expect(localStorageStore(storage)!.load('gpu x')).toEqual({ k: 'shared' });
+    expect(localStorageStore()).toBeNull(); // Node has no localStorage
+  });
+});
+
+describe('autotuned matmul on the real device', () => {
+  it('tunes a shape class on first use, records the choice and replays a pin', async () => {
+    const rt = await testRuntime();
+    const path = join(tempDir(), 'cache.json');
+    const tuner = configureAutotuner(rt, { store: fileStore({ path }), budgetMs: 20 });
+    const a = rt.upload(
+      Array.from({ length: 40 * 24 }, (_, i) => (i % 7) - 3),
+      [40, 24],
+      'a',
+    );
+    const b = rt.upload(
+      Array.from({ length: 24 * 12 }, (_, i) => (i % 5) - 2),
+      [24, 12],
+      'b',
+    );
+    const first = matmul(rt, a, b);
+    const [key] = tuner.pendingKeys();
+    expect(key).toMatch(/^matmul\//);
+    const choices = await tuner.tunePending();
+    expect(MATMUL_VARIANTS).toContain(choices[key]);
+    expect(JSON.parse(readFileSync(path, 'utf8')).adapter).toBe(adapterName(rt.facts));
+
+    const other = MATMUL_VARIANTS.find((v) => v !== choices[key])!;
+    tuner.pin({ [key]: other });
+    const second = matmul(rt, a, b);
+    expect(tuner.choices()[key]).toBe(other);
+    expect(Array.from(await rt.readF32(second))).toEqual(Array.from(await rt.readF32(first)));
+    for (const t of [a, b, first, second]) t.dispose();
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * Picks the fastest variant of a kernel for each (kernel, shape class) key on the running adapter.
+ * Dispatch is synchronous and timing is not, so kernels call `select` (pinned, cached or tuned
+ * choice, else a fallback, and the key is queued) and the caller runs `tunePending()` at a quiet
+ * moment: before the first training step, after a dry run that met every shape. Tuning times each
+ * variant with `rt.sync()` and `performance.now()`, a warm-up and a few interleaved runs kept
+ * within a small budget so that SwiftShader tunes in seconds. Winners go to a pluggable store keyed
+ * by adapter; `choices()`/`pin()` let a run record what it dispatched and a replay reuse it exactly.
+ */
+import { adapterName } from '../runtime/adapter.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { type AutotuneStore, type Choices, defaultStore } from './store.js';
+
+/** One tunable call site at one shape class. `prepare` allocates inputs only if tuning happens. */
+export interface TuneJob {
+  key: string;
+  variants: readonly string[];
+  prepare(): { run(variant: string): void; dispose(): void };
+}
+
+export interface AutotuneOptions {
+  store?: AutotuneStore;
+  /** Untimed runs per variant before timing (the first also compiles the pipeline). Default 1. */
+  warmupRuns?: number;
+  /** Timed runs per variant at most; the minimum counts. Default 3. */
+  timedRuns?: number;
+  /** Time per variant that tuning aims to stay under, in ms; slow kernels get fewer timed runs. Default 150. */
+  budgetMs?: number;
+  /** Receives one line per tuned key (variant timings and the winner). */
+  log?: (line: string) => void;
+}
+
+/** What the tuner needs from a runtime: a way to wait for the GPU. */
+export interface Syncable {
+  sync(): Promise<void>;
+}
+
+export class Autotuner {
+  private readonly store: AutotuneStore;
+  private readonly tuned: Choices;
+  private pinned: Choices = {};
+  private readonly used: Choices = {};
+  private readonly pending = new Map<string, TuneJob>();
+  private readonly warned = new Set<string>();
+  private readonly warmupRuns: number;
+  private readonly timedRuns: number;
+  private readonly budgetMs: number;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly target: Syncable,
+    /** Adapter description the cache is keyed by (`adapterName(rt.facts)`). */
+    readonly adapter: string,
+    options: AutotuneOptions = {},
+  ) {
+    this.store = options.store ?? defaultStore();
+    this.tuned = this.store.load(adapter);
+    this.warmupRuns = options.warmupRuns ?? 1;
+    this.timedRuns = Math.max(1, options.timedRuns ?? 3);
+    this.budgetMs = options.budgetMs ?? 150;
+    this.log = options.log ?? (() => {});
+  }
+
+  /**
+   * The variant to dispatch for `job.key` now: a pin, else the tuned (or cached) winner, else
+   * `fallback`, in which case the job waits for `tunePending()`.
+   */
+  select(job: TuneJob, fallback: string): string {
+    const known = this.known(job);
+    if (known === undefined && !this.pending.has(job.key)) this.pending.set(job.key, job);
+    const variant = known ?? fallback;
+    this.used[job.key] = variant;
+    return variant;
+  }
+
+  /** Keys that `select` met without a choice and that `tunePending` will time. */
+  pendingKeys(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  /** Tunes every queued key, one after another; returns `choices()`. */
+  async tunePending(): Promise<Choices> {
+    for (const job of [...this.pending.values()]) await this.tune(job);
+    return this.choices();
+  }
+
+  /** Times every variant of `job` (unless pinned) and records the fastest. */
+  async tune(job: TuneJob): Promise<string> {
+    this.pending.delete(job.key);
+    const pinned = this.valid(job, this.pinned[job.key]);
+    if (pinned) return pinned;
+    const { run, dispose } = job.prepare();
+    const best = new Map<string, number>();
+    const failed = new Map<string, string>();
+    const timeOnce = async (variant: string) => {
+      const t0 = performance.now();
+      run(variant);
+      await this.target.sync();
+      return performance.now() - t0;
+    };
+    try {
+      await this.target.sync(); // earlier work must not land in the first timing
+      let slowest = 0;
+      for (const variant of job.variants) {
+        try {
+          for (let i = 0; i < this.warmupRuns; i++) slowest = Math.max(slowest, await timeOnce(variant));
+          best.set(variant, Number.POSITIVE_INFINITY);
+        } catch (err) {
+          failed.set(variant, err instanceof Error ? err.message : String(err));
+        }
+      }
+      // Interleaved rounds, as many as the budget allows for the slowest variant.
+      const rounds = Math.min(
+        this.timedRuns,
+        Math.max(1, Math.floor(this.budgetMs / Math.max(slowest, 1e-3))),
+      );
+      for (let r = 0; r < rounds; r++) {
+        for (const variant of best.keys())
+          best.set(variant, Math.min(best.get(variant)!, await timeOnce(variant)));
+      }
+    } finally {
+      dispose();
+    }
+    if (best.size === 0) {
+      throw new Error(
+        `autotune ${job.key}: every variant failed: ${[...failed].map(([v, e]) => `${v}: ${e}`).join('; ')}`,
+      );
+    }
+    const winner = [...best].reduce((w, c) => (c[1] < w[1] ? c : w))[0];
+    this.tuned[job.key] = winner;
+    this.used[job.key] = winner;
+    this.store.save(this.adapter, this.tuned);
+    const timings = [...best].map(([v, ms]) => `${v} ${ms.toFixed(2)}ms`);
+    for (const [v, e] of failed) timings.push(`${v} failed (${e})`);
+    this.log(`autotune ${job.key}: ${timings.join(', ')} -> ${winner}`);
+    return winner;
+  }
+
+  /** The variant each key resolved to most recently in this process, plus pins: what a run records. */
+  choices(): Choices {
+    return { ...this.used, ...this.pinned };
+  }
+
+  /** Forces these choices (a replay's recorded ones) over anything tuned or cached. */
+  pin(choices: Choices): void {
+    this.pinned = { ...this.pinned, ...choices };
+    for (const key of Object.keys(choices)) this.pending.delete(key);
+  }
+
+  unpin(): void {
+    this.pinned = {};
+  }
+
+  private known(job: TuneJob): string | undefined {
+    return this.valid(job, this.pinned[job.key]) ?? this.valid(job, this.tuned[job.key]);
+  }
+
+  private valid(job: TuneJob, variant: string | undefined): string | undefined {
+    if (variant === undefined) return undefined;
+    if (job.variants.includes(variant)) return variant;
+    if (this.warned.has(`${job.key}=${variant}`)) return undefined;
+    this.warned.add(`${job.key}=${variant}`);
+    console.warn(
+      `autotune ${job.key}: ignoring unknown variant "${variant}" (known: ${job.variants.join(', ')})`,
+    );
+    return undefined;
+  }
+}
+
+const tuners = new WeakMap<Runtime, Autotuner>();
+
+/** The runtime's autotuner, created on first use with the platform's default store. */
+export function autotunerFor(rt: Runtime): Autotuner {
+  let tuner = tuners.get(rt);
+  if (!tuner) {
+    tuner = new Autotuner(rt, adapterName(rt.facts));
+    tuners.set(rt, tuner);
+  }
+  return tuner;
+}
+
+/** Replaces the runtime's autotuner (e.g. with a file store in Node); pins do not carry over. */
+export function configureAutotuner(rt: Runtime, options: AutotuneOptions): Autotuner {
+  const tuner = new Autotuner(rt, adapterName(rt.facts), options);
+  tuners.set(rt, tuner);
+  return tuner;
+}

@@ -1,0 +1,202 @@
+/**
+ * matmul: C = op(A) @ op(B) (+ bias[N]) (+ C when accumulating), op being an optional transpose,
+ * plain [M,K] x [K,N] or batched [Bt,M,K] x [Bt,K,N], a 2-D operand broadcasting over the batch.
+ * Two kernel variants do the same math: `regtile` (a 4x4 register block per invocation, no
+ * barriers: SwiftShader's favourite) and `shared` (64x64 workgroup tiles staged in shared memory:
+ * what GPUs favour). Without an explicit `variant` the runtime's autotuner picks per shape class.
+ * Shapes whose contiguous dimensions are multiples of 4 use vec4 loads; others a checked scalar path.
+ */
+import { autotunerFor, type TuneJob } from '../../autotune/autotuner.js';
+import { formatShape, KernelError } from '../../runtime/errors.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { makeShader } from '../../runtime/shader.js';
+import { expectShape, ShapeError, type Tensor } from '../../runtime/tensor.js';
+import { uniforms } from '../../runtime/uniforms.js';
+import blocks from './matmul-blocks.wgsl?raw';
+import checkedBody from './matmul-checked.wgsl?raw';
+import ioScalar from './matmul-io-scalar.wgsl?raw';
+import ioVec4 from './matmul-io-vec4.wgsl?raw';
+import regtileBody from './matmul-regtile.wgsl?raw';
+import sharedBody from './matmul-shared.wgsl?raw';
+
+export const MATMUL_VARIANTS = ['regtile', 'shared'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+export interface MatmulOptions {
+  /** A is stored [K,M] (or [Bt,K,M]) and used transposed. */
+  transA?: boolean;
+  /** B is stored [N,K] (or [Bt,N,K]) and used transposed. */
+  transB?: boolean;
+  /** [N], added to every row. */
+  bias?: Tensor;
+  /** Destination of the output's shape; allocated when absent. */
+  out?: Tensor;
+  /** out += a@b (+ bias); needs `out`. */
+  accumulate?: boolean;
+  /** Forces a kernel variant instead of asking the autotuner. */
+  variant?: MatmulVariant;
+}
+
+/** Everything a dispatch needs, derived from the operand shapes. */
+export interface MatmulDims {
+  batch: number;
+  M: number;
+  K: number;
+  N: number;
+  /** Elements between consecutive batches of A, B, C (0: a 2-D operand broadcast over the batch). */
+  strideA: number;
+  strideB: number;
+  strideC: number;
+  transA: boolean;
+  transB: boolean;
+  /** Every contiguous dimension (A's and B's last, and N) is a multiple of 4: vec4 loads and stores. */
+  vec4: boolean;
+  outShape: number[];
+}
+
+/** Resolves and checks operand shapes; throws a ShapeError naming the mismatch. */
+export function matmulDims(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transA = false,
+  transB = false,
+): MatmulDims {
+  const shapes = `a${formatShape(aShape)}${transA ? '^T' : ''} b${formatShape(bShape)}${transB ? '^T' : ''}`;
+  if (aShape.length < 2 || aShape.length > 3 || bShape.length < 2 || bShape.length > 3) {
+    throw new ShapeError('matmul', `operands must be 2-D or 3-D (batched), got ${shapes}`);
+  }
+  if ([...aShape, ...bShape].some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new ShapeError('matmul', `every dimension must be a positive integer, got ${shapes}`);
+  }
+  const [ra, ca] = aShape.slice(-2);
+  const [rb, cb] = bShape.slice(-2);
+  const [M, K] = transA ? [ca, ra] : [ra, ca];
+  const [Kb, N] = transB ? [cb, rb] : [rb, cb];
+  if (K !== Kb) throw new ShapeError('matmul', `inner dimensions differ (${K} vs ${Kb}) in ${shapes}`);
+  const batchA = aShape.length === 3 ? aShape[0] : 0;
+  const batchB = bShape.length === 3 ? bShape[0] : 0;
+  if (batchA && batchB && batchA !== batchB)
+    throw new ShapeError('matmul', `batch sizes differ in ${shapes}`);
+  const batch = Math.max(batchA, batchB, 1);
+  const batched = batchA > 0 || batchB > 0;
+  return {
+    batch,
+    M,
+    K,
+    N,
+    strideA: batchA ? ra * ca : 0,
+    strideB: batchB ? rb * cb : 0,
+    strideC: M * N,
+    transA,
+    transB,
+    vec4: ca % 4 === 0 && cb % 4 === 0 && N % 4 === 0,
+    outShape: batched ? [batch, M, N] : [M, N],
+  };
+}
+
+/** The block of C one workgroup covers, and the workgroup-size overrides that give it. */
+function tiling(variant: MatmulVariant): { tileM: number; tileN: number; constants: Record<string, number> } {
+  switch (variant) {
+    case 'regtile': // 16x4 invocations, 4x4 each (workgroup shape barely matters on SwiftShader)
+      return { tileM: 4 * 4, tileN: 16 * 4, constants: { WG_X: 16, WG_Y: 4 } };
+    case 'shared': // 16x16 invocations, 4x4 each, fixed by the shader's shared tiles
+      return { tileM: 64, tileN: 64, constants: {} };
+    default:
+      return variant satisfies never;
+  }
+}
+
+const shaders = new Map<string, string>();
+function shaderFor(variant: MatmulVariant, vec4: boolean): string {
+  const key = `${variant}/${vec4}`;
+  let code = shaders.get(key);
+  if (!code) {
+    // regtile's unchecked loads need vec4-aligned rows; other shapes take its checked twin.
+    const body = variant === 'shared' ? sharedBody : vec4 ? regtileBody : checkedBody;
+    code = makeShader(`${vec4 ? ioVec4 : ioScalar}\n${blocks}\n${body}`);
+    shaders.set(key, code);
+  }
+  return code;
+}
+
+/** Records one matmul dispatch; operands and `out` are already checked. */
+export function dispatchMatmul(
+  rt: Runtime,
+  variant: MatmulVariant,
+  d: MatmulDims,
+  a: Tensor,
+  b: Tensor,
+  bias: Tensor | undefined,
+  out: Tensor,
+  accumulate: boolean,
+): void {
+  const { tileM, tileN, constants } = tiling(variant);
+  rt.dispatch({
+    kernel: `matmul.${variant}`,
+    code: shaderFor(variant, d.vec4),
+    constants: { ...constants, TRANS_A: +d.transA, TRANS_B: +d.transB },
+    read: [a, b, bias ?? a],
+    write: [out],
+    uniforms: uniforms().u32(d.M, d.N, d.K, d.strideA, d.strideB, d.strideC, +Boolean(bias), +accumulate),
+    workgroups: [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch],
+    shapes: `a${formatShape(a.shape)}${d.transA ? '^T' : ''} b${formatShape(b.shape)}${d.transB ? '^T' : ''} -> ${formatShape(d.outShape)}`,
+  });
+}
+
+/** The autotuner's key: kernel, rounded log2 of each size, transposes, load width. */
+export function matmulShapeClass(d: MatmulDims): string {
+  const lg = (x: number) => Math.round(Math.log2(x));
+  return `matmul/b${lg(d.batch)}.m${lg(d.M)}.k${lg(d.K)}.n${lg(d.N)}.t${+d.transA}${+d.transB}.${d.vec4 ? 'v4' : 's'}`;
+}
+
+/** What the autotuner times for a shape class: this exact problem on scratch tensors. */
+function tuneJob(rt: Runtime, d: MatmulDims, aShape: readonly number[], bShape: readonly number[]): TuneJob {
+  return {
+    key: matmulShapeClass(d),
+    variants: MATMUL_VARIANTS,
+    prepare() {
+      const a = rt.zeros(aShape, 'autotune.a');
+      const b = rt.zeros(bShape, 'autotune.b');
+      const out = rt.empty(d.outShape, 'autotune.out');
+      return {
+        run: (variant) => dispatchMatmul(rt, variant as MatmulVariant, d, a, b, undefined, out, false),
+        dispose: () => {
+          for (const t of [a, b, out]) t.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** The variant used when the autotuner has not timed a shape class yet. */
+export function defaultMatmulVariant(rt: Runtime): MatmulVariant {
+  return rt.facts.isSoftware ? 'regtile' : 'shared';
+}
+
+/** [M,N] = op(a) @ op(b) (+ bias) (+ out), or [Bt,M,N] when either operand is batched. */
+export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const d = matmulDims(a.shape, b.shape, opts.transA, opts.transB);
+  if (opts.bias) expectShape('matmul', 'bias', opts.bias, [d.N]);
+  if (opts.accumulate && !opts.out)
+    throw new ShapeError('matmul', 'accumulate needs an `out` tensor to add into');
+  if (opts.out) {
+    expectShape('matmul', 'out', opts.out, d.outShape);
+    if (
+      opts.out.buffer === a.buffer ||
+      opts.out.buffer === b.buffer ||
+      opts.out.buffer === opts.bias?.buffer
+    ) {
+      throw new KernelError(
+        'matmul',
+        'out must not share a buffer with an input',
+        `out${formatShape(opts.out.shape)}`,
+      );
+    }
+  }
+  const variant =
+    opts.variant ??
+    (autotunerFor(rt).select(tuneJob(rt, d, a.shape, b.shape), defaultMatmulVariant(rt)) as MatmulVariant);
+  const out = opts.out ?? rt.empty(d.outShape, 'matmul.out');
+  dispatchMatmul(rt, variant, d, a, b, opts.bias, out, Boolean(opts.accumulate));
+  return out;
+}
