@@ -59,6 +59,15 @@ export function App() {
   const shows = (panel: string) => !hidden.includes(panel);
   return (
     <div className={`app${presenter ? ' presenter' : ''}`}>
+      <button
+        type="button"
+        className="skip-link"
+        onClick={() =>
+          document.querySelector<HTMLButtonElement>('.run-controls button:not(:disabled)')?.focus()
+        }
+      >
+        Skip to run controls
+      </button>
       <Header />
       <main className="main">
         <Notices />
