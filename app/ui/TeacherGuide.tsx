@@ -10,7 +10,7 @@ import { useUiStore } from '../state/ui-store.js';
 const QUESTIONS: Record<string, string[]> = {
   smoke: [
     'Reward starts near chance. Why is it not zero?',
-    'What would happen with one sample per prompt instead of four?',
+    'What would happen with one sample per prompt instead of a group?',
   ],
   arithmetic: [
     'Why does frac_reward_zero_std start high, and why does it fall?',

@@ -24,7 +24,7 @@ export function startEngineWorker(): void {
       .getState()
       .setGpuError(`The engine worker failed to start: ${event.message || 'unknown error'}`);
   });
-  send({ type: 'hello' });
+  send({ type: 'hello', siteUrl: document.baseURI });
 }
 
 export function send(msg: ToWorker): void {

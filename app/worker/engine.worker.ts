@@ -6,12 +6,14 @@ import { NoAdapterError, openBrowserRuntime } from '../../engine/device.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { RunLoop } from './run-loop.js';
-import { loadTrainer } from './trainer.js';
+import { openTrainingSession } from './trainer.js';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) =>
   (self as unknown as Worker).postMessage(msg, transfer);
 
 let runtime: Promise<Runtime> | null = null;
+/** The page's address (its directory is the site root, sub-path included); sent with `hello`. */
+let siteUrl = new URL('../', self.location.href).href;
 
 function getRuntime(): Promise<Runtime> {
   if (!runtime) {
@@ -31,16 +33,16 @@ function getRuntime(): Promise<Runtime> {
 
 const loop = new RunLoop({
   post,
-  openSession: async (config, kernelVariants, events) => {
-    const createTrainingSession = await loadTrainer();
-    return createTrainingSession(await getRuntime(), config, events, { kernelVariants });
-  },
+  // Kernel variants travel inside the config (RunConfig.kernel_variants); the session applies them.
+  openSession: async (config, _kernelVariants, events) =>
+    openTrainingSession(await getRuntime(), config, events, siteUrl),
 });
 
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   switch (msg.type) {
     case 'hello':
+      if (msg.siteUrl) siteUrl = msg.siteUrl;
       void hello();
       break;
     case 'start':

@@ -10,7 +10,8 @@ import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/
 export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'failed' | 'lost';
 
 export type ToWorker =
-  | { type: 'hello' }
+  /** `siteUrl`: the page's base address, where shipped models (`models/...`) are fetched from. */
+  | { type: 'hello'; siteUrl?: string }
   /** Run (or resume) `runId` until Pause or max_steps. A new runId disposes the old session first. */
   | { type: 'start'; runId: string; config: unknown; kernelVariants: Record<string, string> }
   /** Stop after the step in flight; the session stays for Step/Start. */

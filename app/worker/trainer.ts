@@ -1,31 +1,39 @@
 /**
- * Finds the trainer (engine/train/session.ts) in this build. It is looked up with `import.meta.glob`
- * so the lab builds and runs before the trainer lands: until then Start and Step answer with a clear
- * "trainer not available in this build yet" error, a real state of the build and never a fake run.
+ * Opens training sessions in the worker: engine/train/session.ts's `createTrainingSession` on the
+ * worker's runtime, with shipped warm starts (`model.name` such as `/models/arithmetic-sft`) fetched
+ * from the site the page came from, so the lab works from any static host and sub-path.
  */
-
+import type { RunConfig } from '../../engine/config/index.js';
+import type { CheckpointFs } from '../../engine/model/checkpoint.js';
+import { createTrainingSession } from '../../engine/train/session.js';
 import type { SessionEvents } from '../../engine/train/session-types.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
 import type { SessionLike } from './run-loop.js';
 
-type CreateTrainingSession = (
+/** A read-only checkpoint folder served over HTTP next to the page (`<site>/models/<name>/<file>`). */
+export function fetchCheckpointFs(siteUrl: string, name: string): CheckpointFs {
+  const folder = new URL(`${name.replace(/^\/+/, '').replace(/\/?$/, '/')}`, siteUrl);
+  return {
+    async readFile(file) {
+      const res = await fetch(new URL(file, folder));
+      if (res.status === 404) return null;
+      if (!res.ok) throw new Error(`model "${name}": ${file}: HTTP ${res.status} from ${folder.href}`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+    async writeFile(file) {
+      throw new Error(`model "${name}": ${file}: shipped checkpoints are read-only in the browser`);
+    },
+  };
+}
+
+export function openTrainingSession(
   rt: Runtime,
   config: unknown,
   events: SessionEvents,
-  options?: { kernelVariants?: Record<string, string> },
-) => Promise<SessionLike>;
-
-const trainerModules = import.meta.glob<{ createTrainingSession?: CreateTrainingSession }>(
-  '../../engine/train/session.ts',
-);
-
-export const TRAINER_MISSING =
-  'The trainer is not available in this build yet (engine/train/session.ts has not landed), so runs cannot start. Saved and imported runs still open.';
-
-export async function loadTrainer(): Promise<CreateTrainingSession> {
-  const load = Object.values(trainerModules)[0];
-  if (!load) throw new Error(TRAINER_MISSING);
-  const mod = await load();
-  if (typeof mod.createTrainingSession !== 'function') throw new Error(TRAINER_MISSING);
-  return mod.createTrainingSession;
+  siteUrl: string,
+): Promise<SessionLike> {
+  // The page validated `config` with parseRunConfig before sending it (run-control.ts).
+  return createTrainingSession(rt, config as RunConfig, events, {
+    openCheckpoint: (name) => fetchCheckpointFs(siteUrl, name),
+  });
 }

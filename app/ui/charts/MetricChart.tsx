@@ -70,7 +70,9 @@ export function MetricChart({ spec, runs, smoothing, highContrast, height }: Pro
       )}
       {data.pointCount === 0 ? (
         <p className="chart-empty" style={{ height }}>
-          No points yet. Press Start or Step, or open a saved run.
+          {runs.some((r) => r.metrics.length > 0)
+            ? `The runs shown log no ${spec.metrics.length > 1 ? 'clip ratios' : spec.metrics[0]} (their settings do not produce it, or not yet).`
+            : 'No points yet. Press Start or Step, or open a saved run.'}
         </p>
       ) : (
         <div style={{ height }} className="chart-plot">
@@ -86,7 +88,7 @@ export function MetricChart({ spec, runs, smoothing, highContrast, height }: Pro
                 allowDecimals={false}
               />
               <YAxis
-                width={highContrast ? 64 : 56}
+                width={highContrast ? 72 : 64}
                 domain={spec.domain ?? ['auto', 'auto']}
                 tickFormatter={formatTick}
                 stroke={highContrast ? '#000' : '#52607a'}
