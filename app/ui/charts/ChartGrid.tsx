@@ -9,10 +9,9 @@ import { useThrottledStore } from '../hooks/useThrottled.js';
 import { CHARTS, PRESENTER_CHARTS } from './glossary.js';
 import { MetricChart } from './MetricChart.js';
 
-const selectVisible = (s: { runs: Record<string, RunRecord>; visible: string[] }) => s;
-
 export function ChartGrid() {
-  const { runs, visible } = useThrottledStore(useRunsStore, selectVisible, 100);
+  const runs = useThrottledStore(useRunsStore, (s) => s.runs, 100);
+  const visible = useRunsStore((s) => s.visible);
   const smoothing = useUiStore((s) => s.smoothing);
   const setSmoothing = useUiStore((s) => s.setSmoothing);
   const presenter = useUiStore((s) => s.presenter);

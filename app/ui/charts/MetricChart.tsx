@@ -3,7 +3,7 @@
  * focus, one line per visible run (and per metric, dashed, when several share the chart), the reward's
  * ± std band, and an empty-state message until there are points.
  */
-import { useId, useMemo } from 'react';
+import { memo, useId, useMemo } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -34,7 +34,7 @@ const formatTick = (v: number) =>
       ? v.toExponential(0)
       : String(+v.toFixed(3));
 
-export function MetricChart({ spec, runs, smoothing, highContrast, height }: Props) {
+export const MetricChart = memo(function MetricChart({ spec, runs, smoothing, highContrast, height }: Props) {
   const tipId = useId();
   const data = useMemo(() => buildChartData(spec, runs, smoothing), [spec, runs, smoothing]);
   const multiMetric = spec.metrics.length > 1;
@@ -130,4 +130,4 @@ export function MetricChart({ spec, runs, smoothing, highContrast, height }: Pro
       )}
     </section>
   );
-}
+});
