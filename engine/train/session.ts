@@ -100,6 +100,7 @@ export class TrainingSession {
       optimizer: new AdamW(rt, model.params),
       grads: GpuParams.zerosLike(model.params, '.grad'),
       ref: null,
+      valueHead: null,
       reinforce: { baseline: null },
       numTokens: 0,
       phase: (phase, progress, detail) => events.onPhase?.(phase, progress, detail),
@@ -269,6 +270,7 @@ export class TrainingSession {
     ctx.grads.dispose();
     ctx.optimizer.dispose();
     ctx.ref?.dispose();
+    ctx.valueHead?.dispose();
     ctx.model.dispose();
   }
 }

@@ -20,6 +20,7 @@ import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { AdamW, AdamwConfig } from './optimizer.js';
 import { encodePrompt, type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 import type { SessionPhase, StepMetrics, StepSamples } from './session-types.js';
+import { ValueHead } from './value-head.js';
 import {
   accumulatePolicyGradient,
   accumulateSftGradient,
@@ -38,6 +39,8 @@ export interface TrainerContext {
   grads: GpuParams;
   /** The frozen reference policy (beta > 0 after SFT), or null. */
   ref: GpuParams | null;
+  /** PPO's value head (advantage_estimator gae), created at the first RL step. */
+  valueHead: ValueHead | null;
   reinforce: ReinforceState;
   /** Prompt + completion tokens processed since the run began (TRL's num_tokens). */
   numTokens: number;
@@ -171,6 +174,14 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
   const tGen = now();
   ctx.phase('score');
   const rows = roll.rows;
+  if (rows.length === 0) {
+    ctx.warn(`step ${step}: every group's rewards agreed, even after resampling; no update this step.`);
+    ctx.numTokens += roll.tokens;
+    return {
+      metrics: { step, ...roll.score.metrics, frac_reward_zero_std: 1, num_tokens: ctx.numTokens, step_time: now() - t0, tokens_per_second: roll.tokens / Math.max(now() - t0, 1e-9), 'timing/generate': tGen - t0, dispatches: 0, update_skipped: 1, ...extra },
+      samples: null,
+    };
+  }
   const mask = completionMask(rows, L);
   const sampledLp = flatten(rows, L, 'logprobs');
   const tScore = now();
@@ -180,10 +191,15 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     refLp = (await completionLogprobs(ctx.model, ctx.ref, rows, L, c.temperature, ctx.tokenizer.padId ?? 0))
       .lp;
   }
+  const gae = c.advantage_estimator === 'gae';
+  if (gae) ctx.valueHead ??= new ValueHead(ctx.model.rt, ctx.model.config.hiddenSize);
+  const oldValues = gae
+    ? (await completionLogprobs(ctx.model, ctx.model.params, rows, L, c.temperature, ctx.tokenizer.padId ?? 0, ctx.valueHead ?? undefined)).values
+    : undefined;
   const tRef = now();
   const adv = stepAdvantages(
     { ...c, advantage_estimator: c.advantage_estimator },
-    { rewards: rows.map((r) => r.reward), groupSize: G, mask, lp: sampledLp, ref: refLp ?? undefined },
+    { rewards: rows.map((r) => r.reward), groupSize: G, mask, lp: sampledLp, ref: refLp ?? undefined, values: oldValues },
     ctx.reinforce,
   );
   ctx.reinforce = adv.state;
@@ -201,15 +217,19 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     entropy_coef: c.entropy_coef,
     mask_truncated_completions: c.mask_truncated_completions,
     max_completion_length: L,
+    vf_coef: c.vf_coef,
+    cliprange_value: c.cliprange_value,
   };
   const dispatches0 = ctx.model.rt.stats().dispatches;
   let loss = 0;
   let gradNorm = 0;
   let applied = 0;
+  let valueLossSum = 0;
   const clip = { low: 0, high: 0, region: 0, entropy: 0, kl: 0 };
   const iterations = rows.length > 0 ? c.num_iterations : 0;
   for (let it = 0; it < iterations; it++) {
     ctx.grads.zero();
+    ctx.valueHead?.zeroGrad();
     const res = await accumulatePolicyGradient(
       ctx.model,
       ctx.model.params,
@@ -226,10 +246,19 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
         pad: ctx.tokenizer.padId ?? 0,
         microBatches: rows.length % c.gradient_accumulation === 0 ? c.gradient_accumulation : 1,
         useSampledAsOld: c.num_iterations > 1,
+        value:
+          ctx.valueHead && oldValues && adv.returns
+            ? { head: ctx.valueHead, oldValues, returns: adv.returns }
+            : undefined,
       },
       options,
     );
     const upd = await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(c, step));
+    if (upd.applied && ctx.valueHead) {
+      const h = adamwConfig(c, step);
+      ctx.valueHead.step({ ...h, lr: h.learningRate });
+    }
+    valueLossSum += res.valueLoss / iterations;
     if (!upd.applied || !Number.isFinite(res.loss)) {
       ctx.warn(
         `step ${step}: the loss or its gradient is not finite (loss ${res.loss}, grad norm ${upd.gradNorm}); ` +
@@ -268,6 +297,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     'timing/reference': tRef - tScore,
     'timing/train': tTrain - tRef,
     dispatches: ctx.model.rt.stats().dispatches - dispatches0,
+    ...(gae ? { value_loss: valueLossSum } : {}),
     ...(iterations > applied ? { update_skipped: iterations - applied } : {}),
     ...extra,
   };

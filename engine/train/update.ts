@@ -14,8 +14,9 @@ import { disposeBatch, type GpuBatch, layoutSequences, uploadLayout } from '../m
 import { meanCrossEntropy } from '../model/gpu/lm-loss.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
-import type { Activations } from '../model/gpu/transformer.js';
+import type { Activations, ForwardResult } from '../model/gpu/transformer.js';
 import { type PolicyLossOptions, type PolicyLossResult, policyLoss } from '../rl/policy-loss.js';
+import type { ValueHead } from './value-head.js';
 
 /** Prompt and completion token ids of one row of a step. */
 export interface TokenRow {
@@ -79,6 +80,8 @@ function scatter(values: ArrayLike<number>, l: LaidOut, L: number, offset: numbe
 export interface CompletionLogprobs {
   lp: Float64Array; // [B*L]
   entropy: Float64Array; // [B*L]
+  /** [B*L] value predictions, when a value head was given. */
+  values?: Float64Array;
 }
 
 /** Log-probs and entropies (softmax(z/T)) of the completion tokens under `params`, without gradients. */
@@ -89,15 +92,17 @@ export async function completionLogprobs(
   L: number,
   temperature: number,
   pad: number,
+  valueHead?: ValueHead,
 ): Promise<CompletionLogprobs> {
   const rt = model.rt;
   const l = layOut(rt, rows, L, pad);
   const { logits, hidden } = model.transformer.forward(params, l.batch);
   const r = tokenLogprobEntropy(rt, logits, l.chosen, { temperature });
-  const [lp, h] = await rt.readMany([r.logprob, r.entropy]);
-  for (const t of [logits, hidden, r.logprob, r.entropy, r.lse]) t.dispose();
+  const v = valueHead?.forward(hidden);
+  const [lp, h, values] = await rt.readMany([r.logprob, r.entropy, ...(v ? [v] : [])]);
+  for (const t of [logits, hidden, r.logprob, r.entropy, r.lse, v]) t?.dispose();
   release(l);
-  return { lp: gather(lp, l, L), entropy: gather(h, l, L) };
+  return { lp: gather(lp, l, L), entropy: gather(h, l, L), values: values ? gather(values, l, L) : undefined };
 }
 
 export interface PolicyStepInput {
@@ -117,6 +122,8 @@ export interface PolicyStepInput {
   microBatches: number;
   /** Whether `old` is the sampled lp (num_iterations > 1) or lp detached (ratio exactly 1). */
   useSampledAsOld: boolean;
+  /** PPO: the value head with the values at sampling time and the GAE returns ([B*L] each). */
+  value?: { head: ValueHead; oldValues: Float64Array; returns: Float64Array };
 }
 
 /** Accumulates the policy loss's gradient into `grads` (zeroed by the caller); returns the loss and its metrics. */
@@ -132,7 +139,8 @@ export async function accumulatePolicyGradient(
   const M = input.microBatches;
   const size = B / M;
   const microBatch = Array.from({ length: B }, (_, b) => Math.floor(b / size));
-  const lossInput = (lp: Float64Array, entropy: Float64Array) =>
+  const value = input.value;
+  const lossInput = (lp: Float64Array, entropy: Float64Array, values?: Float64Array) =>
     policyLoss(
       {
         rows: B,
@@ -144,6 +152,7 @@ export async function accumulatePolicyGradient(
         truncated: input.truncated,
         microBatch,
         entropies: entropy,
+        ...(value && values ? { values, oldValues: value.oldValues, returns: value.returns } : {}),
       },
       options,
     );
@@ -152,22 +161,25 @@ export async function accumulatePolicyGradient(
     const l = layOut(rt, input.rows, input.L, input.pad);
     const fwd = model.transformer.forward(params, l.batch, { train: true });
     const tl = tokenLogprobEntropy(rt, fwd.logits, l.chosen, { temperature: input.temperature });
-    const [lpAll, hAll] = await rt.readMany([tl.logprob, tl.entropy]);
-    const result = lossInput(gather(lpAll, l, input.L), gather(hAll, l, input.L));
-    backwardTokens(model, params, grads, l, fwd.saved as Activations, fwd.logits, tl.lse, result, input, 0);
-    for (const t of [tl.logprob, tl.entropy, tl.lse, fwd.logits]) t.dispose();
+    const v = value?.head.forward(fwd.hidden);
+    const [lpAll, hAll, vAll] = await rt.readMany([tl.logprob, tl.entropy, ...(v ? [v] : [])]);
+    const result = lossInput(gather(lpAll, l, input.L), gather(hAll, l, input.L), vAll ? gather(vAll, l, input.L) : undefined);
+    backwardTokens(model, params, grads, l, fwd, tl.lse, result, input, 0);
+    for (const t of [tl.logprob, tl.entropy, tl.lse, fwd.logits, v]) t?.dispose();
     release(l);
     return result;
   }
   // pass 1: log-probs of every micro-batch under the current weights
   const lp = new Float64Array(B * input.L);
   const entropy = new Float64Array(B * input.L);
+  const values = value ? new Float64Array(B * input.L) : undefined;
   for (let m = 0; m < M; m++) {
-    const part = await completionLogprobs(model, params, slices[m], input.L, input.temperature, input.pad);
+    const part = await completionLogprobs(model, params, slices[m], input.L, input.temperature, input.pad, value?.head);
     lp.set(part.lp, m * size * input.L);
     entropy.set(part.entropy, m * size * input.L);
+    if (values && part.values) values.set(part.values, m * size * input.L);
   }
-  const result = lossInput(lp, entropy);
+  const result = lossInput(lp, entropy, values);
   // pass 2: forward and backward per micro-batch with its share of dL/dlp
   for (let m = 0; m < M; m++) {
     const l = layOut(rt, slices[m], input.L, input.pad);
@@ -196,14 +208,20 @@ function backwardTokens(
   params: GpuParams,
   grads: GpuParams,
   l: LaidOut,
-  saved: Activations,
-  logits: Tensor,
+  fwd: ForwardResult,
   lse: Tensor,
   result: PolicyLossResult,
   input: PolicyStepInput,
   rowOffset: number,
 ): void {
   const rt = model.rt;
+  const logits = fwd.logits;
+  let dHidden: Tensor | undefined;
+  if (input.value) {
+    const dv = rt.upload(scatter(result.dLossDValues, l, input.L, rowOffset), [l.B * l.T], 'dloss.dvalue');
+    dHidden = input.value.head.backward(fwd.hidden, dv);
+    dv.dispose();
+  }
   const dlp = rt.upload(scatter(result.dLossDLp, l, input.L, rowOffset), [l.B * l.T], 'dloss.dlogprob');
   const hasEntropyGrad = result.dLossDEntropy.some((x) => x !== 0);
   const dh = hasEntropyGrad
@@ -212,10 +230,11 @@ function backwardTokens(
   const dlogits = tokenLogprobEntropyBackward(rt, logits, l.chosen, lse, dlp, dh, {
     temperature: input.temperature,
   });
-  model.transformer.backward(params, grads, saved, dlogits);
+  model.transformer.backward(params, grads, fwd.saved as Activations, dlogits, dHidden);
   dlogits.dispose();
   dlp.dispose();
   dh?.dispose();
+  dHidden?.dispose();
 }
 
 /**
