@@ -1,9 +1,10 @@
 /**
  * matmul: C = op(A) @ op(B) (+ bias[N]) (+ C when accumulating), op being an optional transpose,
  * plain [M,K] x [K,N] or batched [Bt,M,K] x [Bt,K,N], a 2-D operand broadcasting over the batch.
- * Two kernel variants do the same math: `regtile` (a 4x4 register block per invocation, no
- * barriers: SwiftShader's favourite) and `shared` (64x64 workgroup tiles staged in shared memory:
- * what GPUs favour). Without an explicit `variant` the runtime's autotuner picks per shape class.
+ * Three kernel variants do the same math: `regtile` (a 4x4 register block per invocation, no
+ * barriers: SwiftShader's favourite), `regtile8` (8x4 blocks, fewer loads per flop, more registers)
+ * and `shared` (64x64 workgroup tiles staged in shared memory: what GPUs favour). Without an
+ * explicit `variant` the runtime's autotuner picks per shape class.
  * Shapes whose contiguous dimensions are multiples of 4 use vec4 loads; others a checked scalar path.
  */
 import { autotunerFor, type TuneJob } from '../../autotune/autotuner.js';
@@ -17,9 +18,10 @@ import checkedBody from './matmul-checked.wgsl?raw';
 import ioScalar from './matmul-io-scalar.wgsl?raw';
 import ioVec4 from './matmul-io-vec4.wgsl?raw';
 import regtileBody from './matmul-regtile.wgsl?raw';
+import regtile8Body from './matmul-regtile8.wgsl?raw';
 import sharedBody from './matmul-shared.wgsl?raw';
 
-export const MATMUL_VARIANTS = ['regtile', 'shared'] as const;
+export const MATMUL_VARIANTS = ['regtile', 'regtile8', 'shared'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 export interface MatmulOptions {
@@ -94,25 +96,37 @@ export function matmulDims(
   };
 }
 
-/** The block of C one workgroup covers, and the workgroup-size overrides that give it. */
-function tiling(variant: MatmulVariant): { tileM: number; tileN: number; constants: Record<string, number> } {
+interface KernelPlan {
+  body: string;
+  /** The block of C one workgroup covers. */
+  tileM: number;
+  tileN: number;
+  /** Workgroup-size overrides that give that block. */
+  constants: Record<string, number>;
+}
+
+/** The kernel a variant runs: the register-tiled ones need vec4-aligned rows, else their checked twin. */
+function kernelPlan(variant: MatmulVariant, vec4: boolean): KernelPlan {
+  const checked = { body: checkedBody, tileM: 4 * 4, tileN: 16 * 4, constants: { WG_X: 16, WG_Y: 4 } };
   switch (variant) {
     case 'regtile': // 16x4 invocations, 4x4 each (workgroup shape barely matters on SwiftShader)
-      return { tileM: 4 * 4, tileN: 16 * 4, constants: { WG_X: 16, WG_Y: 4 } };
+      return vec4 ? { ...checked, body: regtileBody } : checked;
+    case 'regtile8': // 8x8 invocations, 8x4 each
+      return vec4
+        ? { body: regtile8Body, tileM: 8 * 8, tileN: 8 * 4, constants: { WG_X: 8, WG_Y: 8 } }
+        : checked;
     case 'shared': // 16x16 invocations, 4x4 each, fixed by the shader's shared tiles
-      return { tileM: 64, tileN: 64, constants: {} };
+      return { body: sharedBody, tileM: 64, tileN: 64, constants: {} };
     default:
       return variant satisfies never;
   }
 }
 
 const shaders = new Map<string, string>();
-function shaderFor(variant: MatmulVariant, vec4: boolean): string {
-  const key = `${variant}/${vec4}`;
+function shaderFor(body: string, vec4: boolean): string {
+  const key = `${body}/${vec4}`;
   let code = shaders.get(key);
   if (!code) {
-    // regtile's unchecked loads need vec4-aligned rows; other shapes take its checked twin.
-    const body = variant === 'shared' ? sharedBody : vec4 ? regtileBody : checkedBody;
     code = makeShader(`${vec4 ? ioVec4 : ioScalar}\n${blocks}\n${body}`);
     shaders.set(key, code);
   }
@@ -130,10 +144,10 @@ export function dispatchMatmul(
   out: Tensor,
   accumulate: boolean,
 ): void {
-  const { tileM, tileN, constants } = tiling(variant);
+  const { body, tileM, tileN, constants } = kernelPlan(variant, d.vec4);
   rt.dispatch({
     kernel: `matmul.${variant}`,
-    code: shaderFor(variant, d.vec4),
+    code: shaderFor(body, d.vec4),
     constants: { ...constants, TRANS_A: +d.transA, TRANS_B: +d.transB },
     read: [a, b, bias ?? a],
     write: [out],
