@@ -47,7 +47,7 @@ describe('autotuner', () => {
     expect(await tuner.tunePending()).toEqual({ 'op/x': 'fast' });
     expect(job.runs.slow).toBeGreaterThan(0);
     expect(tuner.select(job, 'slow')).toBe('fast');
-    expect(store.load('adapter A')).toEqual({ 'op/x': 'fast' });
+    expect(store.load('adapter A')).toEqual({ 'op/x among slow,fast': 'fast' });
 
     // A new process on the same adapter reads the winner and tunes nothing.
     const again = new Autotuner(idle, 'adapter A', { store });
@@ -56,6 +56,15 @@ describe('autotuner', () => {
     expect(again.pendingKeys()).toEqual([]);
     // Another adapter starts from scratch.
     expect(new Autotuner(idle, 'adapter B', { store }).select(fakeJob(), 'slow')).toBe('slow');
+  });
+
+  it('re-tunes a key when its kernel gains a variant', async () => {
+    const store = memoryStore();
+    await new Autotuner(idle, 'a', { store }).tune(fakeJob());
+    const tuner = new Autotuner(idle, 'a', { store });
+    const grown = { ...fakeJob(), variants: ['slow', 'fast', 'newer'] };
+    expect(tuner.select(grown, 'slow')).toBe('slow');
+    expect(tuner.pendingKeys()).toEqual(['op/x']);
   });
 
   it('keeps tuning cheap: few runs per variant when a run is slow', async () => {
@@ -67,7 +76,7 @@ describe('autotuner', () => {
 
   it('pins override tuned and cached choices and skip tuning', async () => {
     const store = memoryStore();
-    store.save('a', { 'op/x': 'fast' });
+    store.save('a', { 'op/x among slow,fast': 'fast' });
     const tuner = new Autotuner(idle, 'a', { store });
     tuner.pin({ 'op/x': 'slow', 'op/y': 'fast' });
     const job = fakeJob();

@@ -37,6 +37,7 @@ export interface Syncable {
 
 export class Autotuner {
   private readonly store: AutotuneStore;
+  /** Winners by `cacheKey` (the key plus the variants it was chosen among), as the store keeps them. */
   private readonly tuned: Choices;
   private pinned: Choices = {};
   private readonly used: Choices = {};
@@ -127,7 +128,7 @@ export class Autotuner {
       );
     }
     const winner = [...best].reduce((w, c) => (c[1] < w[1] ? c : w))[0];
-    this.tuned[job.key] = winner;
+    this.tuned[cacheKey(job)] = winner;
     this.used[job.key] = winner;
     this.store.save(this.adapter, this.tuned);
     const timings = [...best].map(([v, ms]) => `${v} ${ms.toFixed(2)}ms`);
@@ -152,7 +153,7 @@ export class Autotuner {
   }
 
   private known(job: TuneJob): string | undefined {
-    return this.valid(job, this.pinned[job.key]) ?? this.valid(job, this.tuned[job.key]);
+    return this.valid(job, this.pinned[job.key]) ?? this.valid(job, this.tuned[cacheKey(job)]);
   }
 
   private valid(job: TuneJob, variant: string | undefined): string | undefined {
@@ -165,6 +166,11 @@ export class Autotuner {
     );
     return undefined;
   }
+}
+
+/** A winner counts only among the same candidates: adding a variant re-tunes the key. */
+function cacheKey(job: TuneJob): string {
+  return `${job.key} among ${job.variants.join(',')}`;
 }
 
 const tuners = new WeakMap<Runtime, Autotuner>();

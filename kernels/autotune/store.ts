@@ -5,7 +5,7 @@
  * on a discrete GPU.
  */
 
-/** Variant name per (kernel, shape class) key, e.g. `{"matmul/b0.m12.k7.n7.t00.vec4": "regtile"}`. */
+/** Variant name per (kernel, shape class) key, e.g. `{"matmul/b0.m12.k7.n7.t00.v4": "regtile"}`. */
 export type Choices = Record<string, string>;
 
 export interface AutotuneStore {
