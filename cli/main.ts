@@ -14,6 +14,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'train a run headless (preset, config file or share link) into a run folder',
     load: () => import('./commands/train.js'),
   },
+  forward: {
+    summary: 'logits [B,T,V] of a checkpoint on a token file, as safetensors',
+    load: () => import('./commands/forward.js'),
+  },
+  grads: {
+    summary: 'loss and every parameter gradient of a checkpoint on a token file, as safetensors',
+    load: () => import('./commands/grads.js'),
+  },
   adapter: {
     summary: 'print the WebGPU adapter facts Node sees',
     load: () => import('./commands/adapter.js'),
