@@ -150,7 +150,7 @@ export class CharTokenizer implements Tokenizer {
       pre_tokenizer?: unknown;
       model?: { type?: string; merges?: unknown[]; vocab?: Record<string, number> };
     } | null;
-    if (!j || j.model?.type !== 'BPE' || !Array.isArray(j.model.merges) || j.model.merges.length !== 0)
+    if (j?.model?.type !== 'BPE' || !Array.isArray(j.model.merges) || j.model.merges.length !== 0)
       return null;
     if (JSON.stringify(j.pre_tokenizer) !== JSON.stringify(SPLIT_EVERY_CHARACTER)) return null;
     const specials = [...(j.added_tokens ?? [])].sort((a, b) => a.id - b.id).map((t) => t.content);

@@ -20,13 +20,13 @@ import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { AdamW, AdamwConfig } from './optimizer.js';
 import { encodePrompt, type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 import type { SessionPhase, StepMetrics, StepSamples } from './session-types.js';
-import { ValueHead } from './value-head.js';
 import {
   accumulatePolicyGradient,
   accumulateSftGradient,
   completionLogprobs,
   type TokenRow,
 } from './update.js';
+import { ValueHead } from './value-head.js';
 
 export interface TrainerContext {
   config: RunConfig;
@@ -178,7 +178,18 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     ctx.warn(`step ${step}: every group's rewards agreed, even after resampling; no update this step.`);
     ctx.numTokens += roll.tokens;
     return {
-      metrics: { step, ...roll.score.metrics, frac_reward_zero_std: 1, num_tokens: ctx.numTokens, step_time: now() - t0, tokens_per_second: roll.tokens / Math.max(now() - t0, 1e-9), 'timing/generate': tGen - t0, dispatches: 0, update_skipped: 1, ...extra },
+      metrics: {
+        step,
+        ...roll.score.metrics,
+        frac_reward_zero_std: 1,
+        num_tokens: ctx.numTokens,
+        step_time: now() - t0,
+        tokens_per_second: roll.tokens / Math.max(now() - t0, 1e-9),
+        'timing/generate': tGen - t0,
+        dispatches: 0,
+        update_skipped: 1,
+        ...extra,
+      },
       samples: null,
     };
   }
@@ -194,12 +205,29 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
   const gae = c.advantage_estimator === 'gae';
   if (gae) ctx.valueHead ??= new ValueHead(ctx.model.rt, ctx.model.config.hiddenSize);
   const oldValues = gae
-    ? (await completionLogprobs(ctx.model, ctx.model.params, rows, L, c.temperature, ctx.tokenizer.padId ?? 0, ctx.valueHead ?? undefined)).values
+    ? (
+        await completionLogprobs(
+          ctx.model,
+          ctx.model.params,
+          rows,
+          L,
+          c.temperature,
+          ctx.tokenizer.padId ?? 0,
+          ctx.valueHead ?? undefined,
+        )
+      ).values
     : undefined;
   const tRef = now();
   const adv = stepAdvantages(
     { ...c, advantage_estimator: c.advantage_estimator },
-    { rewards: rows.map((r) => r.reward), groupSize: G, mask, lp: sampledLp, ref: refLp ?? undefined, values: oldValues },
+    {
+      rewards: rows.map((r) => r.reward),
+      groupSize: G,
+      mask,
+      lp: sampledLp,
+      ref: refLp ?? undefined,
+      values: oldValues,
+    },
     ctx.reinforce,
   );
   ctx.reinforce = adv.state;

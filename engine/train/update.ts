@@ -102,7 +102,11 @@ export async function completionLogprobs(
   const [lp, h, values] = await rt.readMany([r.logprob, r.entropy, ...(v ? [v] : [])]);
   for (const t of [logits, hidden, r.logprob, r.entropy, r.lse, v]) t?.dispose();
   release(l);
-  return { lp: gather(lp, l, L), entropy: gather(h, l, L), values: values ? gather(values, l, L) : undefined };
+  return {
+    lp: gather(lp, l, L),
+    entropy: gather(h, l, L),
+    values: values ? gather(values, l, L) : undefined,
+  };
 }
 
 export interface PolicyStepInput {
@@ -163,7 +167,11 @@ export async function accumulatePolicyGradient(
     const tl = tokenLogprobEntropy(rt, fwd.logits, l.chosen, { temperature: input.temperature });
     const v = value?.head.forward(fwd.hidden);
     const [lpAll, hAll, vAll] = await rt.readMany([tl.logprob, tl.entropy, ...(v ? [v] : [])]);
-    const result = lossInput(gather(lpAll, l, input.L), gather(hAll, l, input.L), vAll ? gather(vAll, l, input.L) : undefined);
+    const result = lossInput(
+      gather(lpAll, l, input.L),
+      gather(hAll, l, input.L),
+      vAll ? gather(vAll, l, input.L) : undefined,
+    );
     backwardTokens(model, params, grads, l, fwd, tl.lse, result, input, 0);
     for (const t of [tl.logprob, tl.entropy, tl.lse, fwd.logits, v]) t?.dispose();
     release(l);
@@ -174,7 +182,15 @@ export async function accumulatePolicyGradient(
   const entropy = new Float64Array(B * input.L);
   const values = value ? new Float64Array(B * input.L) : undefined;
   for (let m = 0; m < M; m++) {
-    const part = await completionLogprobs(model, params, slices[m], input.L, input.temperature, input.pad, value?.head);
+    const part = await completionLogprobs(
+      model,
+      params,
+      slices[m],
+      input.L,
+      input.temperature,
+      input.pad,
+      value?.head,
+    );
     lp.set(part.lp, m * size * input.L);
     entropy.set(part.entropy, m * size * input.L);
     if (values && part.values) values.set(part.values, m * size * input.L);
@@ -185,17 +201,7 @@ export async function accumulatePolicyGradient(
     const l = layOut(rt, slices[m], input.L, input.pad);
     const fwd = model.transformer.forward(params, l.batch, { train: true });
     const tl = tokenLogprobEntropy(rt, fwd.logits, l.chosen, { temperature: input.temperature });
-    backwardTokens(
-      model,
-      params,
-      grads,
-      l,
-      fwd,
-      tl.lse,
-      result,
-      input,
-      m * size,
-    );
+    backwardTokens(model, params, grads, l, fwd, tl.lse, result, input, m * size);
     for (const t of [tl.logprob, tl.entropy, tl.lse, fwd.logits]) t.dispose();
     release(l);
   }

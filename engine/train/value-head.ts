@@ -22,13 +22,20 @@ export class ValueHead {
   ) {
     this.weight = rt.zeros([hidden, 1], 'value_head.weight');
     this.bias = rt.zeros([1], 'value_head.bias');
-    this.grads = { weight: rt.zeros([hidden, 1], 'value_head.weight.grad'), bias: rt.zeros([1], 'value_head.bias.grad') };
+    this.grads = {
+      weight: rt.zeros([hidden, 1], 'value_head.weight.grad'),
+      bias: rt.zeros([1], 'value_head.bias.grad'),
+    };
     this.moments = [hidden, 1, hidden, 1].map((n, i) => rt.zeros([n], `value_head.moment${i}`));
   }
 
   /** V [N] for hidden states [N,C]. */
   forward(hidden: Tensor): Tensor {
-    return linearForward(this.rt, hidden, { weight: this.weight, bias: this.bias, orientation: 'in_out' }).reshapeOwned([hidden.shape[0]]);
+    return linearForward(this.rt, hidden, {
+      weight: this.weight,
+      bias: this.bias,
+      orientation: 'in_out',
+    }).reshapeOwned([hidden.shape[0]]);
   }
 
   /** Accumulates d/dw, d/db from dV [N] and returns d/dhidden [N,C]. */
@@ -48,23 +55,48 @@ export class ValueHead {
   }
 
   /** One AdamW step on the head (same hyper-parameters as the policy). */
-  step(h: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; maxGradNorm: number }): void {
+  step(h: {
+    lr: number;
+    beta1: number;
+    beta2: number;
+    eps: number;
+    weightDecay: number;
+    maxGradNorm: number;
+  }): void {
     const rt = this.rt;
     const norm = globalNorm(rt, [this.grads.weight, this.grads.bias]);
     const scale = h.maxGradNorm > 0 ? clipScale(rt, norm, h.maxGradNorm) : undefined;
     this.steps++;
     const pairs: [Tensor, Tensor, Tensor, Tensor][] = [
-      [this.weight.reshape([this.weight.size]), this.grads.weight.reshape([this.weight.size]), this.moments[0], this.moments[2]],
+      [
+        this.weight.reshape([this.weight.size]),
+        this.grads.weight.reshape([this.weight.size]),
+        this.moments[0],
+        this.moments[2],
+      ],
       [this.bias, this.grads.bias, this.moments[1], this.moments[3]],
     ];
     for (const [param, grad, m, v] of pairs) {
-      adamwStep(rt, { param, grad, m, v }, { lr: h.lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weightDecay: h.weightDecay, step: this.steps, gradScale: scale });
+      adamwStep(
+        rt,
+        { param, grad, m, v },
+        {
+          lr: h.lr,
+          beta1: h.beta1,
+          beta2: h.beta2,
+          eps: h.eps,
+          weightDecay: h.weightDecay,
+          step: this.steps,
+          gradScale: scale,
+        },
+      );
     }
     scale?.dispose();
     norm.dispose();
   }
 
   dispose(): void {
-    for (const t of [this.weight, this.bias, this.grads.weight, this.grads.bias, ...this.moments]) t.dispose();
+    for (const t of [this.weight, this.bias, this.grads.weight, this.grads.bias, ...this.moments])
+      t.dispose();
   }
 }
