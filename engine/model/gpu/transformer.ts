@@ -2,7 +2,9 @@
  * GPT-2 and Llama/Qwen2 transformers on the WebGPU kernels: forward over a left-padded batch (or a
  * block of new tokens against a KV cache), and backward that accumulates a gradient for every named
  * parameter. Residual adds are fused into the next norm; the residual gradient is one tensor that every
- * branch adds into, since d(a+b)/da = d(a+b)/db = identity.
+ * branch adds into, since d(a+b)/da = d(a+b)/db = identity. LoRA adapters attached to a parameter set
+ * (gpu/lora.ts) ride on its linear layers; the backward computes a gradient only for the tensors that
+ * `grads` holds, so a LoRA run's frozen base gets none.
  */
 import { attentionBackward, attentionForward } from '../../../kernels/ops/attention/attention.js';
 import { copyTimeSteps, sliceColumns, writeColumns } from '../../../kernels/ops/copy/copy.js';
@@ -15,7 +17,14 @@ import { swigluBackward, swigluForward } from '../../../kernels/ops/swiglu/swigl
 import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
 import type { ModelConfig } from '../config.js';
 import type { GpuBatch } from './batch.js';
-import { type LinearWeights, linearBackward, linearForward } from './linear.js';
+import {
+  addLoraForward,
+  type LinearGrads,
+  type LinearWeights,
+  linearBackward,
+  linearForward,
+} from './linear.js';
+import { loraWeightsFor } from './lora.js';
 import { disposeNorm, type NormSaved, type NormSpec, normBackward, normForward } from './norms.js';
 import type { GpuParams } from './params.js';
 
@@ -111,6 +120,7 @@ export class GpuTransformer {
       weight: p.get(`${name}.weight`),
       bias: p.maybe(`${name}.bias`),
       orientation: this.family === 'gpt2' ? 'in_out' : 'out_in',
+      lora: loraWeightsFor(p, name),
     };
   }
 
@@ -251,6 +261,8 @@ export class GpuTransformer {
     if (this.family === 'gpt2') {
       const pre = `${this.prefix(l)}.mlp`;
       const fc = matmul(rt, h, p.get(`${pre}.c_fc.weight`));
+      const fcLora = loraWeightsFor(p, `${pre}.c_fc`);
+      if (fcLora) addLoraForward(rt, h, fcLora, fc);
       const g = biasGeluForward(rt, fc, p.get(`${pre}.c_fc.bias`));
       const out = linearForward(rt, g, this.linear(p, `${pre}.c_proj`));
       return { out, saved: { a: fc, b: g } };
@@ -280,17 +292,17 @@ export class GpuTransformer {
       dlogits,
       saved.final.y,
       { weight: p.get(headName), orientation: 'out_in' },
-      { dweight: grads.get(headName) },
+      { dweight: grads.maybe(headName) },
     );
     if (dHiddenExtra) addScaled(rt, dhidden, dHiddenExtra, 1);
     const ds = rt.zeros([N, this.C], 'grad.residual');
-    normBackward(rt, p, grads, this.norm('final'), saved.final, dhidden, ds);
+    normBackward(rt, p, this.normGrads(grads, 'final'), this.norm('final'), saved.final, dhidden, ds);
     dhidden.dispose();
     disposeNorm(saved.final);
     for (let l = this.config.numLayers - 1; l >= 0; l--) {
       const s = saved.layers[l];
       const dh2 = this.mlpBackward(p, grads, l, s, ds);
-      normBackward(rt, p, grads, this.norm('ln2', l), s.n2, dh2, ds);
+      normBackward(rt, p, this.normGrads(grads, 'ln2', l), this.norm('ln2', l), s.n2, dh2, ds);
       dh2.dispose();
       // attention output projection and the attention itself
       const oName =
@@ -333,7 +345,7 @@ export class GpuTransformer {
         dk.dispose();
       }
       for (const t of [ag.dq, ag.dk, ag.dv]) t.dispose();
-      normBackward(rt, p, grads, this.norm('ln1', l), s.n1, dh, ds);
+      normBackward(rt, p, this.normGrads(grads, 'ln1', l), this.norm('ln1', l), s.n1, dh, ds);
       dh.dispose();
       for (const t of [s.q, s.k, s.v, s.attOut, s.lse, s.a, s.b, s.c]) t?.dispose();
       disposeNorm(s.n2);
@@ -342,19 +354,33 @@ export class GpuTransformer {
     // the embedding: layer 0's norm input is the embedding output, owned by nobody but us
     const x0 = saved.layers[0]?.n1.x;
     if (x0 && !saved.layers[0].n1.ownsX) x0.dispose();
-    if (this.family === 'gpt2') {
-      embeddingBackward(rt, ds, saved.batch.ids, grads.get('transformer.wte.weight'), {
-        positions: { dtable: grads.get('transformer.wpe.weight'), pos: saved.batch.positions },
+    const dwte = grads.maybe(this.embeddingName());
+    const dwpe = grads.maybe('transformer.wpe.weight');
+    if (dwte && this.family === 'gpt2' && dwpe) {
+      embeddingBackward(rt, ds, saved.batch.ids, dwte, {
+        positions: { dtable: dwpe, pos: saved.batch.positions },
       });
-    } else {
-      embeddingBackward(rt, ds, saved.batch.ids, grads.get('model.embed_tokens.weight'));
+    } else if (dwte) {
+      embeddingBackward(rt, ds, saved.batch.ids, dwte);
     }
     ds.dispose();
     saved.layers.length = 0;
   }
 
-  private linearGrads(grads: GpuParams, name: string) {
-    return { dweight: grads.get(`${name}.weight`), dbias: grads.maybe(`${name}.bias`) };
+  /** The gradient tensors `grads` holds for a linear layer (none for frozen ones). */
+  private linearGrads(grads: GpuParams, name: string): LinearGrads {
+    const da = grads.maybe(`${name}.lora_A.weight`);
+    const db = grads.maybe(`${name}.lora_B.weight`);
+    return {
+      dweight: grads.maybe(`${name}.weight`),
+      dbias: grads.maybe(`${name}.bias`),
+      lora: da && db ? { da, db } : undefined,
+    };
+  }
+
+  /** `grads` when it holds this norm's parameters, null (frozen) otherwise. */
+  private normGrads(grads: GpuParams, which: 'ln1' | 'ln2' | 'final', l = 0): GpuParams | null {
+    return grads.maybe(this.norm(which, l).weight) ? grads : null;
   }
 
   /** Backward of the MLP given the residual gradient `ds`; returns d(norm output) [N,C]. */
@@ -369,16 +395,24 @@ export class GpuTransformer {
         this.linear(p, `${pre}.c_proj`),
         this.linearGrads(grads, `${pre}.c_proj`),
       );
+      const dbias = grads.maybe(`${pre}.c_fc.bias`);
+      const scratch = dbias ? null : rt.zeros([this.config.intermediateSize], 'scratch.dbias');
       const dfc = biasGeluBackward(rt, dg, s.a, p.get(`${pre}.c_fc.bias`), {
-        dbias: grads.get(`${pre}.c_fc.bias`),
+        dbias: dbias ?? (scratch as Tensor),
       });
+      scratch?.dispose();
       dg.dispose();
+      const fcGrads = this.linearGrads(grads, `${pre}.c_fc`);
       const dh2 = linearBackward(
         rt,
         dfc,
         s.n2.y,
-        { weight: p.get(`${pre}.c_fc.weight`), orientation: 'in_out' },
-        { dweight: grads.get(`${pre}.c_fc.weight`) },
+        {
+          weight: p.get(`${pre}.c_fc.weight`),
+          orientation: 'in_out',
+          lora: loraWeightsFor(p, `${pre}.c_fc`),
+        },
+        { dweight: fcGrads.dweight, lora: fcGrads.lora },
       );
       dfc.dispose();
       return dh2;

@@ -1,0 +1,114 @@
+/**
+ * LoRA adapters on the GPU, attached to a base parameter set rather than copied into it: the transformer
+ * asks `loraWeightsFor(params, module)` at every linear layer, so the same base tensors run with adapters
+ * (the policy) or without (`baseView`: the KL reference, no second copy of the weights). Adapter tensors
+ * live in their own GpuParams, which is what the optimizer and the gradient buffers are shaped after.
+ */
+import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
+import type { ModelConfig } from '../config.js';
+import { type LoraOptions, loraAName, loraBName, loraModules, loraParamSpecs, loraScale } from '../lora.js';
+import type { ParamSpec } from '../param-names.js';
+import type { LoraWeights } from './linear.js';
+import { GpuParams } from './params.js';
+
+export class GpuLora {
+  /** Adapted module paths. */
+  readonly modules: ReadonlySet<string>;
+  readonly scale: number;
+  /** Off: the layers run as the base model (used by tests and "compare with the base"). */
+  enabled = true;
+
+  constructor(
+    readonly options: LoraOptions,
+    /** `<module>.lora_A.weight` [r,in] and `<module>.lora_B.weight` [out,r]. */
+    readonly params: GpuParams,
+  ) {
+    this.modules = new Set(loraModules(params.config, options).map((m) => m.path));
+    this.scale = loraScale(options);
+  }
+
+  /** Uploads adapter values (every adapter tensor must be present). */
+  static upload(
+    rt: Runtime,
+    config: ModelConfig,
+    options: LoraOptions,
+    values: ReadonlyMap<string, ArrayLike<number>>,
+  ): GpuLora {
+    const specs = loraParamSpecs(config, options);
+    const tensors = new Map<string, Tensor>();
+    try {
+      for (const s of specs) {
+        const v = values.get(s.name);
+        const size = s.shape.reduce((a, b) => a * b, 1);
+        if (!v || v.length !== size)
+          throw new Error(`LoRA tensor ${s.name}: expected ${size} values, got ${v?.length ?? 'none'}`);
+        tensors.set(s.name, rt.upload(v, s.shape, s.name));
+      }
+    } catch (err) {
+      for (const t of tensors.values()) t.dispose();
+      throw err;
+    }
+    return new GpuLora(options, paramsFromTensors(rt, config, specs, tensors));
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
+
+const attached = new WeakMap<GpuParams, GpuLora>();
+
+/** Makes `base` run with `lora` on its adapted layers (until detached). */
+export function attachLora(base: GpuParams, lora: GpuLora): void {
+  if (
+    lora.params.config.family !== base.config.family ||
+    lora.params.config.numLayers !== base.config.numLayers
+  )
+    throw new Error('attachLora: the adapters were built for another model');
+  attached.set(base, lora);
+}
+
+export function detachLora(base: GpuParams): void {
+  attached.delete(base);
+}
+
+export function loraOf(params: GpuParams): GpuLora | undefined {
+  return attached.get(params);
+}
+
+/** The adapter of one linear layer when `params` carries enabled adapters for it. */
+export function loraWeightsFor(params: GpuParams, module: string): LoraWeights | undefined {
+  const lora = attached.get(params);
+  if (!lora?.enabled || !lora.modules.has(module)) return undefined;
+  return { a: lora.params.get(loraAName(module)), b: lora.params.get(loraBName(module)), scale: lora.scale };
+}
+
+/**
+ * The base model without adapters, sharing `base`'s tensors (no copy). Disposing the view frees nothing;
+ * the tensors stay owned by `base`.
+ */
+export function baseView(base: GpuParams): GpuParams {
+  const view = paramsFromTensors(base.rt, base.config, base.specs, new Map(base.tensors));
+  Object.defineProperty(view, 'dispose', { value: () => view.tensors.clear() });
+  return view;
+}
+
+/**
+ * A GpuParams over given specs and tensors. GpuParams' constructor is private (engine/model/gpu/params.ts
+ * is not LoRA's to change); the class is sound for any spec list, so this bypasses the TypeScript-only
+ * visibility to reuse zerosLike/download/write/dispose for adapter tensors.
+ */
+export function paramsFromTensors(
+  rt: Runtime,
+  config: ModelConfig,
+  specs: ParamSpec[],
+  tensors: Map<string, Tensor>,
+): GpuParams {
+  const Ctor = GpuParams as unknown as new (
+    rt: Runtime,
+    config: ModelConfig,
+    specs: ParamSpec[],
+    tensors: Map<string, Tensor>,
+  ) => GpuParams;
+  return new Ctor(rt, config, specs, tensors);
+}
