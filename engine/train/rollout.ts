@@ -9,7 +9,8 @@ import { type GenerateOptions, sampleWithKvCache } from '../model/gpu/generate.j
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { RewardInput } from '../rewards/builtin.js';
-import { type ScoreResult, scoreCompletions, type WeightedReward } from '../rewards/score.js';
+import { type RunRewards, scoreRunRewards } from '../rewards/sandbox.js';
+import type { ScoreResult } from '../rewards/score.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 
@@ -59,7 +60,8 @@ export interface RolloutContext {
   model: GpuModel;
   tokenizer: Tokenizer;
   task: Task;
-  rewards: readonly WeightedReward[];
+  /** Built-in and user (sandboxed) reward functions, in reward_funcs order. */
+  rewards: RunRewards;
   sampling: Omit<GenerateOptions, 'step' | 'params'>;
 }
 
@@ -81,6 +83,15 @@ export async function rollout(
     for (let g = 0; g < groupSize; g++) prompts.push(ids);
   }
   const gen = await sampleWithKvCache(ctx.model, prompts, { ...ctx.sampling, step, params });
+  // the sampler writes -1 where no token has positive probability: the logits were NaN or Inf
+  const broken = gen.tokens.findIndex((ids) => ids.some((id) => id < 0));
+  if (broken >= 0) {
+    throw new Error(
+      `sampling found no valid token for a completion of prompt ${JSON.stringify(samples[Math.floor(broken / groupSize)].prompt)}: ` +
+        "the policy's logits are not finite (NaN or Inf in the weights). Nothing was applied; " +
+        'resume from the last checkpoint with a lower learning_rate.',
+    );
+  }
   const eos = ctx.tokenizer.eosId;
   const rows: RolloutRow[] = gen.tokens.map((ids, r) => {
     const body = ids[ids.length - 1] === eos ? ids.slice(0, -1) : ids;
@@ -104,7 +115,7 @@ export async function rollout(
     sample: row.sample,
     task: ctx.task,
   }));
-  const score = scoreCompletions(ctx.rewards, inputs);
+  const score = await scoreRunRewards(ctx.rewards, inputs);
   if (score.errors.length > 0) throw new RewardFailure(score.errors, rows);
   rows.forEach((row, i) => {
     row.reward = score.rewards[i];
