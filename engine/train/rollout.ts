@@ -9,8 +9,7 @@ import { type GenerateOptions, sampleWithKvCache } from '../model/gpu/generate.j
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { RewardInput } from '../rewards/builtin.js';
-import { type RunRewards, scoreRunRewards } from '../rewards/sandbox.js';
-import type { ScoreResult } from '../rewards/score.js';
+import { type ScoreResult, scoreCompletions, type WeightedReward } from '../rewards/score.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 
@@ -60,8 +59,7 @@ export interface RolloutContext {
   model: GpuModel;
   tokenizer: Tokenizer;
   task: Task;
-  /** Built-in and user (sandboxed) reward functions, in reward_funcs order. */
-  rewards: RunRewards;
+  rewards: readonly WeightedReward[];
   sampling: Omit<GenerateOptions, 'step' | 'params'>;
 }
 
@@ -115,7 +113,7 @@ export async function rollout(
     sample: row.sample,
     task: ctx.task,
   }));
-  const score = await scoreRunRewards(ctx.rewards, inputs);
+  const score = scoreCompletions(ctx.rewards, inputs);
   if (score.errors.length > 0) throw new RewardFailure(score.errors, rows);
   rows.forEach((row, i) => {
     row.reward = score.rewards[i];
