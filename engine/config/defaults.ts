@@ -16,6 +16,7 @@ export const SHARED_DEFAULTS: RunConfig = {
   task: { name: 'addition', digits: 2, tag: null, held_out_fraction: 0.1 },
   reward_funcs: ['correct'],
   reward_weights: null,
+  reward_code: [],
 
   num_generations: 8,
   prompts_per_step: 8,

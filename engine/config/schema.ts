@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import { REWARD_NAMES } from '../rewards/builtin';
+import { REWARD_CODE_CONTRACT } from '../rewards/sandbox';
 import { taskOptions } from '../tasks/options';
 
 /** Bumped when a field changes meaning or name; share links carry it. */
@@ -46,10 +47,27 @@ export const runConfigSchema = z
     model: modelChoice,
     task: taskOptions,
     reward_funcs: z
-      .array(z.enum(REWARD_NAMES))
+      .array(z.string())
       .min(1)
-      .describe('Reward functions, summed with reward_weights'),
+      .describe(
+        `Reward functions, summed with reward_weights: built-in (${REWARD_NAMES.join(', ')}) or names declared in reward_code`,
+      ),
     reward_weights: z.array(z.number()).nullable().describe('One weight per reward function; null = all 1'),
+    reward_code: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(
+              /^[A-Za-z_][A-Za-z0-9_]{0,39}$/,
+              'must be a letter or _ then letters, digits or _ (40 at most)',
+            )
+            .describe('Name to list in reward_funcs; metrics log rewards/<name>/mean'),
+          source: z.string().min(1).max(20_000).describe(REWARD_CODE_CONTRACT),
+        }),
+      )
+      .max(8)
+      .describe(`User reward functions in JavaScript. ${REWARD_CODE_CONTRACT}`),
 
     // sampling
     num_generations: count(2).describe('G: completions sampled per prompt'),
@@ -157,6 +175,30 @@ export const runConfigSchema = z
       issue('epsilon_high', `must be null exactly when epsilon is null (epsilon is ${c.epsilon})`);
     }
     if (c.eval_k > c.eval_samples) issue('eval_k', `must be <= eval_samples (${c.eval_samples})`);
+    const userNames = c.reward_code.map((f) => f.name);
+    c.reward_code.forEach((f, i) => {
+      if ((REWARD_NAMES as readonly string[]).includes(f.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reward_code', i, 'name'],
+          message: 'is a built-in reward name',
+        });
+      else if (userNames.indexOf(f.name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['reward_code', i, 'name'], message: 'is declared twice' });
+    });
+    c.reward_funcs.forEach((name, i) => {
+      const known = (REWARD_NAMES as readonly string[]).includes(name) || userNames.includes(name);
+      if (!known) {
+        const declared = userNames.length > 0 ? ` or a reward_code name (${userNames.join(', ')})` : '';
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reward_funcs', i],
+          message: `must be one of ${REWARD_NAMES.join(', ')}${declared}`,
+        });
+      } else if (c.reward_funcs.indexOf(name) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['reward_funcs', i], message: 'is listed twice' });
+      }
+    });
     if (c.reward_weights && c.reward_weights.length !== c.reward_funcs.length) {
       issue('reward_weights', `needs one weight per reward function (${c.reward_funcs.length})`);
     }

@@ -9,7 +9,8 @@ import { type GenerateOptions, sampleWithKvCache } from '../model/gpu/generate.j
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { RewardInput } from '../rewards/builtin.js';
-import { type ScoreResult, scoreCompletions, type WeightedReward } from '../rewards/score.js';
+import { scoreRunRewards, type UserRewards } from '../rewards/sandbox.js';
+import type { ScoreResult, WeightedReward } from '../rewards/score.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 
@@ -60,6 +61,8 @@ export interface RolloutContext {
   tokenizer: Tokenizer;
   task: Task;
   rewards: readonly WeightedReward[];
+  /** reward_code functions, run in a sandbox and awaited (engine/rewards/sandbox.ts). */
+  userRewards?: UserRewards;
   sampling: Omit<GenerateOptions, 'step' | 'params'>;
 }
 
@@ -113,7 +116,7 @@ export async function rollout(
     sample: row.sample,
     task: ctx.task,
   }));
-  const score = scoreCompletions(ctx.rewards, inputs);
+  const score = await scoreRunRewards(ctx.rewards, ctx.userRewards, inputs);
   if (score.errors.length > 0) throw new RewardFailure(score.errors, rows);
   rows.forEach((row, i) => {
     row.reward = score.rewards[i];

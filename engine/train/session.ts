@@ -18,7 +18,7 @@ import type { ModelConfig } from '../model/config.js';
 import { sampleWithKvCache } from '../model/gpu/generate.js';
 import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
-import { weightedRewards } from '../rewards/index.js';
+import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
 import { createRng } from '../rl/random.js';
 import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
@@ -37,6 +37,11 @@ export interface SessionOptions {
   datasetRows?: readonly DatasetRow[];
   /** A checkpoint folder this run saved; training continues from its trainer state. */
   resume?: CheckpointFs;
+  /**
+   * Runs the config's reward_code functions (engine/rewards/sandbox-node.ts in Node, the lab's page
+   * sandbox in the browser); required when reward_funcs names one. The caller owns and disposes it.
+   */
+  rewardSandbox?: RewardSandbox;
 }
 
 const TRAINER_FORMAT = 'tabrl-trainer-state/1';
@@ -74,6 +79,7 @@ export class TrainingSession {
     events.onPhase?.('loading', 0.6, 'uploading weights');
     const model = GpuModel.load(rt, policy.config, policy.values);
     const tokenizer = policy.tokenizer;
+    const rewards = runRewards(config, options.rewardSandbox ?? null);
     const ctx: TrainerContext = {
       config,
       model,
@@ -84,7 +90,8 @@ export class TrainingSession {
         model,
         tokenizer,
         task,
-        rewards: weightedRewards(config.reward_funcs, config.reward_weights),
+        rewards: rewards.builtin,
+        userRewards: rewards.user,
         sampling: {
           temperature: config.temperature,
           topK: config.top_k,

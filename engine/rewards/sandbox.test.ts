@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveRunConfig } from '../config/index.js';
+import { createTask } from '../tasks/index.js';
+import { taskOptions } from '../tasks/options.js';
+import type { TaskSample } from '../tasks/types.js';
+import type { RewardInput } from './builtin.js';
+import { type RewardSandbox, runRewards, type SandboxOutcome, scoreRunRewards } from './sandbox.js';
+import { createNodeRewardSandbox } from './sandbox-node.js';
+
+const inputs = [
+  { completion: '46', prompt: '12+34=', answer: '46' },
+  { completion: '47 ', prompt: '12+34=', answer: '46' },
+  { completion: '', prompt: '1+1=', answer: '2' },
+];
+
+let sandbox: RewardSandbox | null = null;
+afterEach(() => {
+  sandbox?.dispose();
+  sandbox = null;
+});
+
+const values = (outcomes: SandboxOutcome[]) => outcomes.map((o) => (o.ok ? o.value : `error: ${o.error}`));
+
+describe('Node reward sandbox', () => {
+  it('runs expressions, arrow functions and function bodies with (completion, prompt, answer)', async () => {
+    sandbox = createNodeRewardSandbox();
+    const r = await sandbox.score(
+      [
+        { name: 'arrow', source: '(completion, prompt, answer) => (completion.trim() === answer ? 1 : 0)' },
+        { name: 'expr', source: 'completion.length + prompt.length / 10' },
+        { name: 'body', source: 'const a = completion.trim();\nreturn a === answer ? 2 : -1;' },
+        { name: 'fn', source: 'function (c) { return c.length; }' },
+      ],
+      inputs,
+    );
+    expect(values(r.arrow)).toEqual([1, 0, 0]);
+    expect(values(r.expr)).toEqual([2.6, 3.6, 0.4]);
+    expect(values(r.body)).toEqual([2, -1, -1]);
+    expect(values(r.fn)).toEqual([2, 3, 0]);
+  });
+
+  it('stops a function that loops forever within the limit, says so, and runs the next batch', async () => {
+    sandbox = createNodeRewardSandbox({ timeLimitMs: 500 });
+    const forever = { name: 'forever', source: 'while (true) {}' };
+    const t0 = performance.now();
+    const r = await sandbox.score([forever, { name: 'ok', source: '() => 1' }], inputs);
+    const elapsed = performance.now() - t0;
+    expect(elapsed).toBeLessThan(1500);
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(r.forever.every((o) => !o.ok)).toBe(true);
+    expect(values(r.forever)[0]).toMatch(/did not return within 0\.5 s .*batch of 3 completions/);
+    expect(values(r.ok)).toEqual([1, 1, 1]);
+    // The same (fixed) name gets a fresh worker; the looping source also times out again, not hangs.
+    const fixed = await sandbox.score([{ name: 'forever', source: '() => 0.5' }], inputs);
+    expect(values(fixed.forever)).toEqual([0.5, 0.5, 0.5]);
+    const again = await sandbox.score([forever], inputs.slice(0, 1));
+    expect(values(again.forever)[0]).toMatch(/did not return within 0\.5 s .*batch of 1 completions/);
+  });
+
+  it('reports throws, NaN, non-numbers, Promises and syntax errors per sample', async () => {
+    sandbox = createNodeRewardSandbox();
+    const r = await sandbox.score(
+      [
+        { name: 'throws', source: "(c) => { if (c === '') throw new Error('empty completion'); return 1; }" },
+        { name: 'nan', source: '(c) => c.length === 2 ? NaN : 1' },
+        { name: 'text', source: '() => "1"' },
+        { name: 'promise', source: 'async () => 1' },
+        { name: 'typo', source: '(c) => c.lenght.foo' },
+        { name: 'syntax', source: '(c) => c +' },
+        { name: 'syntax_body', source: 'return c +;' },
+      ],
+      inputs,
+    );
+    expect(values(r.throws)).toEqual([1, 1, 'error: threw: empty completion']);
+    expect(values(r.nan)).toEqual(['error: returned NaN, not a finite number', 1, 1]);
+    expect(values(r.text)[0]).toBe('error: returned string, not a finite number');
+    expect(values(r.promise)[0]).toMatch(/returned a Promise: reward functions must be synchronous/);
+    expect(values(r.typo)[0]).toMatch(/^error: threw: TypeError: Cannot read properties of undefined/);
+    expect(values(r.syntax)[0]).toMatch(/^error: does not compile: SyntaxError: Unexpected token/);
+    expect(values(r.syntax_body)[2]).toMatch(/^error: does not compile: SyntaxError: Unexpected token ';'/);
+  });
+
+  it('blocks the network, the module loader, process and string evaluation', async () => {
+    sandbox = createNodeRewardSandbox();
+    const r = await sandbox.score(
+      [
+        { name: 'net', source: "() => { fetch('http://127.0.0.1:1'); return 1; }" },
+        { name: 'xhr', source: '() => new XMLHttpRequest()' },
+        { name: 'req', source: "() => require('node:net')" },
+        { name: 'proc', source: '() => typeof process' },
+        { name: 'escape', source: "() => this.constructor.constructor('return process')()" },
+        { name: 'evil', source: "() => eval('1')" },
+        { name: 'imp', source: "() => import('node:net')" },
+      ],
+      inputs.slice(0, 1),
+    );
+    expect(values(r.net)).toEqual([
+      'error: threw: fetch is blocked: reward functions run without network access',
+    ]);
+    expect(values(r.xhr)[0]).toMatch(/XMLHttpRequest is blocked/);
+    expect(values(r.req)[0]).toMatch(/require is blocked/);
+    expect(values(r.proc)).toEqual(['error: returned string, not a finite number']);
+    expect(values(r.escape)[0]).toMatch(/threw: EvalError: Code generation from strings disallowed/);
+    expect(values(r.evil)[0]).toMatch(/threw: EvalError: Code generation from strings disallowed/);
+    expect(values(r.imp)[0]).toMatch(/^error: (threw|returned a Promise)/);
+  });
+});
+
+const split = (r: ReturnType<typeof runRewards>) => [r.builtin, r.user] as const;
+
+describe('scoreRunRewards', () => {
+  const task = createTask(taskOptions.parse({ name: 'addition', tag: null }));
+  const sample: TaskSample = { prompt: '12+34=', answer: '46', gold: '46', tag: null };
+  const rewardInput = (completion: string): RewardInput => ({
+    prompt: sample.prompt,
+    completion,
+    sample,
+    task,
+  });
+
+  it('sums built-in and user functions with weights in reward_funcs order', async () => {
+    sandbox = createNodeRewardSandbox();
+    const config = resolveRunConfig({
+      reward_code: [{ name: 'short', source: '(c) => (c.length <= 2 ? 1 : 0)' }],
+      reward_funcs: ['correct', 'short'],
+      reward_weights: [1, 0.5],
+    });
+    const r = await scoreRunRewards(...split(runRewards(config, sandbox)), [
+      rewardInput('46'),
+      rewardInput('4600'),
+    ]);
+    expect(Array.from(r.rewards)).toEqual([1.5, 0]);
+    expect(r.metrics).toEqual({ 'rewards/correct/mean': 0.5, 'rewards/short/mean': 0.5 });
+    expect(r.perFunction).toEqual({ correct: [1, 0], short: [1, 0] });
+    expect(r.errors).toEqual([]);
+  });
+
+  it('names the failing user function and sample; refuses user code without a sandbox', async () => {
+    sandbox = createNodeRewardSandbox();
+    const config = resolveRunConfig({
+      reward_code: [
+        { name: 'picky', source: "(c) => { if (c === 'x') throw new Error('no x'); return 1; }" },
+      ],
+      reward_funcs: ['picky', 'correct'],
+    });
+    const r = await scoreRunRewards(...split(runRewards(config, sandbox)), [
+      rewardInput('46'),
+      rewardInput('x'),
+    ]);
+    expect(r.errors).toEqual([{ fn: 'picky', sample: 1, message: 'threw: no x' }]);
+    expect(Number.isNaN(r.rewards[1])).toBe(true);
+    expect(r.rewards[0]).toBe(2);
+    expect(() => runRewards(config, null)).toThrow(
+      /uses user code \(picky\) but this trainer has no reward sandbox/,
+    );
+  });
+});
