@@ -11,7 +11,7 @@ export interface SeriesPoint {
 }
 
 /** Longest series a chart draws; longer runs are averaged into this many buckets. */
-export const MAX_CHART_POINTS = 500;
+export const MAX_CHART_POINTS = 200;
 
 /** The finite values of `metric` in `rows`, in step order. */
 export function metricSeries(rows: readonly StepMetrics[], metric: string): SeriesPoint[] {

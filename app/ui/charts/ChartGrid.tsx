@@ -10,7 +10,7 @@ import { CHARTS, PRESENTER_CHARTS } from './glossary.js';
 import { MetricChart } from './MetricChart.js';
 
 export function ChartGrid() {
-  const runs = useThrottledStore(useRunsStore, (s) => s.runs, 100);
+  const runs = useThrottledStore(useRunsStore, (s) => s.runs, 250);
   const visible = useRunsStore((s) => s.visible);
   const smoothing = useUiStore((s) => s.smoothing);
   const setSmoothing = useUiStore((s) => s.setSmoothing);
