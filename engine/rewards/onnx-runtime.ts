@@ -1,0 +1,96 @@
+/**
+ * Loads onnxruntime-web once, on first use (runs without reward models never download its ~400 kB of
+ * JavaScript and 14-28 MB of WebAssembly), and says where its .wasm/.mjs files come from: our own
+ * origin in the browser (vite.config.ts serves them under `ort/` in dev and copies them into
+ * `dist/ort/`; never a CDN), node_modules/onnxruntime-web/dist in Node. Execution providers: WebGPU
+ * then WASM where the browser has `navigator.gpu`, WASM alone elsewhere (Node has no WebGPU build).
+ */
+
+import type * as Ort from 'onnxruntime-web';
+
+export type OrtModule = typeof Ort;
+export type OrtExecutionProvider = 'webgpu' | 'wasm';
+
+let ortModule: Promise<OrtModule> | null = null;
+let wasmPathsOverride: string | null = null;
+
+const isNode = (): boolean =>
+  typeof process !== 'undefined' && typeof process.versions === 'object' && !!process.versions.node;
+
+/**
+ * Where the browser fetches ort-wasm-simd-threaded.jsep.{mjs,wasm}: `<site>/ort/`. The site is the
+ * page's folder; the engine's worker is built into `<site>/assets/`, so from a worker it is the
+ * folder above the worker script (the same guess app/worker makes before the page says hello).
+ */
+function browserWasmPaths(): string {
+  const doc = (globalThis as { document?: { baseURI: string } }).document;
+  if (doc) return new URL('ort/', doc.baseURI).href;
+  return new URL('../ort/', globalThis.location.href).href;
+}
+
+async function nodeWasmPaths(): Promise<string> {
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  const { dirname } = await import('node:path');
+  // The package's CommonJS entry is dist/ort.node.min.js; its folder holds the .wasm files.
+  const entry = createRequire(import.meta.url).resolve('onnxruntime-web');
+  return pathToFileURL(`${dirname(entry)}/`).href;
+}
+
+/**
+ * Overrides where the .wasm/.mjs files are fetched from (a URL prefix ending in '/'); call before the
+ * first reward model loads. A host that knows the site's address better than the guess above uses it.
+ */
+export function setOnnxWasmPaths(prefix: string): void {
+  if (!prefix.endsWith('/')) throw new Error(`setOnnxWasmPaths: "${prefix}" must end with '/'`);
+  wasmPathsOverride = prefix;
+  if (ortModule) void ortModule.then((ort) => (ort.env.wasm.wasmPaths = prefix));
+}
+
+/** The configured onnxruntime-web module (imported on first call). */
+export function loadOnnxRuntime(): Promise<OrtModule> {
+  ortModule ??= (async () => {
+    const ort = await import('onnxruntime-web');
+    const node = isNode();
+    ort.env.wasm.wasmPaths = wasmPathsOverride ?? (node ? await nodeWasmPaths() : browserWasmPaths());
+    // Node: no worker threads (tests run in forked pools on shared cores). Browsers pick their own
+    // count, which is 1 unless the page is cross-origin isolated.
+    if (node) ort.env.wasm.numThreads = 1;
+    ort.env.logLevel = 'error';
+    return ort;
+  })();
+  ortModule.catch(() => {
+    ortModule = null;
+  });
+  return ortModule;
+}
+
+/** The execution providers to try, best first. */
+export function preferredExecutionProviders(): OrtExecutionProvider[] {
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  return !isNode() && nav?.gpu ? ['webgpu', 'wasm'] : ['wasm'];
+}
+
+/**
+ * An InferenceSession on the first provider that accepts the model: WebGPU, and if creating it there
+ * fails (no adapter, an operator it lacks), WASM. Returns the provider that was used.
+ */
+export async function createOnnxSession(
+  model: Uint8Array,
+  providers: readonly OrtExecutionProvider[] = preferredExecutionProviders(),
+): Promise<{ session: Ort.InferenceSession; executionProvider: OrtExecutionProvider }> {
+  const ort = await loadOnnxRuntime();
+  const failures: string[] = [];
+  for (const provider of providers) {
+    try {
+      const session = await ort.InferenceSession.create(model, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+      });
+      return { session, executionProvider: provider };
+    } catch (e) {
+      failures.push(`${provider}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new Error(`onnxruntime-web could not load the model (${failures.join('; ')})`);
+}
