@@ -213,7 +213,7 @@ export function createRewardSandbox(spawn: SpawnRewardWorker, options: SandboxOp
       const seconds = Number((limitMs / 1000).toFixed(3));
       return failAll(
         inputs.length,
-        `did not return within ${seconds} s (the time limit of one batch of ${inputs.length} completions); its worker was stopped`,
+        `did not return within ${seconds} s (the limit for one batch of ${inputs.length} completions; its worker was stopped)`,
       );
     } finally {
       clearTimeout(timer);
