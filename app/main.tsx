@@ -8,7 +8,7 @@ import { applyUrlFlags } from './share/share-actions.js';
 import { restoreSavedRuns } from './state/run-actions.js';
 import { restartOnConfigChange } from './state/run-control.js';
 import { App } from './ui/App.js';
-import { startEngineWorker } from './worker/client.js';
+import { send, startEngineWorker } from './worker/client.js';
 import './ui/styles.css';
 
 applyUrlFlags(window.location.hash, window.location.search);
@@ -22,3 +22,7 @@ createRoot(root).render(
 startEngineWorker();
 restartOnConfigChange();
 void restoreSavedRuns();
+
+// A console hook to try the lost-device path (the e2e tests use it too): the worker destroys its device.
+(window as unknown as { tabrlSimulateDeviceLoss: () => void }).tabrlSimulateDeviceLoss = () =>
+  send({ type: 'simulate-device-loss' });

@@ -21,8 +21,9 @@ function runName(config: RunConfig, preset: string | null): string {
 function runFor(config: RunConfig): RunRecord {
   const runs = useRunsStore.getState();
   const active = runs.activeRunId ? runs.runs[runs.activeRunId] : undefined;
+  // 'lost': the worker kept the run's last checkpoint and resumes from it on a new device
   const held =
-    runs.worker.runId === active?.id && ['paused', 'running', 'starting'].includes(runs.worker.state);
+    runs.worker.runId === active?.id && ['paused', 'running', 'starting', 'lost'].includes(runs.worker.state);
   if (active && active.source === 'live' && held && sameConfig(active.config, config)) return active;
   return createLiveRun(config, config.kernel_variants, runName(config, useConfigStore.getState().presetName));
 }

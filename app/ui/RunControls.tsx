@@ -82,7 +82,6 @@ export function RunControls() {
         <p className={`run-message ${worker.state}`} role="alert">
           {worker.state === 'lost' ? 'Paused: ' : 'The run stopped: '}
           {worker.message}
-          {worker.state === 'lost' && ' Press Start to begin again from the saved history.'}
         </p>
       )}
     </section>

@@ -34,8 +34,8 @@ function getRuntime(): Promise<Runtime> {
 const loop = new RunLoop({
   post,
   // Kernel variants travel inside the config (RunConfig.kernel_variants); the session applies them.
-  openSession: async (config, _kernelVariants, events) =>
-    openTrainingSession(await getRuntime(), config, events, siteUrl),
+  openSession: async (config, _kernelVariants, events, resume) =>
+    openTrainingSession(await getRuntime(), config, events, siteUrl, resume),
 });
 
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
@@ -56,6 +56,10 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
       break;
     case 'reset':
       loop.reset();
+      break;
+    case 'simulate-device-loss':
+      // what a driver reset does, for tests and for trying the recovery path by hand
+      void getRuntime().then((rt) => rt.device.destroy());
       break;
     case 'generate':
       loop.generate(msg.prompts).then(

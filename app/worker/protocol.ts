@@ -20,6 +20,8 @@ export type ToWorker =
   | { type: 'step'; runId: string; config: unknown; kernelVariants: Record<string, string> }
   /** Dispose the session and forget it. */
   | { type: 'reset' }
+  /** Destroy the GPU device as a driver reset would (tests; `window.tabrlSimulateDeviceLoss()`). */
+  | { type: 'simulate-device-loss' }
   /** Answers of the run's starting model and current model to each prompt. */
   | { type: 'generate'; requestId: number; prompts: string[] }
   /** The current weights as an HF-layout checkpoint folder. */

@@ -24,6 +24,8 @@ export type OpenSession = (
   config: unknown,
   kernelVariants: Record<string, string>,
   events: SessionEvents,
+  /** A checkpoint of this run to continue from (after the GPU device was lost). */
+  resume?: CheckpointFiles,
 ) => Promise<SessionLike>;
 
 export interface RunLoopOptions {
@@ -31,6 +33,8 @@ export interface RunLoopOptions {
   post: (msg: FromWorker, transfer?: Transferable[]) => void;
   flushIntervalMs?: number;
   now?: () => number;
+  /** Keep an in-memory checkpoint every this many steps, to resume after a lost device (0 = never). */
+  checkpointEvery?: number;
 }
 
 function maxStepsOf(config: unknown): number {
@@ -56,10 +60,14 @@ export class RunLoop {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly flushIntervalMs: number;
   private readonly now: () => number;
+  private readonly checkpointEvery: number;
+  /** The run's latest in-memory checkpoint: what Start resumes from after the device was lost. */
+  private lastCheckpoint: { runId: string; steps: number; files: CheckpointFiles } | null = null;
 
   constructor(private readonly options: RunLoopOptions) {
     this.flushIntervalMs = options.flushIntervalMs ?? 100;
     this.now = options.now ?? (() => performance.now());
+    this.checkpointEvery = options.checkpointEvery ?? 10;
   }
 
   start(runId: string, config: unknown, kernelVariants: Record<string, string>): void {
@@ -108,7 +116,13 @@ export class RunLoop {
     this.wantRun = false;
     this.flush();
     this.session = null;
-    this.setState('lost', `The GPU device was lost (${message}). The run's history is kept.`);
+    const saved = this.lastCheckpoint?.runId === this.runId ? this.lastCheckpoint : null;
+    this.setState(
+      'lost',
+      `The GPU device was lost (${message.replace(/^GPU device lost \(([^)]*)\): /, '$1: ').replace(/\.$/, '')}). ` +
+        "The run's history is kept; Start resumes " +
+        (saved ? `from its checkpoint of step ${saved.steps}.` : 'it from the beginning.'),
+    );
   }
 
   generate(prompts: string[]): Promise<{ start: string[][]; current: string[][] }> {
@@ -146,10 +160,12 @@ export class RunLoop {
   private async ensureSession(runId: string, config: unknown, kernelVariants: Record<string, string>) {
     if (this.session && this.runId === runId) return;
     this.flush();
+    const resume = this.state === 'lost' && this.lastCheckpoint?.runId === runId ? this.lastCheckpoint : null;
     this.disposeSession();
+    if (this.lastCheckpoint?.runId !== runId) this.lastCheckpoint = null;
     this.runId = runId;
     this.config = config;
-    this.steps = 0;
+    this.steps = resume?.steps ?? 0;
     this.setState('starting');
     const events: SessionEvents = {
       onPhase: (phase, progress, detail) => this.post({ type: 'phase', runId, phase, progress, detail }),
@@ -165,7 +181,7 @@ export class RunLoop {
       },
       onWarning: (message) => this.post({ type: 'warning', runId, message }),
     };
-    this.session = await this.options.openSession(config, kernelVariants, events);
+    this.session = await this.options.openSession(config, kernelVariants, events, resume?.files);
   }
 
   private async stepOnce(): Promise<boolean> {
@@ -174,6 +190,9 @@ export class RunLoop {
     await session.step();
     this.steps += 1;
     this.scheduleFlush();
+    if (this.checkpointEvery > 0 && this.steps % this.checkpointEvery === 0 && this.runId) {
+      this.lastCheckpoint = { runId: this.runId, steps: this.steps, files: await session.saveCheckpoint() };
+    }
     return true;
   }
 

@@ -4,9 +4,9 @@
  * from the site the page came from, so the lab works from any static host and sub-path.
  */
 import type { RunConfig } from '../../engine/config/index.js';
-import type { CheckpointFs } from '../../engine/model/checkpoint.js';
+import { type CheckpointFs, memoryFs } from '../../engine/model/checkpoint.js';
 import { createTrainingSession } from '../../engine/train/session.js';
-import type { SessionEvents } from '../../engine/train/session-types.js';
+import type { CheckpointFiles, SessionEvents } from '../../engine/train/session-types.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
 import type { SessionLike } from './run-loop.js';
 
@@ -31,9 +31,11 @@ export function openTrainingSession(
   config: unknown,
   events: SessionEvents,
   siteUrl: string,
+  resume?: CheckpointFiles,
 ): Promise<SessionLike> {
   // The page validated `config` with parseRunConfig before sending it (run-control.ts).
   return createTrainingSession(rt, config as RunConfig, events, {
     openCheckpoint: (name) => fetchCheckpointFs(siteUrl, name),
+    resume: resume ? memoryFs(new Map(resume)) : undefined,
   });
 }
