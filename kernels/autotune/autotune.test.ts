@@ -11,26 +11,25 @@ import { localStorageStore, memoryStore } from './store.js';
 
 const idle = { sync: async () => {} };
 
-function busyWait(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {}
-}
+/** A virtual clock that runs of fake variants advance: timing tests that a busy machine cannot flake. */
+let now = 0;
+const clock = () => now;
 
-/** A job whose variants cost 6 ms ("slow") and nothing ("fast"), counting runs per variant. */
-function fakeJob(key = 'op/x'): TuneJob & { runs: Record<string, number> } {
-  const runs: Record<string, number> = { slow: 0, fast: 0 };
-  return {
+/** A job whose variants take `costs[v]` virtual ms, counting runs per variant. */
+function fakeJob(key = 'op/x', costs: Record<string, number> = { slow: 6, fast: 1 }) {
+  const runs: Record<string, number> = Object.fromEntries(Object.keys(costs).map((v) => [v, 0]));
+  const job: TuneJob = {
     key,
-    variants: ['slow', 'fast'],
-    runs,
+    variants: Object.keys(costs),
     prepare: () => ({
       run: (v) => {
         runs[v]++;
-        if (v === 'slow') busyWait(6);
+        now += costs[v];
       },
       dispose: () => {},
     }),
   };
+  return { ...job, runs };
 }
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'tabrl-autotune-'));
@@ -40,7 +39,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('autotuner', () => {
   it('dispatches the fallback, then tunes the queued key, picks the fastest and caches it', async () => {
     const store = memoryStore();
-    const tuner = new Autotuner(idle, 'adapter A', { store });
+    const tuner = new Autotuner(idle, 'adapter A', { store, clock });
     const job = fakeJob();
     expect(tuner.select(job, 'slow')).toBe('slow');
     expect(tuner.pendingKeys()).toEqual(['op/x']);
@@ -50,7 +49,7 @@ describe('autotuner', () => {
     expect(store.load('adapter A')).toEqual({ 'op/x among slow,fast': 'fast' });
 
     // A new process on the same adapter reads the winner and tunes nothing.
-    const again = new Autotuner(idle, 'adapter A', { store });
+    const again = new Autotuner(idle, 'adapter A', { store, clock });
     const job2 = fakeJob();
     expect(again.select(job2, 'slow')).toBe('fast');
     expect(again.pendingKeys()).toEqual([]);
@@ -60,18 +59,24 @@ describe('autotuner', () => {
 
   it('re-tunes a key when its kernel gains a variant', async () => {
     const store = memoryStore();
-    await new Autotuner(idle, 'a', { store }).tune(fakeJob());
+    await new Autotuner(idle, 'a', { store, clock }).tune(fakeJob());
     const tuner = new Autotuner(idle, 'a', { store });
-    const grown = { ...fakeJob(), variants: ['slow', 'fast', 'newer'] };
+    const grown = fakeJob('op/x', { slow: 6, fast: 1, newer: 1 });
     expect(tuner.select(grown, 'slow')).toBe('slow');
     expect(tuner.pendingKeys()).toEqual(['op/x']);
   });
 
-  it('keeps tuning cheap: few runs per variant when a run is slow', async () => {
-    const tuner = new Autotuner(idle, 'a', { store: memoryStore(), budgetMs: 5, timedRuns: 5 });
+  it('keeps tuning cheap: a clear loser is dropped after one timed run, close ones get rounds', async () => {
+    const tuner = new Autotuner(idle, 'a', { store: memoryStore(), budgetMs: 100, timedRuns: 3, clock });
     const job = fakeJob();
-    await tuner.tune(job);
-    expect(job.runs.slow).toBe(2); // 1 warm-up + 1 timed: a 6 ms run exhausts a 5 ms budget
+    expect(await tuner.tune(job)).toBe('fast');
+    expect(job.runs).toEqual({ slow: 2, fast: 2 }); // warm-up + screening; 6 ms is out against 1 ms
+    const close = fakeJob('op/close', { x: 10, y: 12, z: 40 });
+    expect(await tuner.tune(close)).toBe('x');
+    expect(close.runs).toEqual({ x: 5, y: 5, z: 2 }); // x, y: warm-up + screening + 3 rounds
+    const slowKernel = fakeJob('op/slow', { x: 60, y: 70 });
+    await tuner.tune(slowKernel);
+    expect(slowKernel.runs).toEqual({ x: 3, y: 3 }); // one round: a 70 ms run leaves no budget for two
   });
 
   it('pins override tuned and cached choices and skip tuning', async () => {

@@ -3,13 +3,16 @@
  * Dispatch is synchronous and timing is not, so kernels call `select` (pinned, cached or tuned
  * choice, else a fallback, and the key is queued) and the caller runs `tunePending()` at a quiet
  * moment: before the first training step, after a dry run that met every shape. Tuning times each
- * variant with `rt.sync()` and `performance.now()`, a warm-up and a few interleaved runs kept
- * within a small budget so that SwiftShader tunes in seconds. Winners go to a pluggable store keyed
+ * variant with `rt.sync()` and `performance.now()`: a warm-up, a screening run that drops clear
+ * losers, and a few interleaved rounds kept within a small budget, so SwiftShader tunes in seconds. Winners go to a pluggable store keyed
  * by adapter; `choices()`/`pin()` let a run record what it dispatched and a replay reuse it exactly.
  */
 import { adapterName } from '../runtime/adapter.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { type AutotuneStore, type Choices, defaultStore } from './store.js';
+
+/** Variants slower than this factor times the fastest screening run are not timed again. */
+const SCREEN_FACTOR = 1.5;
 
 /** One tunable call site at one shape class. `prepare` allocates inputs only if tuning happens. */
 export interface TuneJob {
@@ -20,12 +23,14 @@ export interface TuneJob {
 
 export interface AutotuneOptions {
   store?: AutotuneStore;
-  /** Untimed runs per variant before timing (the first also compiles the pipeline). Default 1. */
+  /** Untimed runs per variant before its screening run (the first also compiles the pipeline). Default 1. */
   warmupRuns?: number;
-  /** Timed runs per variant at most; the minimum counts. Default 3. */
+  /** Timed rounds at most among the variants that survive screening; the best time counts. Default 3. */
   timedRuns?: number;
-  /** Time per variant that tuning aims to stay under, in ms; slow kernels get fewer timed runs. Default 150. */
+  /** Time per variant that the rounds aim to stay under, in ms; slow kernels get fewer. Default 150. */
   budgetMs?: number;
+  /** Milliseconds clock (tests pass a virtual one). Default `performance.now`. */
+  clock?: () => number;
   /** Receives one line per tuned key (variant timings and the winner). */
   log?: (line: string) => void;
 }
@@ -47,6 +52,7 @@ export class Autotuner {
   private readonly timedRuns: number;
   private readonly budgetMs: number;
   private readonly log: (line: string) => void;
+  private readonly clock: () => number;
 
   constructor(
     private readonly target: Syncable,
@@ -60,6 +66,7 @@ export class Autotuner {
     this.timedRuns = Math.max(1, options.timedRuns ?? 3);
     this.budgetMs = options.budgetMs ?? 150;
     this.log = options.log ?? (() => {});
+    this.clock = options.clock ?? (() => performance.now());
   }
 
   /**
@@ -85,7 +92,11 @@ export class Autotuner {
     return this.choices();
   }
 
-  /** Times every variant of `job` (unless pinned) and records the fastest. */
+  /**
+   * Times every variant of `job` (unless pinned) and records the fastest: a warm-up run each (it
+   * compiles), one timed screening run each, then interleaved rounds among the variants within
+   * SCREEN_FACTOR of the fastest, as many as the budget allows. Each variant's best time counts.
+   */
   async tune(job: TuneJob): Promise<string> {
     this.pending.delete(job.key);
     const pinned = this.valid(job, this.pinned[job.key]);
@@ -94,30 +105,36 @@ export class Autotuner {
     const best = new Map<string, number>();
     const failed = new Map<string, string>();
     const timeOnce = async (variant: string) => {
-      const t0 = performance.now();
+      const t0 = this.clock();
       run(variant);
       await this.target.sync();
-      return performance.now() - t0;
+      const ms = this.clock() - t0;
+      best.set(variant, Math.min(best.get(variant) ?? Number.POSITIVE_INFINITY, ms));
+      return ms;
     };
     try {
       await this.target.sync(); // earlier work must not land in the first timing
-      let slowest = 0;
       for (const variant of job.variants) {
         try {
-          for (let i = 0; i < this.warmupRuns; i++) slowest = Math.max(slowest, await timeOnce(variant));
-          best.set(variant, Number.POSITIVE_INFINITY);
+          for (let i = 0; i < this.warmupRuns; i++) {
+            run(variant);
+            await this.target.sync();
+          }
+          await timeOnce(variant);
         } catch (err) {
           failed.set(variant, err instanceof Error ? err.message : String(err));
+          best.delete(variant);
         }
       }
-      // Interleaved rounds, as many as the budget allows for the slowest variant.
-      const rounds = Math.min(
-        this.timedRuns,
-        Math.max(1, Math.floor(this.budgetMs / Math.max(slowest, 1e-3))),
-      );
-      for (let r = 0; r < rounds; r++) {
-        for (const variant of best.keys())
-          best.set(variant, Math.min(best.get(variant)!, await timeOnce(variant)));
+      const fastest = Math.min(...best.values());
+      const contenders = [...best].filter(([, ms]) => ms <= SCREEN_FACTOR * fastest).map(([v]) => v);
+      if (contenders.length > 1) {
+        const slowest = Math.max(...contenders.map((v) => best.get(v)!));
+        const rounds = Math.min(
+          this.timedRuns,
+          Math.max(1, Math.floor(this.budgetMs / Math.max(slowest, 1e-3))),
+        );
+        for (let r = 0; r < rounds; r++) for (const variant of contenders) await timeOnce(variant);
       }
     } finally {
       dispose();
