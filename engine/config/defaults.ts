@@ -7,12 +7,16 @@
 import type { Algorithm, RunConfig } from './schema';
 import { SCHEMA_VERSION } from './schema';
 
+/** What an object-valued `lora` (e.g. from `--set lora.rank=8`) starts from: PEFT's usual attention-only adapters. */
+export const LORA_DEFAULTS: NonNullable<RunConfig['lora']> = { rank: 8, alpha: 16, target_modules: ['q', 'k', 'v', 'o'] };
+
 export const SHARED_DEFAULTS: RunConfig = {
   schema_version: SCHEMA_VERSION,
   algorithm: 'grpo',
   seed: 0,
   max_steps: 200,
   model: { name: 'default', overrides: {} },
+  lora: null,
   task: { name: 'addition', digits: 2, tag: null, held_out_fraction: 0.1 },
   reward_funcs: ['correct'],
   reward_weights: null,

@@ -6,7 +6,7 @@
 
 import type { z } from 'zod';
 import type { TaskOptions } from '../tasks/options';
-import { ALGORITHM_DEFAULTS, SHARED_DEFAULTS } from './defaults';
+import { ALGORITHM_DEFAULTS, LORA_DEFAULTS, SHARED_DEFAULTS } from './defaults';
 import { ALGORITHMS, type Algorithm, RUN_CONFIG_KEYS, type RunConfig, runConfigSchema } from './schema';
 
 type DeepPartial<T> = T extends readonly unknown[]
@@ -54,6 +54,7 @@ function withDefaults(input: Record<string, unknown>): Record<string, unknown> {
   ) {
     base.task = { name: input.task.name };
   }
+  if (isPlainObject(input.lora)) base.lora = structuredClone(LORA_DEFAULTS);
   return deepMerge(base, input) as Record<string, unknown>;
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { z } from 'zod';
+import { LORA_TARGETS } from '../model/lora';
 import { REWARD_NAMES } from '../rewards/builtin';
 import { REWARD_CODE_CONTRACT } from '../rewards/sandbox';
 import { taskOptions } from '../tasks/options';
@@ -34,6 +35,16 @@ export const modelChoice = z.strictObject({
     ),
 });
 
+/** LoRA (Hu et al. 2106.09685) with PEFT's names: y = x Wᵀ + (lora_alpha/r)·(x Aᵀ) Bᵀ. */
+export const loraOptions = z.strictObject({
+  rank: count(1).max(256).describe('r: rank of the adapters A [r,in] and B [out,r]'),
+  alpha: positive.describe('lora_alpha: the adapter output is scaled by alpha / r'),
+  target_modules: z
+    .array(z.enum(LORA_TARGETS))
+    .min(1)
+    .describe('Projections to adapt: q, k, v, o, gate, up, down (GPT-2: q/k/v = c_attn, up = c_fc, down = mlp.c_proj)'),
+});
+
 export const runConfigSchema = z
   .strictObject({
     schema_version: z.int().describe('RunConfig format version (this build reads 1)'),
@@ -45,6 +56,9 @@ export const runConfigSchema = z
       .describe('Seed of the run; split into tasks / sampling / init streams'),
     max_steps: count(1).describe('Optimizer steps of the run (RL steps, or SFT steps for sft)'),
     model: modelChoice,
+    lora: loraOptions
+      .nullable()
+      .describe('LoRA adapters on the named projections (base weights frozen); null = full fine-tuning'),
     task: taskOptions,
     reward_funcs: z
       .array(z.string())

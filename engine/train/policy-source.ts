@@ -4,6 +4,7 @@
  * (a shipped warm start such as /models/arithmetic-sft, or a user's folder) that the host opens.
  */
 
+import { type HubOptions, hubCheckpointFs, parseHubId } from '../hub/index.js';
 import { type Checkpoint, type CheckpointFs, readCheckpoint } from '../model/checkpoint.js';
 import { MODEL_PRESETS, type ModelConfig, modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
@@ -33,11 +34,19 @@ export function applyOverrides(
   return parseHfConfig({ ...toHfConfig(config), ...overrides });
 }
 
+export interface PolicyLoadOptions {
+  /** Hub ids (`org/name[@revision]`) download through this (base URL, cache, progress). */
+  hub?: HubOptions;
+  /** Called with the checkpoint's config before any weights are read; throws to refuse the model. */
+  checkFits?: (config: ModelConfig) => void;
+}
+
 export async function loadStartingPolicy(
   choice: { name: string; overrides: Record<string, number | boolean | string> },
   task: Task,
   initRng: Rng,
   open?: OpenCheckpoint,
+  options: PolicyLoadOptions = {},
 ): Promise<StartingPolicy> {
   if (choice.name in MODEL_PRESETS) {
     const extra = [...task.alphabet].filter((ch) => !DEFAULT_ALPHABET.includes(ch)).join('');
@@ -56,12 +65,22 @@ export async function loadStartingPolicy(
     }
     return { config, values: initParams(config, () => initRng.next()), tokenizer, checkpoint: null };
   }
+  const hubRef = options.hub || !open ? parseHubId(choice.name, options.hub?.revision) : null;
+  if (hubRef) open = () => hubCheckpointFs(hubRef, options.hub);
   if (!open) {
     throw new Error(
       `model "${choice.name}" is neither a preset (${Object.keys(MODEL_PRESETS).join(', ')}) nor openable here`,
     );
   }
-  const checkpoint = await readCheckpoint(open(choice.name));
+  const fs = open(choice.name);
+  if (options.checkFits) {
+    // config.json alone (a few KB) decides whether the weights are worth downloading
+    const bytes = await fs.readFile('config.json');
+    if (!bytes) throw new Error(`model "${choice.name}": config.json not found`);
+    const config = parseHfConfig(JSON.parse(new TextDecoder().decode(bytes)));
+    options.checkFits(applyOverrides(config, choice.overrides));
+  }
+  const checkpoint = await readCheckpoint(fs);
   if (!checkpoint.tokenizer) throw new Error(`model "${choice.name}": the folder has no tokenizer.json`);
   const tokenizer = tokenizerFromJSON(checkpoint.tokenizer, checkpoint.tokenizerConfig);
   const config = applyOverrides(checkpoint.config, choice.overrides);

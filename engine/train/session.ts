@@ -5,8 +5,9 @@
  * and resumes checkpoints whose trainer state (optimizer moments, step, reinforce baseline, reference)
  * makes a resumed run continue exactly as an uninterrupted one.
  */
-import type { Runtime } from '../../kernels/runtime/index.js';
+import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
 import type { RunConfig } from '../config/schema.js';
+import type { HubOptions } from '../hub/index.js';
 import {
   type CheckpointFs,
   memoryFs,
@@ -16,15 +17,18 @@ import {
 } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { sampleWithKvCache } from '../model/gpu/generate.js';
+import { attachLora, baseView, GpuLora } from '../model/gpu/lora.js';
 import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
+import { initLoraParams, type LoraOptions, mergeLora } from '../model/lora.js';
+import { assertFits, estimateRunMemory, type MemoryOptions } from '../model/memory.js';
 import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
-import { createRng } from '../rl/random.js';
+import { createRng, type Rng } from '../rl/random.js';
 import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
-import { AdamW } from './optimizer.js';
+import { AdamW, type AdamwConfig } from './optimizer.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import { encodePrompt } from './rollout.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
@@ -37,6 +41,10 @@ export interface SessionOptions {
   datasetRows?: readonly DatasetRow[];
   /** A checkpoint folder this run saved; training continues from its trainer state. */
   resume?: CheckpointFs;
+  /** Downloads for `model.name` = `org/name[@revision]`: hub base URL, cache, progress. */
+  hub?: HubOptions;
+  /** Budget (and limits, default this runtime's adapter) the memory estimate must fit before weights download. */
+  memory?: MemoryOptions;
   /**
    * Runs the config's reward_code functions (engine/rewards/sandbox-node.ts in Node, the lab's page
    * sandbox in the browser); required when reward_funcs names one. The caller owns and disposes it.
@@ -52,6 +60,8 @@ export class TrainingSession {
   private startValues: Map<string, Float32Array>;
   private heldOut: TaskSample[] | null = null;
   private disposed = false;
+  /** The policy's LoRA adapters (config.lora); null for full fine-tuning. */
+  lora: GpuLora | null = null;
 
   private constructor(
     readonly rt: Runtime,
@@ -75,9 +85,15 @@ export class TrainingSession {
     events.onPhase?.('loading', 0, `model ${config.model.name}`);
     const task = createTask(config.task, { rows: options.datasetRows });
     const rng = createRng(config.seed);
-    const policy = await loadStartingPolicy(config.model, task, rng.split('init'), options.openCheckpoint);
+    const memory: MemoryOptions = { limits: rt.limits, ...options.memory };
+    const policy = await loadStartingPolicy(config.model, task, rng.split('init'), options.openCheckpoint, {
+      hub: options.hub,
+      checkFits: (modelConfig) => assertFits(estimateRunMemory(modelConfig, config, memory)),
+    });
     events.onPhase?.('loading', 0.6, 'uploading weights');
     const model = GpuModel.load(rt, policy.config, policy.values);
+    const lora = config.lora ? createAdapters(rt, policy.config, config.lora, rng.split('lora')) : null;
+    if (lora) attachLora(model.params, lora);
     const tokenizer = policy.tokenizer;
     const rewards = runRewards(config, options.rewardSandbox ?? null);
     const ctx: TrainerContext = {
@@ -104,8 +120,8 @@ export class TrainingSession {
           pad: tokenizer.padId ?? 0,
         },
       },
-      optimizer: new AdamW(rt, model.params),
-      grads: GpuParams.zerosLike(model.params, '.grad'),
+      optimizer: lora ? new AdapterAdamW(rt, lora.params) : new AdamW(rt, model.params),
+      grads: GpuParams.zerosLike(lora?.params ?? model.params, '.grad'),
       ref: null,
       valueHead: null,
       reinforce: { baseline: null },
@@ -123,6 +139,7 @@ export class TrainingSession {
       events,
       policy.values,
     );
+    session.lora = lora;
     if (options.resume) await session.restore(options.resume);
     else if (session.rlStarted()) session.takeReference();
     events.onPhase?.('compiling', 0.9, 'compiling kernels');
@@ -137,7 +154,8 @@ export class TrainingSession {
 
   /** The frozen reference: the policy's weights when RL starts; none when beta = 0. */
   private takeReference(): void {
-    if (this.config.beta > 0 && !this.ctx.ref) this.ctx.ref = this.ctx.model.params.clone('.ref');
+    if (this.config.beta > 0 && !this.ctx.ref)
+      this.ctx.ref = this.lora ? baseView(this.ctx.model.params) : this.ctx.model.params.clone('.ref');
   }
 
   get phase(): 'sft' | 'rl' {
@@ -201,11 +219,23 @@ export class TrainingSession {
     }
   }
 
-  /** The run as an HF checkpoint folder plus TabRL trainer state. */
+  /** The policy's weights by HF name; for LoRA runs the base with the adapters merged in (what exports write). */
+  async policyWeights(): Promise<Map<string, Float32Array>> {
+    const base = await this.ctx.model.params.download();
+    if (!this.lora) return base;
+    return mergeLora(this.modelConfig, this.lora.options, base, await this.lora.params.download());
+  }
+
+  /** The LoRA adapter tensors by module name (`<module>.lora_A.weight`), null without LoRA. */
+  async adapterWeights(): Promise<Map<string, Float32Array> | null> {
+    return this.lora ? this.lora.params.download() : null;
+  }
+
+  /** The run as an HF checkpoint folder plus TabRL trainer state (LoRA: merged weights, adapters in the state). */
   async saveCheckpoint(fs: CheckpointFs = memoryFs()): Promise<CheckpointFiles> {
     this.events.onPhase?.('checkpoint');
     const ctx = this.ctx;
-    const params = await ctx.model.params.download();
+    const params = await this.policyWeights();
     const tensors: TrainerState['tensors'] = new Map();
     const add = async (prefix: string, p: GpuParams) => {
       for (const [name, data] of await p.download())
@@ -213,7 +243,8 @@ export class TrainingSession {
     };
     await add('exp_avg.', ctx.optimizer.m);
     await add('exp_avg_sq.', ctx.optimizer.v);
-    if (ctx.ref) await add('ref.', ctx.ref);
+    if (this.lora) await add('lora.', this.lora.params);
+    else if (ctx.ref) await add('ref.', ctx.ref);
     const state: TrainerState = {
       json: {
         format: TRAINER_FORMAT,
@@ -253,20 +284,22 @@ export class TrainingSession {
       );
     }
     const ctx = this.ctx;
-    ctx.model.params.write(ckpt.params);
     const pick = (prefix: string) =>
       new Map(
         [...st.tensors]
           .filter(([k]) => k.startsWith(prefix))
           .map(([k, v]) => [k.slice(prefix.length), v.data]),
       );
+    // LoRA: the base reloaded from model.name is unchanged by training; only the adapters resume
+    if (this.lora) this.lora.params.write(pick('lora.'));
+    else ctx.model.params.write(ckpt.params);
     ctx.optimizer.m.write(pick('exp_avg.'));
     ctx.optimizer.v.write(pick('exp_avg_sq.'));
     ctx.optimizer.steps = Number(st.json.optimizer_steps);
     ctx.reinforce = { baseline: (st.json.reinforce_baseline as number | null) ?? null };
     ctx.numTokens = Number(st.json.num_tokens ?? 0);
     this.stepsDone = Number(st.json.global_step);
-    if (st.json.has_reference) ctx.ref = GpuParams.upload(this.rt, this.modelConfig, pick('ref.'));
+    if (st.json.has_reference && !this.lora) ctx.ref = GpuParams.upload(this.rt, this.modelConfig, pick('ref.'));
     else if (this.rlStarted()) this.takeReference();
   }
 
@@ -278,6 +311,7 @@ export class TrainingSession {
     ctx.optimizer.dispose();
     ctx.ref?.dispose();
     ctx.valueHead?.dispose();
+    this.lora?.dispose();
     ctx.model.dispose();
   }
 }
@@ -290,4 +324,24 @@ export function createTrainingSession(
   options: SessionOptions = {},
 ): Promise<TrainingSession> {
   return TrainingSession.create(rt, config, events, options);
+}
+
+/** AdamW over the adapters alone: the steps hand it the policy's parameters, which LoRA keeps frozen. */
+class AdapterAdamW extends AdamW {
+  constructor(
+    rt: Runtime,
+    private readonly adapters: GpuParams,
+  ) {
+    super(rt, adapters);
+  }
+
+  override update(_policy: GpuParams, grads: GpuParams, config: AdamwConfig, extra?: Tensor[]) {
+    return super.update(this.adapters, grads, config, extra);
+  }
+}
+
+/** Fresh adapters (A kaiming-uniform from the run's 'lora' stream, B = 0): the policy starts as the base. */
+function createAdapters(rt: Runtime, model: ModelConfig, lora: NonNullable<RunConfig['lora']>, rng: Rng): GpuLora {
+  const options: LoraOptions = { rank: lora.rank, alpha: lora.alpha, targetModules: lora.target_modules };
+  return GpuLora.upload(rt, model, options, initLoraParams(model, options, () => rng.next()));
 }

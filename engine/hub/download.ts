@@ -1,0 +1,148 @@
+/**
+ * Downloading hub files with byte progress, through the cache, as a `CheckpointFs` so the existing
+ * checkpoint reader (config, single or sharded safetensors, tokenizer files) works on a hub repo
+ * unchanged. A 404 is "file absent" (readCheckpoint then tries the sharded index); other HTTP errors
+ * are refused with the URL and status.
+ */
+import type { CheckpointFs } from '../model/checkpoint.js';
+import type { HubCache } from './cache.js';
+import { DEFAULT_HUB_URL, type HubRef, hubFileUrl, parseHubId } from './hub-id.js';
+
+export interface DownloadProgress {
+  file: string;
+  /** Bytes received so far. */
+  loaded: number;
+  /** Content-Length when the server sent one, else null. */
+  total: number | null;
+  /** Served from the cache, no network. */
+  cached: boolean;
+  done: boolean;
+}
+
+type FetchLike = (url: string) => Promise<Response>;
+
+export interface HubOptions {
+  /** Default https://huggingface.co; tests pass a local server. */
+  baseUrl?: string;
+  /** Used when the id has no `@revision`. Default `main`. */
+  revision?: string;
+  cache?: HubCache;
+  onProgress?: (p: DownloadProgress) => void;
+  fetch?: FetchLike;
+}
+
+export class HubError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+/** GET with progress; null on 404. */
+export async function fetchWithProgress(
+  url: string,
+  file: string,
+  options: { fetch?: FetchLike; onProgress?: (p: DownloadProgress) => void } = {},
+): Promise<Uint8Array | null> {
+  const doFetch = options.fetch ?? ((u: string) => fetch(u));
+  let res: Response;
+  try {
+    res = await doFetch(url);
+  } catch (e) {
+    throw new HubError(`${file}: could not reach ${url} (${(e as Error).message})`);
+  }
+  if (res.status === 404) return null;
+  if (!res.ok) {
+    const hint =
+      res.status === 401 || res.status === 403
+        ? ' (a gated or private repo: TabRL downloads public models only)'
+        : '';
+    throw new HubError(`${file}: ${url} answered HTTP ${res.status}${hint}`);
+  }
+  const header = res.headers.get('content-length');
+  const total = header !== null && /^\d+$/.test(header) ? Number(header) : null;
+  const report = (loaded: number, done: boolean) =>
+    options.onProgress?.({ file, loaded, total, cached: false, done });
+  if (!res.body) {
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    report(bytes.length, true);
+    return bytes;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  report(0, false);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    report(loaded, false);
+  }
+  if (total !== null && loaded !== total)
+    throw new HubError(`${file}: download from ${url} ended after ${loaded} of ${total} bytes`);
+  const out = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  report(loaded, true);
+  return out;
+}
+
+/**
+ * A hub repo as a read-only checkpoint folder. Files are fetched on first read, cached (key: the URL,
+ * which names the revision), and kept in memory for the folder's lifetime so a second read is free.
+ */
+export function hubCheckpointFs(
+  id: string | HubRef,
+  options: HubOptions = {},
+): CheckpointFs & { ref: HubRef } {
+  const ref = typeof id === 'string' ? parseHubId(id, options.revision) : id;
+  if (!ref) throw new HubError(`"${String(id)}" is not a hub id (expected org/name or org/name@revision)`);
+  const baseUrl = options.baseUrl ?? DEFAULT_HUB_URL;
+  const seen = new Map<string, Promise<Uint8Array | null>>();
+  const load = async (name: string): Promise<Uint8Array | null> => {
+    const url = hubFileUrl(ref, name, baseUrl);
+    const hit = await options.cache?.get(url);
+    if (hit) {
+      options.onProgress?.({ file: name, loaded: hit.length, total: hit.length, cached: true, done: true });
+      return hit;
+    }
+    const bytes = await fetchWithProgress(url, name, options);
+    if (bytes) await options.cache?.put(url, bytes);
+    return bytes;
+  };
+  return {
+    ref,
+    readFile(name) {
+      let p = seen.get(name);
+      if (!p) {
+        p = load(name);
+        seen.set(name, p);
+        p.catch(() => seen.delete(name));
+      }
+      return p;
+    },
+    async writeFile(name) {
+      throw new HubError(`${ref.repo}: hub folders are read-only (tried to write ${name})`);
+    },
+  };
+}
+
+/** Dropped files (a folder's contents or single files) as a read-only checkpoint folder, by base name. */
+export function droppedFilesFs(
+  files: readonly { name: string; arrayBuffer(): Promise<ArrayBuffer> }[],
+): CheckpointFs {
+  const byName = new Map(files.map((f) => [f.name.split('/').pop() as string, f]));
+  return {
+    async readFile(name) {
+      const f = byName.get(name);
+      return f ? new Uint8Array(await f.arrayBuffer()) : null;
+    },
+    async writeFile(name) {
+      throw new Error(`dropped files are read-only (tried to write ${name})`);
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Hub loading against a local HTTP server standing in for huggingface.co: id parsing and URLs, every
+ * tiny layout read through readCheckpoint with byte progress, the cache serving a reload with no
+ * request, pinned revisions, and 404 / HTTP error handling.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../model/checkpoint.js';
+import { dirHubCache } from './cache-node.js';
+import { type LocalHub, startLocalHub, TINY_LAYOUTS, tinyCheckpoint } from './fixtures.js';
+import { type DownloadProgress, hubCheckpointFs, hubFileUrl, memoryHubCache, parseHubId } from './index.js';
+
+describe('hub ids', () => {
+  it('parses org/name with an optional revision and builds resolve URLs', () => {
+    expect(parseHubId('HuggingFaceTB/SmolLM2-135M-Instruct')).toEqual({
+      repo: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+      revision: 'main',
+    });
+    expect(parseHubId('Qwen/Qwen2.5-0.5B-Instruct@7ae557604adf67be50417f59c2c2f167def9a775')?.revision).toBe(
+      '7ae557604adf67be50417f59c2c2f167def9a775',
+    );
+    expect(parseHubId('org/name', 'v1.0')?.revision).toBe('v1.0');
+    for (const bad of ['smoke', '/models/arithmetic-sft', './a/b', 'a/b/c', 'a/../b', 'org/-x', 'org/x@']) {
+      expect(parseHubId(bad), bad).toBe(null);
+    }
+    expect(hubFileUrl({ repo: 'Qwen/Qwen2.5-0.5B-Instruct', revision: 'main' }, 'config.json')).toBe(
+      'https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct/resolve/main/config.json',
+    );
+    expect(hubFileUrl({ repo: 'a/b', revision: 'refs/pr/1' }, 'x.json', 'http://127.0.0.1:9/')).toBe(
+      'http://127.0.0.1:9/a/b/resolve/refs%2Fpr%2F1/x.json',
+    );
+  });
+});
+
+describe('hub downloads from a local server', () => {
+  let hub: LocalHub;
+  const tiny = new Map(TINY_LAYOUTS.map((l) => [l, tinyCheckpoint(l, 7)]));
+  beforeAll(async () => {
+    const repos = new Map([...tiny].map(([l, c]) => [`tiny/${l}@main`, c.files]));
+    const other = tinyCheckpoint('gpt2', 99);
+    repos.set('tiny/gpt2@v2', other.files);
+    hub = await startLocalHub(repos);
+  });
+  afterAll(() => hub.close());
+
+  it.each(TINY_LAYOUTS)(
+    'reads the %s layout with progress, then reloads from the cache without a request',
+    async (layout) => {
+      const cache = memoryHubCache();
+      const progress: DownloadProgress[] = [];
+      const options = { baseUrl: hub.baseUrl, cache, onProgress: (p: DownloadProgress) => progress.push(p) };
+      const before = hub.requests.length;
+      const ckpt = await readCheckpoint(hubCheckpointFs(`tiny/${layout}`, options));
+      const want = tiny.get(layout)!;
+      expect(ckpt.config.family).toBe(want.config.family);
+      for (const [name, v] of want.params) expect(ckpt.params.get(name), name).toEqual(v);
+      expect(ckpt.tokenizer).not.toBe(null);
+      const fetched = hub.requests.slice(before);
+      expect(fetched.every((p) => p.startsWith(`/tiny/${layout}/resolve/main/`))).toBe(true);
+      // byte progress: each downloaded weights file ends with loaded = total = its size
+      const weightFiles = [...want.files.keys()].filter((f) => f.endsWith('.safetensors'));
+      for (const f of weightFiles) {
+        const last = progress.filter((p) => p.file === f).at(-1);
+        expect(last, f).toMatchObject({
+          done: true,
+          cached: false,
+          loaded: want.files.get(f)!.length,
+          total: want.files.get(f)!.length,
+        });
+        expect(progress.filter((p) => p.file === f && !p.done).length, f).toBeGreaterThan(1);
+      }
+      const mid = hub.requests.length;
+      progress.length = 0;
+      const again = await readCheckpoint(hubCheckpointFs(`tiny/${layout}`, options));
+      // only files the first load found absent (404s are not cached) are asked for again
+      const absent = fetched.filter((p) => !want.files.has(p.split('/').pop() as string));
+      expect(hub.requests.slice(mid)).toEqual(absent);
+      expect(progress.every((p) => p.cached)).toBe(true);
+      expect(again.params.size).toBe(ckpt.params.size);
+    },
+  );
+
+  it('pins a revision, caches on disk, and refuses HTTP errors with the URL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tabrl-hub-'));
+    try {
+      const cache = dirHubCache(dir);
+      const pinned = await readCheckpoint(hubCheckpointFs('tiny/gpt2@v2', { baseUrl: hub.baseUrl, cache }));
+      const main = tiny.get('gpt2')!;
+      const name = 'transformer.h.0.attn.c_attn.weight';
+      expect(pinned.params.get(name)).not.toEqual(main.params.get(name));
+      expect(hub.requests.some((p) => p === '/tiny/gpt2/resolve/v2/config.json')).toBe(true);
+      const n = hub.requests.length;
+      await readCheckpoint(
+        hubCheckpointFs('tiny/gpt2', { baseUrl: hub.baseUrl, revision: 'v2', cache: dirHubCache(dir) }),
+      );
+      const files = main.files; // same names at v2
+      expect(hub.requests.slice(n).filter((p) => files.has(p.split('/').pop() as string))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    await expect(readCheckpoint(hubCheckpointFs('tiny/missing', { baseUrl: hub.baseUrl }))).rejects.toThrow(
+      /config\.json: not found/,
+    );
+    const failing = (async () => new Response('no', { status: 503 })) as unknown as (
+      u: string,
+    ) => Promise<Response>;
+    await expect(
+      hubCheckpointFs('tiny/gpt2', { baseUrl: hub.baseUrl, fetch: failing }).readFile('config.json'),
+    ).rejects.toThrow(
+      /config\.json: http:\/\/127\.0\.0\.1:\d+\/tiny\/gpt2\/resolve\/main\/config\.json answered HTTP 503/,
+    );
+  });
+});

@@ -1,0 +1,11 @@
+/** Hugging Face hub access: ids and URLs, downloads with progress, caches (Node's disk cache: cache-node.ts). */
+export { cacheStorageHubCache, type HubCache, memoryHubCache } from './cache.js';
+export {
+  type DownloadProgress,
+  droppedFilesFs,
+  fetchWithProgress,
+  HubError,
+  type HubOptions,
+  hubCheckpointFs,
+} from './download.js';
+export { DEFAULT_HUB_URL, type HubRef, hubFileUrl, parseHubId } from './hub-id.js';

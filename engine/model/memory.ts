@@ -1,0 +1,168 @@
+/**
+ * How much GPU memory a run needs, estimated from the model's config.json and the RunConfig before any
+ * weights download, and whether the adapter can hold it: every tensor must fit one storage binding
+ * (maxStorageBufferBindingSize, and maxBufferSize) and the total must fit the stated budget. The
+ * estimate counts what TabRL allocates (engine/model/gpu, engine/train): float32 weights, gradients and
+ * AdamW moments of what trains (the adapters only under LoRA), the reference copy (none under LoRA: it
+ * is the base with adapters off), one micro-batch's saved activations and logits, and the KV cache.
+ */
+
+import type { RunConfig } from '../config/schema.js';
+import { type ModelConfig, parameterCount } from './config.js';
+import { loraParamSpecs } from './lora.js';
+import { embeddingName } from './param-names.js';
+
+export interface AdapterLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+}
+
+/** WebGPU's default limits (what an adapter grants unless more is requested). */
+export const DEFAULT_LIMITS: AdapterLimits = {
+  maxStorageBufferBindingSize: 128 * 2 ** 20,
+  maxBufferSize: 256 * 2 ** 20,
+};
+
+export interface MemoryOptions {
+  limits?: AdapterLimits;
+  /** Total bytes the run may use. Default 2 GiB. */
+  budgetBytes?: number;
+  /** Prompt tokens per row assumed for activations (the task's prompts are short). Default 32. */
+  promptTokens?: number;
+}
+
+export interface MemoryEstimate {
+  mode: 'full' | 'lora';
+  parameters: number;
+  trainableParameters: number;
+  /** Bytes by what they hold. */
+  parts: {
+    weights: number;
+    gradients: number;
+    optimizer: number;
+    reference: number;
+    activations: number;
+    logits: number;
+    kvCache: number;
+  };
+  total: number;
+  largestTensor: { name: string; bytes: number };
+  /** The shapes the estimate assumed. */
+  shapes: { microBatchRows: number; tokensPerRow: number; generationRows: number };
+  limits: AdapterLimits;
+  budgetBytes: number;
+  fits: boolean;
+  /** Why it does not fit (empty when it does). */
+  problems: string[];
+}
+
+const F32 = 4;
+
+export function estimateRunMemory(
+  model: ModelConfig,
+  run: RunConfig,
+  options: MemoryOptions = {},
+): MemoryEstimate {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const budgetBytes = options.budgetBytes ?? 2 * 2 ** 30;
+  const C = model.hiddenSize;
+  const F = model.intermediateSize;
+  const V = model.vocabSize;
+  const { numHeads: H, numKvHeads: Hkv, headDim: D, numLayers: L } = model;
+  const P = parameterCount(model);
+  const lora = run.lora;
+  const trainable = lora
+    ? loraParamSpecs(model, {
+        rank: lora.rank,
+        alpha: lora.alpha,
+        targetModules: lora.target_modules,
+      }).reduce((n, s) => n + s.shape[0] * s.shape[1], 0)
+    : P;
+  const generationRows = run.prompts_per_step * run.num_generations;
+  const microBatchRows = Math.ceil(generationRows / run.gradient_accumulation);
+  const T = Math.min(model.maxPositions, (options.promptTokens ?? 32) + run.max_completion_length);
+  const N = microBatchRows * T;
+  // saved per layer (gpu/transformer.ts LayerSaved): two norms (input, output, statistics), q/k/v, the
+  // attention output and its log-sum-exp, and the MLP's intermediates (2 for GPT-2, 3 for SwiGLU)
+  const perLayer = N * (4 * C + 4 + (H + 2 * Hkv) * D + H * D + H + (model.family === 'gpt2' ? 2 : 3) * F);
+  const workspace = 2 * N * Math.max(F, (H + 2 * Hkv) * D, C) + 2 * N * C; // backward temporaries
+  const parts = {
+    weights: P * F32 + (lora ? trainable * F32 : 0),
+    gradients: trainable * F32,
+    optimizer: 2 * trainable * F32,
+    reference: run.beta > 0 && !lora ? P * F32 : 0,
+    activations: (L * perLayer + workspace) * F32,
+    logits: 2 * N * V * F32, // logits and their gradient
+    kvCache: (2 * L * generationRows * T * Hkv * D + generationRows * V) * F32,
+  };
+  const total = Object.values(parts).reduce((a, b) => a + b, 0);
+  const candidates: [string, number][] = [
+    [embeddingName(model), V * C * F32],
+    ['logits [B*T,V]', N * V * F32],
+    ['KV cache of one layer', generationRows * T * Hkv * D * F32],
+    ['MLP activations [B*T,F]', N * F * F32],
+  ];
+  const [name, bytes] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const bindLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const problems: string[] = [];
+  for (const [what, b] of candidates)
+    if (b > bindLimit)
+      problems.push(
+        `${what} needs ${formatBytes(b)}, over the adapter's ${formatBytes(bindLimit)} per-buffer limit`,
+      );
+  if (total > budgetBytes)
+    problems.push(
+      `the run needs about ${formatBytes(total)} in all, over the ${formatBytes(budgetBytes)} budget`,
+    );
+  return {
+    mode: lora ? 'lora' : 'full',
+    parameters: P,
+    trainableParameters: trainable,
+    parts,
+    total,
+    largestTensor: { name, bytes },
+    shapes: { microBatchRows, tokensPerRow: T, generationRows },
+    limits,
+    budgetBytes,
+    fits: problems.length === 0,
+    problems,
+  };
+}
+
+export class ModelTooLargeError extends Error {
+  constructor(readonly estimate: MemoryEstimate) {
+    super(`the model does not fit this GPU: ${estimate.problems.join('; ')}. ${describeEstimate(estimate)}`);
+    this.name = 'ModelTooLargeError';
+  }
+}
+
+/** Throws ModelTooLargeError (carrying the estimate) when the run cannot fit. */
+export function assertFits(estimate: MemoryEstimate): void {
+  if (!estimate.fits) throw new ModelTooLargeError(estimate);
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** One line a person can read: "≈1.23 GiB (weights 513 MiB, gradients ..., ...)". */
+export function describeEstimate(e: MemoryEstimate): string {
+  const p = e.parts;
+  const items = [
+    ['weights', p.weights],
+    ['gradients', p.gradients],
+    ['AdamW moments', p.optimizer],
+    ['reference', p.reference],
+    ['activations', p.activations],
+    ['logits', p.logits],
+    ['KV cache', p.kvCache],
+  ] as const;
+  const list = items
+    .filter(([, b]) => b > 0)
+    .map(([k, b]) => `${k} ${formatBytes(b)}`)
+    .join(', ');
+  return `Estimated ${e.mode === 'lora' ? 'LoRA' : 'full fine-tuning'} memory ≈ ${formatBytes(e.total)} (${list}); largest tensor ${e.largestTensor.name} ${formatBytes(e.largestTensor.bytes)}`;
+}
