@@ -1,0 +1,138 @@
+/**
+ * Memory estimates for the named targets, from their real config.json values (SmolLM2-135M(-Instruct)
+ * and Qwen2.5-0.5B-Instruct as published on the hub), full fine-tuning and LoRA, with hand-computed
+ * parameter and adapter counts, and what the common adapter limits allow. The table printed here is the
+ * one in the README's "Bring your own model" section.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveRunConfig } from '../config/resolve.js';
+import { parameterCount, parseHfConfig } from './config.js';
+import { DEFAULT_LIMITS, describeEstimate, estimateRunMemory, formatBytes } from './memory.js';
+
+export const SMOLLM2_135M_CONFIG = {
+  architectures: ['LlamaForCausalLM'],
+  attention_bias: false,
+  attention_dropout: 0.0,
+  bos_token_id: 1,
+  eos_token_id: 2,
+  hidden_act: 'silu',
+  hidden_size: 576,
+  initializer_range: 0.041666666666666664,
+  intermediate_size: 1536,
+  max_position_embeddings: 8192,
+  mlp_bias: false,
+  model_type: 'llama',
+  num_attention_heads: 9,
+  num_hidden_layers: 30,
+  num_key_value_heads: 3,
+  pad_token_id: 2,
+  pretraining_tp: 1,
+  rms_norm_eps: 1e-5,
+  rope_scaling: null,
+  rope_theta: 100000,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  use_cache: true,
+  vocab_size: 49152,
+};
+
+export const QWEN25_05B_INSTRUCT_CONFIG = {
+  architectures: ['Qwen2ForCausalLM'],
+  attention_dropout: 0.0,
+  bos_token_id: 151643,
+  eos_token_id: 151645,
+  hidden_act: 'silu',
+  hidden_size: 896,
+  initializer_range: 0.02,
+  intermediate_size: 4864,
+  max_position_embeddings: 32768,
+  max_window_layers: 21,
+  model_type: 'qwen2',
+  num_attention_heads: 14,
+  num_hidden_layers: 24,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000.0,
+  sliding_window: 32768,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  use_cache: true,
+  use_sliding_window: false,
+  vocab_size: 151936,
+};
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+// P = 8 prompts x G = 8 samples, 8 micro-batches of 8 rows, 32 completion tokens (+ 32 prompt tokens)
+const run = (lora: boolean) =>
+  resolveRunConfig({
+    model: { name: 'x/y', overrides: {} },
+    gradient_accumulation: 8,
+    lora: lora ? { rank: 8, alpha: 16, target_modules: ['q', 'k', 'v', 'o'] } : null,
+  });
+
+const TARGETS = [
+  ['SmolLM2-135M', SMOLLM2_135M_CONFIG, 134_515_008, 30 * (9216 + 6144 + 6144 + 9216)],
+  ['Qwen2.5-0.5B-Instruct', QWEN25_05B_INSTRUCT_CONFIG, 494_032_768, 24 * (14336 + 8192 + 8192 + 14336)],
+] as const;
+
+describe('memory estimates of the named targets', () => {
+  it.each(TARGETS)('%s: parameters, adapters, and each part by hand', (_name, raw, params, adapterParams) => {
+    const config = parseHfConfig(raw);
+    expect(parameterCount(config)).toBe(params);
+    const full = estimateRunMemory(config, run(false));
+    const lora = estimateRunMemory(config, run(true));
+    expect(full.parameters).toBe(params);
+    expect(full.trainableParameters).toBe(params);
+    expect(lora.trainableParameters).toBe(adapterParams);
+    // full: f32 weights, gradients, two AdamW moments, a reference copy (beta = 0.04)
+    expect(full.parts.weights).toBe(4 * params);
+    expect(full.parts.gradients).toBe(4 * params);
+    expect(full.parts.optimizer).toBe(8 * params);
+    expect(full.parts.reference).toBe(4 * params);
+    // LoRA: frozen base, adapters trained, no reference copy (the base with adapters off)
+    expect(lora.parts.weights).toBe(4 * (params + adapterParams));
+    expect(lora.parts.gradients).toBe(4 * adapterParams);
+    expect(lora.parts.optimizer).toBe(8 * adapterParams);
+    expect(lora.parts.reference).toBe(0);
+    // activations are the same; logits [8 rows x 64 tokens, V] and their gradient
+    const V = config.vocabSize;
+    expect(full.shapes).toEqual({ microBatchRows: 8, tokensPerRow: 64, generationRows: 64 });
+    expect(full.parts.logits).toBe(2 * 8 * 64 * V * 4);
+    expect(lora.parts.activations).toBe(full.parts.activations);
+    // KV cache: 2 x layers x 64 rows x 64 tokens x Hkv x D floats, plus the generation logits
+    const kv = 2 * config.numLayers * 64 * 64 * config.numKvHeads * config.headDim * 4 + 64 * V * 4;
+    expect(full.parts.kvCache).toBe(kv);
+    expect(lora.total).toBeLessThan(full.total);
+  });
+
+  it('says what the common adapter limits allow', () => {
+    const rows: string[] = [];
+    const verdicts = new Map<string, boolean>();
+    for (const [name, raw] of TARGETS) {
+      const config = parseHfConfig(raw);
+      for (const lora of [false, true]) {
+        for (const [limitName, limits, budget] of [
+          ['128 MiB binding, 2 GiB budget', DEFAULT_LIMITS, 2 * GiB],
+          ['1 GiB binding, 4 GiB budget', { maxStorageBufferBindingSize: GiB, maxBufferSize: GiB }, 4 * GiB],
+        ] as const) {
+          const e = estimateRunMemory(config, run(lora), { limits, budgetBytes: budget });
+          verdicts.set(`${name} ${lora ? 'lora' : 'full'} ${limitName}`, e.fits);
+          rows.push(
+            `| ${name} | ${lora ? 'LoRA r=8 q,k,v,o' : 'full'} | ${formatBytes(e.total)} | ${e.largestTensor.name} ${formatBytes(e.largestTensor.bytes)} | ${limitName}: ${e.fits ? 'fits' : `refused (${e.problems.join('; ')})`} |`,
+          );
+        }
+      }
+      expect(describeEstimate(estimateRunMemory(config, run(true)))).toMatch(/^Estimated LoRA memory ≈ /);
+    }
+    console.log(rows.join('\n'));
+    // SmolLM2's embedding (108.0 MiB) fits a default 128 MiB binding; Qwen2.5-0.5B's (519 MiB) does not
+    expect(verdicts.get('SmolLM2-135M lora 128 MiB binding, 2 GiB budget')).toBe(true);
+    expect(verdicts.get('Qwen2.5-0.5B-Instruct lora 128 MiB binding, 2 GiB budget')).toBe(false);
+    expect(verdicts.get('Qwen2.5-0.5B-Instruct lora 1 GiB binding, 4 GiB budget')).toBe(true);
+    expect(estimateRunMemory(parseHfConfig(QWEN25_05B_INSTRUCT_CONFIG), run(true)).problems[0]).toMatch(
+      /^model\.embed_tokens\.weight needs 519\.3 MiB, over the adapter's 128\.0 MiB per-buffer limit$/,
+    );
+    expect(49152 * 576 * 4).toBeLessThan(128 * MiB);
+  });
+});
