@@ -1,11 +1,42 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * onnxruntime-web (reward models, engine/rewards/onnx-runtime.ts) fetches its WebAssembly and the
+ * JavaScript that loads it at run time, from `<site>/ort/`: served from node_modules in dev (at any
+ * depth, since the engine's worker guesses the site from its own URL) and copied into `dist/ort/` by
+ * the build, so nothing comes from a CDN. The browser entry (ort.bundle.min.mjs, WebGPU + WASM) needs
+ * only the JSEP pair.
+ */
+const ORT_DIST = fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/', import.meta.url));
+const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+
+function onnxRuntimeFiles(): Plugin {
+  return {
+    name: 'tabrl-onnxruntime-files',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const file = /\/ort\/([\w.-]+)(?:\?.*)?$/.exec(req.url ?? '')?.[1];
+        if (!file || !ORT_FILES.includes(file)) return next();
+        res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        createReadStream(ORT_DIST + file).pipe(res);
+      });
+    },
+    generateBundle() {
+      for (const file of ORT_FILES) {
+        this.emitFile({ type: 'asset', fileName: `ort/${file}`, source: readFileSync(ORT_DIST + file) });
+      }
+    },
+  };
+}
 
 // `base: './'` makes every asset URL relative, so the built site works from any static host and any
 // sub-path (e.g. https://example.org/tabrl/) with no server of ours behind it.
 export default defineConfig({
   base: './',
-  plugins: [react()],
+  plugins: [react(), onnxRuntimeFiles()],
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },
   server: { host: '127.0.0.1' },

@@ -21,6 +21,7 @@ export const SHARED_DEFAULTS: RunConfig = {
   reward_funcs: ['correct'],
   reward_weights: null,
   reward_code: [],
+  reward_models: [],
 
   num_generations: 8,
   prompts_per_step: 8,

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { LORA_TARGETS } from '../model/lora';
 import { REWARD_NAMES } from '../rewards/builtin';
+import { rewardModelOptions } from '../rewards/onnx-options';
 import { REWARD_CODE_CONTRACT } from '../rewards/sandbox';
 import { taskOptions } from '../tasks/options';
 
@@ -64,7 +65,7 @@ export const runConfigSchema = z
       .array(z.string())
       .min(1)
       .describe(
-        `Reward functions, summed with reward_weights: built-in (${REWARD_NAMES.join(', ')}) or names declared in reward_code`,
+        `Reward functions, summed with reward_weights: built-in (${REWARD_NAMES.join(', ')}) or names declared in reward_code or reward_models`,
       ),
     reward_weights: z.array(z.number()).nullable().describe('One weight per reward function; null = all 1'),
     reward_code: z
@@ -82,6 +83,12 @@ export const runConfigSchema = z
       )
       .max(8)
       .describe(`User reward functions in JavaScript. ${REWARD_CODE_CONTRACT}`),
+    reward_models: z
+      .array(rewardModelOptions)
+      .max(8)
+      .describe(
+        'Learned rewards: sequence-classification ONNX models (model.onnx, tokenizer.json, config.json), listed in reward_funcs by name',
+      ),
 
     // sampling
     num_generations: count(2).describe('G: completions sampled per prompt'),
@@ -200,14 +207,26 @@ export const runConfigSchema = z
       else if (userNames.indexOf(f.name) !== i)
         ctx.addIssue({ code: 'custom', path: ['reward_code', i, 'name'], message: 'is declared twice' });
     });
+    const modelNames = c.reward_models.map((m) => m.name);
+    c.reward_models.forEach((m, i) => {
+      const path = ['reward_models', i, 'name'];
+      if ((REWARD_NAMES as readonly string[]).includes(m.name) || userNames.includes(m.name))
+        ctx.addIssue({ code: 'custom', path, message: 'is already a built-in or reward_code name' });
+      else if (modelNames.indexOf(m.name) !== i)
+        ctx.addIssue({ code: 'custom', path, message: 'is declared twice' });
+    });
     c.reward_funcs.forEach((name, i) => {
-      const known = (REWARD_NAMES as readonly string[]).includes(name) || userNames.includes(name);
+      const known =
+        (REWARD_NAMES as readonly string[]).includes(name) ||
+        userNames.includes(name) ||
+        modelNames.includes(name);
       if (!known) {
         const declared = userNames.length > 0 ? ` or a reward_code name (${userNames.join(', ')})` : '';
+        const models = modelNames.length > 0 ? ` or a reward_models name (${modelNames.join(', ')})` : '';
         ctx.addIssue({
           code: 'custom',
           path: ['reward_funcs', i],
-          message: `must be one of ${REWARD_NAMES.join(', ')}${declared}`,
+          message: `must be one of ${REWARD_NAMES.join(', ')}${declared}${models}`,
         });
       } else if (c.reward_funcs.indexOf(name) !== i) {
         ctx.addIssue({ code: 'custom', path: ['reward_funcs', i], message: 'is listed twice' });

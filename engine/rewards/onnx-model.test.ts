@@ -14,13 +14,14 @@ import {
   resolveLabel,
 } from './onnx-model';
 import { type RewardModelOptions, rewardModelOptions } from './onnx-options';
-import { disposeRewardFunctions, loadRewardFunctions, prepareBatchRewards } from './onnx-rewards';
+import { disposeRewardFunctions, loadRewardModels, prepareBatchRewards } from './onnx-rewards';
 import {
   type TinyClassifier,
   tinyClassifier,
   tinyClassifierLogits,
   tinyRewardModelFolder,
 } from './onnx-test-model';
+import { runRewards, scoreRunRewards } from './sandbox';
 import { scoreCompletions } from './score';
 
 const LABELS = ['NEGATIVE', 'NEUTRAL', 'POSITIVE'];
@@ -156,20 +157,24 @@ describe('reward models as reward functions', () => {
     task,
   }));
 
-  it('loads reward_funcs in order (built-in + model), scores through prepareBatchRewards with weights', async () => {
+  it('loads the models reward_funcs names, leaves the rest to runRewards, scores with weights', async () => {
     const tinyOptions = options({ label: 'POSITIVE' });
-    const funcs = await loadRewardFunctions(
-      { reward_funcs: ['correct', 'tiny'], reward_weights: [1, 0.5], reward_models: [tinyOptions] },
-      (path) => {
-        expect(path).toBe('/reward-models/tiny');
-        return folder;
-      },
-    );
+    const config = {
+      reward_funcs: ['correct', 'tiny'],
+      reward_weights: [1, 0.5],
+      reward_models: [tinyOptions, options({ name: 'unused', path: '/nowhere' })],
+      reward_code: [],
+    };
+    const models = await loadRewardModels(config, (path) => {
+      expect(path).toBe('/reward-models/tiny');
+      return folder;
+    });
     try {
-      expect(funcs.map((f) => f.name)).toEqual(['correct', 'tiny']);
-      expect(() => scoreCompletions(funcs, inputs).errors[0].message).not.toThrow();
+      expect(models.functions.map((f) => [f.name, f.weight])).toEqual([['tiny', 0.5]]);
+      expect(models.others).toEqual({ reward_funcs: ['correct'], reward_weights: [1] });
+      const funcs = [...runRewards({ ...config, ...models.others }).builtin, ...models.functions];
       expect(scoreCompletions(funcs, inputs).errors[0].message).toMatch(/must await prepareBatchRewards/);
-      const r = scoreCompletions(await prepareBatchRewards(funcs, inputs), inputs);
+      const r = await scoreRunRewards(await prepareBatchRewards(funcs, inputs), undefined, inputs);
       expect(r.errors).toEqual([]);
       const tiny = TEXTS.map((t) => expected(tinyOptions, t, 2));
       const correct = inputs.map((x) => (x.completion === '46' ? 1 : 0));
@@ -181,32 +186,32 @@ describe('reward models as reward functions', () => {
       expect(r.metrics['rewards/tiny/mean']).toBeCloseTo(tiny.reduce((a, b) => a + b, 0) / tiny.length, 5);
       expect(r.metrics['rewards/correct/mean']).toBeCloseTo(1 / 7, 12);
     } finally {
-      disposeRewardFunctions(funcs);
+      disposeRewardFunctions(models.functions);
     }
   });
 
   it('a model that fails (a character its tokenizer lacks) fails every sample by name', async () => {
-    const funcs = await loadRewardFunctions(
+    const { functions } = await loadRewardModels(
       { reward_funcs: ['tiny'], reward_weights: null, reward_models: [options()] },
       () => folder,
     );
     try {
       const odd = [...inputs, { ...inputs[0], completion: 'xyz' }];
-      const r = scoreCompletions(await prepareBatchRewards(funcs, odd), odd);
+      const r = scoreCompletions(await prepareBatchRewards(functions, odd), odd);
       expect(r.errors).toHaveLength(odd.length);
       expect(r.errors[0].fn).toBe('tiny');
       expect(r.errors[0].message).toMatch(/threw: char tokenizer: character "x"/);
     } finally {
-      disposeRewardFunctions(funcs);
+      disposeRewardFunctions(functions);
     }
   });
 
-  it('refuses an unknown name and a model without a way to open folders', async () => {
+  it('refuses a model without a way to open folders, and mismatched weights', async () => {
     await expect(
-      loadRewardFunctions({ reward_funcs: ['vibes'], reward_weights: null, reward_models: [] }),
-    ).rejects.toThrow(/"vibes" is neither a built-in reward nor in reward_models/);
-    await expect(
-      loadRewardFunctions({ reward_funcs: ['tiny'], reward_weights: null, reward_models: [options()] }),
+      loadRewardModels({ reward_funcs: ['tiny'], reward_weights: null, reward_models: [options()] }),
     ).rejects.toThrow(/cannot open folders/);
+    await expect(
+      loadRewardModels({ reward_funcs: ['tiny'], reward_weights: [1, 2], reward_models: [options()] }),
+    ).rejects.toThrow(/2 entries for 1/);
   });
 });

@@ -1,13 +1,14 @@
 /**
- * Reward models as reward functions. scoreCompletions (score.ts) calls one function per completion,
- * synchronously; a classifier wants the whole batch in one call and answers asynchronously. So a
- * reward model is a BatchReward: the rollout awaits `prepareBatchRewards` once per batch, which runs
- * every model over all completions and hands scoreCompletions plain functions that look the values
- * up (a model that fails fails every sample, which refuses the step as any failing function does).
+ * Reward models as reward functions. The built-in scorers (score.ts, sandbox.ts scoreRunRewards)
+ * call a WeightedReward once per completion, synchronously; a classifier wants the whole batch in one
+ * call and answers asynchronously. So a reward model is a BatchReward: the rollout awaits
+ * `prepareBatchRewards` once per batch, which runs every model over all completions and hands the
+ * scorer plain functions that look the values up (a model that fails fails every sample, which
+ * refuses the step as any failing function does).
  */
 
 import type { CheckpointFs } from '../model/checkpoint.js';
-import { REWARD_NAMES, type RewardFn, type RewardInput, type RewardName, rewardFunction } from './builtin.js';
+import type { RewardFn, RewardInput } from './builtin.js';
 import { OnnxRewardModel } from './onnx-model.js';
 import type { RewardModelOptions } from './onnx-options.js';
 import type { OrtExecutionProvider } from './onnx-runtime.js';
@@ -73,13 +74,19 @@ export async function prepareBatchRewards(
   return out;
 }
 
-const isBuiltin = (name: string): name is RewardName => (REWARD_NAMES as readonly string[]).includes(name);
+/** The reward functions of a run that are reward models, and reward_funcs / reward_weights without them. */
+export interface RunRewardModels {
+  /** In reward_funcs order, with their weights. */
+  functions: BatchReward[];
+  /** The other names and their weights, for runRewards (built-ins and reward_code). */
+  others: { reward_funcs: string[]; reward_weights: number[] | null };
+}
 
 /**
- * RunConfig's reward_funcs with reward_weights, in order: built-ins by name, reward models (loaded
- * here, only those reward_funcs uses) from their `reward_models` entry, their folders opened by `open`.
+ * Loads the reward models reward_funcs names (only those; unused `reward_models` entries cost
+ * nothing), their folders opened by `open`, and leaves the other names for runRewards (sandbox.ts).
  */
-export async function loadRewardFunctions(
+export async function loadRewardModels(
   config: {
     reward_funcs: readonly string[];
     reward_weights: readonly number[] | null;
@@ -87,33 +94,33 @@ export async function loadRewardFunctions(
   },
   open?: (path: string) => CheckpointFs,
   providers?: readonly OrtExecutionProvider[],
-): Promise<WeightedReward[]> {
+): Promise<RunRewardModels> {
   const weights = config.reward_weights;
   if (weights && weights.length !== config.reward_funcs.length) {
     throw new Error(
       `reward_weights has ${weights.length} entries for ${config.reward_funcs.length} reward_funcs`,
     );
   }
-  const funcs: WeightedReward[] = [];
+  const functions: BatchReward[] = [];
+  const others: RunRewardModels['others'] = { reward_funcs: [], reward_weights: weights ? [] : null };
   try {
     for (const [i, name] of config.reward_funcs.entries()) {
       const weight = weights ? weights[i] : 1;
-      if (isBuiltin(name)) {
-        funcs.push({ name, weight, fn: rewardFunction(name) });
+      const options = config.reward_models.find((m) => m.name === name);
+      if (!options) {
+        others.reward_funcs.push(name);
+        others.reward_weights?.push(weight);
         continue;
       }
-      const options = config.reward_models.find((m) => m.name === name);
-      if (!options)
-        throw new Error(`reward_funcs: "${name}" is neither a built-in reward nor in reward_models`);
       if (!open)
         throw new Error(`reward model "${name}": this trainer cannot open folders (${options.path})`);
-      funcs.push(rewardModelFunction(await OnnxRewardModel.load(options, open, providers), weight));
+      functions.push(rewardModelFunction(await OnnxRewardModel.load(options, open, providers), weight));
     }
   } catch (e) {
-    disposeRewardFunctions(funcs);
+    disposeRewardFunctions(functions);
     throw e;
   }
-  return funcs;
+  return { functions, others };
 }
 
 /** Releases the ONNX sessions of the reward models among `funcs`. */

@@ -9,6 +9,7 @@ import { type GenerateOptions, sampleWithKvCache } from '../model/gpu/generate.j
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { RewardInput } from '../rewards/builtin.js';
+import { prepareBatchRewards } from '../rewards/onnx-rewards.js';
 import { scoreRunRewards, type UserRewards } from '../rewards/sandbox.js';
 import type { ScoreResult, WeightedReward } from '../rewards/score.js';
 import type { Task, TaskSample } from '../tasks/types.js';
@@ -116,7 +117,12 @@ export async function rollout(
     sample: row.sample,
     task: ctx.task,
   }));
-  const score = await scoreRunRewards(ctx.rewards, ctx.userRewards, inputs);
+  // Reward models (BatchReward) score the whole batch first; the scorer then reads their values.
+  const score = await scoreRunRewards(
+    await prepareBatchRewards(ctx.rewards, inputs),
+    ctx.userRewards,
+    inputs,
+  );
   if (score.errors.length > 0) throw new RewardFailure(score.errors, rows);
   rows.forEach((row, i) => {
     row.reward = score.rewards[i];

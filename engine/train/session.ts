@@ -22,6 +22,7 @@ import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
 import { initLoraParams, type LoraOptions, mergeLora } from '../model/lora.js';
 import { assertFits, estimateRunMemory, type MemoryOptions } from '../model/memory.js';
+import { disposeRewardFunctions, loadRewardModels } from '../rewards/onnx-rewards.js';
 import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
 import { createRng, type Rng } from '../rl/random.js';
 import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
@@ -95,7 +96,8 @@ export class TrainingSession {
     const lora = config.lora ? createAdapters(rt, policy.config, config.lora, rng.split('lora')) : null;
     if (lora) attachLora(model.params, lora);
     const tokenizer = policy.tokenizer;
-    const rewards = runRewards(config, options.rewardSandbox ?? null);
+    const rewardModels = await loadRewardModels(config, options.openCheckpoint);
+    const rewards = runRewards({ ...config, ...rewardModels.others }, options.rewardSandbox ?? null);
     const ctx: TrainerContext = {
       config,
       model,
@@ -106,7 +108,7 @@ export class TrainingSession {
         model,
         tokenizer,
         task,
-        rewards: rewards.builtin,
+        rewards: [...rewards.builtin, ...rewardModels.functions],
         userRewards: rewards.user,
         sampling: {
           temperature: config.temperature,
@@ -307,6 +309,7 @@ export class TrainingSession {
     if (this.disposed) return;
     this.disposed = true;
     const ctx = this.ctx;
+    disposeRewardFunctions(ctx.rolloutCtx.rewards);
     ctx.grads.dispose();
     ctx.optimizer.dispose();
     ctx.ref?.dispose();
