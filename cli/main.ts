@@ -22,6 +22,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'loss and every parameter gradient of a checkpoint on a token file, as safetensors',
     load: () => import('./commands/grads.js'),
   },
+  eval: {
+    summary: 'held-out eval metrics (pass@1, pass@k, greedy, reward) of a checkpoint folder on a task',
+    load: () => import('./commands/eval.js'),
+  },
+  generate: {
+    summary: "print a checkpoint folder's completions for given prompts",
+    load: () => import('./commands/generate.js'),
+  },
   adapter: {
     summary: 'print the WebGPU adapter facts Node sees',
     load: () => import('./commands/adapter.js'),
