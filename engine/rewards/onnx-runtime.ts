@@ -28,10 +28,13 @@ function browserWasmPaths(): string {
   return new URL('../ort/', globalThis.location.href).href;
 }
 
+/** A Node built-in, imported so that browser bundlers neither resolve nor warn about it. */
+const importNodeBuiltin = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name);
+
 async function nodeWasmPaths(): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const { pathToFileURL } = await import('node:url');
-  const { dirname } = await import('node:path');
+  const { createRequire } = await importNodeBuiltin<typeof import('node:module')>('node:module');
+  const { pathToFileURL } = await importNodeBuiltin<typeof import('node:url')>('node:url');
+  const { dirname } = await importNodeBuiltin<typeof import('node:path')>('node:path');
   // The package's CommonJS entry is dist/ort.node.min.js; its folder holds the .wasm files.
   const entry = createRequire(import.meta.url).resolve('onnxruntime-web');
   return pathToFileURL(`${dirname(entry)}/`).href;
@@ -86,6 +89,8 @@ export async function createOnnxSession(
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
+        // Errors only: WebGPU otherwise warns that shape ops run on the CPU, on every load.
+        logSeverityLevel: 3,
       });
       return { session, executionProvider: provider };
     } catch (e) {
