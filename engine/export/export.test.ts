@@ -1,0 +1,312 @@
+/**
+ * Exports held against committed tables: the HF folder's tensor names, order and shapes (GPT-2's Conv1D
+ * [in,out] included) and config fields against hf-tables/*.json, reloading with bit-identical logits;
+ * the PEFT adapter against peft-lora.json; the TRL script compiled by python3, using only the committed
+ * GRPOConfig fields, with its Python rewards scoring like the JavaScript built-ins.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testRuntime } from '../../kernels/testing/gpu.js';
+import { rng } from '../../kernels/testing/random.js';
+import { PRESETS, presetConfig } from '../config/presets.js';
+import { resolveRunConfig } from '../config/resolve.js';
+import { TINY_LAYOUTS, tinyCheckpoint } from '../hub/fixtures.js';
+import { memoryFs, readCheckpoint } from '../model/checkpoint.js';
+import { modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
+import { GpuModel } from '../model/gpu/model.js';
+import { initParams } from '../model/init.js';
+import { type LoraOptions, loraParamSpecs } from '../model/lora.js';
+import { parseSafetensors } from '../model/safetensors.js';
+import { charMatchReward, correctReward, formatReward } from '../rewards/builtin.js';
+import { createTask } from '../tasks/index.js';
+import { CharTokenizer } from '../tokenizers/char-tokenizer.js';
+import { configProblems, expectedStateDict, HF_TABLES, PEFT_TABLE } from './hf-tables.js';
+import { exportHfFolder, PY_REWARDS, peftAdapterFiles, runPrompts, trlScript } from './index.js';
+import fields from './trl-grpo-config-fields.json';
+
+const decodeJson = (b: Uint8Array | undefined) =>
+  JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>;
+
+const CASES = [
+  ...TINY_LAYOUTS.map((l) => [l, () => tinyCheckpoint(l, 5)] as const),
+  [
+    'gpt2 untied (smoke preset)',
+    () => {
+      const config = parseHfConfig({ ...toHfConfig(modelPreset('smoke')), tie_word_embeddings: false });
+      return { config, params: initParams(config, rng(3)) };
+    },
+  ] as const,
+  [
+    'qwen2 untied (qwen2-micro preset)',
+    () => {
+      const config = modelPreset('qwen2-micro');
+      return { config, params: initParams(config, rng(4)) };
+    },
+  ] as const,
+];
+
+describe('HF folder export against the transformers tables', () => {
+  it.each(CASES)(
+    '%s: names, order, shapes and config fields match; reloads with identical logits',
+    async (_n, make) => {
+      const { config, params } = make();
+      const tok = new CharTokenizer();
+      const fs = await exportHfFolder({
+        config,
+        params,
+        tokenizer: tok.toJSON(),
+        tokenizerConfig: tok.tokenizerConfig(),
+      });
+      const files = fs.files!;
+      expect([...files.keys()].sort()).toEqual([
+        'config.json',
+        'model.safetensors',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ]);
+      const hfConfig = decodeJson(files.get('config.json'));
+      const table = HF_TABLES[config.family];
+      expect(configProblems(table, hfConfig)).toEqual([]);
+      expect(hfConfig.model_type).toBe(table.model_type);
+      expect(hfConfig.architectures).toEqual(table.architectures);
+      const header = parseSafetensors(files.get('model.safetensors')!);
+      const got = [...header.tensors].map(([name, e]) => ({ name, shape: e.shape }));
+      expect(got).toEqual(expectedStateDict(table, hfConfig));
+      expect([...header.tensors.values()].every((e) => e.dtype === 'F32')).toBe(true);
+      // reload: the same logits, bit for bit
+      const rt = await testRuntime();
+      const back = await readCheckpoint(fs);
+      const ids = [[2, 5, 7, 3, 9, 4]];
+      const a = GpuModel.load(rt, config, params);
+      const b = GpuModel.load(rt, back.config, back.params);
+      const [la, lb] = [await a.logits(ids), await b.logits(ids)];
+      const first = la.findIndex((v, i) => v !== lb[i]);
+      expect(first, `logit ${first}: ${la[first]} vs ${lb[first]}`).toBe(-1);
+      a.dispose();
+      b.dispose();
+    },
+  );
+
+  it('the tables themselves: SmolLM2-135M and Qwen2.5-0.5B parameter counts from the state-dict tables', () => {
+    const count = (table: keyof typeof HF_TABLES, c: Record<string, unknown>) =>
+      expectedStateDict(HF_TABLES[table], c).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    const smol = {
+      hidden_size: 576,
+      intermediate_size: 1536,
+      num_hidden_layers: 30,
+      num_attention_heads: 9,
+      num_key_value_heads: 3,
+      vocab_size: 49152,
+      attention_bias: false,
+      tie_word_embeddings: true,
+    };
+    const qwen = {
+      hidden_size: 896,
+      intermediate_size: 4864,
+      num_hidden_layers: 24,
+      num_attention_heads: 14,
+      num_key_value_heads: 2,
+      vocab_size: 151936,
+      tie_word_embeddings: true,
+    };
+    expect(count('llama', smol)).toBe(134_515_008);
+    expect(count('qwen2', qwen)).toBe(494_032_768);
+    expect(
+      count('gpt2', {
+        n_embd: 768,
+        n_layer: 12,
+        n_head: 12,
+        n_positions: 1024,
+        n_inner: null,
+        vocab_size: 50257,
+        tie_word_embeddings: true,
+      }),
+    ).toBe(124_439_808);
+  });
+});
+
+describe('PEFT adapter export against the PEFT table', () => {
+  const cases: [string, () => ReturnType<typeof modelPreset>, LoraOptions, unknown][] = [
+    [
+      'llama',
+      () => modelPreset('llama-micro'),
+      { rank: 4, alpha: 8, targetModules: ['q', 'v', 'down'] },
+      ['down_proj', 'q_proj', 'v_proj'],
+    ],
+    [
+      'gpt2 all',
+      () => modelPreset('smoke'),
+      { rank: 2, alpha: 2, targetModules: ['q', 'o', 'up', 'down'] },
+      ['c_attn', 'c_fc', 'c_proj'],
+    ],
+    [
+      'gpt2 attention only',
+      () => modelPreset('smoke'),
+      { rank: 2, alpha: 4, targetModules: ['k', 'o'] },
+      '.*\\.(attn\\.c_attn|attn\\.c_proj)',
+    ],
+  ];
+  it.each(cases)(
+    '%s: adapter_config.json fields and base_model.model.* tensor names and shapes',
+    (_n, makeConfig, lora, targets) => {
+      const config = makeConfig();
+      const r = rng(9);
+      const adapters = new Map(
+        loraParamSpecs(config, lora).map((s) => [
+          s.name,
+          Float32Array.from({ length: s.shape[0] * s.shape[1] }, () => r()),
+        ]),
+      );
+      const files = peftAdapterFiles({ config, lora, adapters, baseModel: 'org/base' });
+      expect([...files.keys()]).toEqual(PEFT_TABLE.adapter_files);
+      const cfg = decodeJson(files.get('adapter_config.json'));
+      expect(configProblems(PEFT_TABLE, cfg)).toEqual([]);
+      expect(cfg).toMatchObject({
+        r: lora.rank,
+        lora_alpha: lora.alpha,
+        base_model_name_or_path: 'org/base',
+        fan_in_fan_out: config.family === 'gpt2',
+      });
+      expect(cfg.target_modules).toEqual(targets);
+      if (typeof targets === 'string') {
+        const re = new RegExp(`^${targets}$`);
+        expect(re.test('transformer.h.0.attn.c_proj')).toBe(true);
+        expect(re.test('transformer.h.0.mlp.c_proj')).toBe(false);
+      }
+      const st = parseSafetensors(files.get('adapter_model.safetensors')!);
+      const names = PEFT_TABLE.module_names[config.family] as Record<string, string>;
+      const moduleSuffixes = new Set(lora.targetModules.map((t) => names[t]).filter(Boolean));
+      expect(st.tensors.size).toBe(adapters.size);
+      for (const [name, e] of st.tensors) {
+        const m = /^base_model\.model\.(.+)\.lora_([AB])\.weight$/.exec(name);
+        expect(m, name).not.toBe(null);
+        expect(moduleSuffixes.has(m![1].split('.').pop()!), name).toBe(true);
+        const ours = adapters.get(`${m![1]}.lora_${m![2]}.weight`)!;
+        expect(st.float32(name)).toEqual(ours);
+        expect(e.shape[m![2] === 'A' ? 0 : 1]).toBe(lora.rank);
+      }
+    },
+  );
+});
+
+describe('TRL GRPOTrainer script', () => {
+  const allowed = new Set([...fields.grpo_config_fields, ...fields.training_arguments_fields]);
+  const dir = mkdtempSync(join(tmpdir(), 'tabrl-trl-'));
+  const keywordsOf = (file: string): string[] =>
+    JSON.parse(
+      execFileSync('python3', [
+        '-c',
+        'import ast,json,sys\ntree=ast.parse(open(sys.argv[1]).read())\nprint(json.dumps([k.arg for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "GRPOConfig" for k in n.keywords]))',
+        file,
+      ]).toString(),
+    );
+  const configs = [
+    ...PRESETS.map((p) => [p.name, presetConfig(p.name), {}] as const),
+    [
+      'hub LoRA with user reward code',
+      resolveRunConfig({
+        model: { name: 'HuggingFaceTB/SmolLM2-135M-Instruct@main', overrides: {} },
+        lora: { rank: 8, alpha: 16, target_modules: ['q', 'v'] },
+        reward_funcs: ['correct', 'short'],
+        reward_code: [
+          {
+            name: 'short',
+            source: 'function short({ completion }) {\n  return completion.length < 5 ? 1 : 0;\n}',
+          },
+        ],
+        max_steps: 5,
+      }),
+      {
+        modelConfig: parseHfConfig({
+          model_type: 'llama',
+          hidden_size: 576,
+          intermediate_size: 1536,
+          num_hidden_layers: 2,
+          num_attention_heads: 9,
+          num_key_value_heads: 3,
+          vocab_size: 100,
+          max_position_embeddings: 64,
+        }),
+      },
+    ] as const,
+  ];
+  it.each(configs)(
+    '%s: py_compile passes and GRPOConfig gets only TRL 0.24 fields',
+    (name, config, options) => {
+      const script = trlScript(config, options);
+      const file = join(dir, `${name.replace(/\W+/g, '_')}.py`);
+      writeFileSync(file, script);
+      execFileSync('python3', ['-m', 'py_compile', file]);
+      const used = keywordsOf(file);
+      expect(used.length).toBeGreaterThan(20);
+      expect(used.filter((k) => !allowed.has(k))).toEqual([]);
+      expect(script).toContain(`trl==${fields.trl_version}`);
+      expect(script).toMatch(/GRPOTrainer\(\n {4}model=MODEL,/);
+      if (config.lora)
+        expect(script).toContain(
+          'LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q_proj", "v_proj"]',
+        );
+      if (config.reward_code.length) expect(script).toContain('# function short({ completion }) {');
+    },
+  );
+
+  it('the Python rewards score like the JavaScript built-ins on drawn prompts and perturbed answers', () => {
+    const cases: { completion: string; sample: ReturnType<typeof runPrompts>[number]; task: string }[] = [];
+    const r = rng(5);
+    for (const preset of ['smoke', 'arithmetic']) {
+      const c = presetConfig(preset);
+      for (const sample of runPrompts(c).slice(0, 12)) {
+        const gold = sample.gold;
+        const noisy = [...gold].map((ch) => (r() < 0.3 ? '0' : ch)).join('');
+        for (const completion of [gold, noisy, `${gold}x`, ` ${gold} `, '', '<a>1</a>'])
+          cases.push({ completion, sample, task: preset });
+      }
+    }
+    const countdown = resolveRunConfig({ task: { name: 'countdown' } });
+    for (const sample of runPrompts(countdown).slice(0, 6)) {
+      for (const completion of [sample.gold, `${sample.gold}+1`, '(1+2)*3', ''])
+        cases.push({ completion, sample, task: 'countdown' });
+    }
+    const tasks = {
+      smoke: presetConfig('smoke').task,
+      arithmetic: presetConfig('arithmetic').task,
+      countdown: countdown.task,
+    };
+    const want = cases.map(({ completion, sample, task }) => {
+      const input = {
+        prompt: sample.prompt,
+        completion,
+        sample,
+        task: createTask(tasks[task as keyof typeof tasks]),
+      };
+      return [correctReward(input), formatReward(input), charMatchReward(input)];
+    });
+    const rows = cases.map(({ completion, sample }) => ({
+      completion,
+      answer: sample.answer,
+      tag: sample.tag,
+      numbers: sample.numbers ?? null,
+    }));
+    const file = join(dir, 'rewards.py');
+    writeFileSync(
+      file,
+      `import ast, json, math, re, sys\nfrom fractions import Fraction\n${PY_REWARDS}\nrows = json.load(sys.stdin)\nc = [r["completion"] for r in rows]\na = [r["answer"] for r in rows]\nt = [r["tag"] for r in rows]\nn = [r["numbers"] for r in rows]\nm = ["exact"] * len(rows)\nprint(json.dumps([list(x) for x in zip(correct(c, a, t, n, m), format(c, t), char_match(c, a, t))]))\n`,
+    );
+    const got = JSON.parse(
+      execFileSync('python3', [file], { input: JSON.stringify(rows) }).toString(),
+    ) as number[][];
+    const mismatches = got
+      .map((g, i) =>
+        JSON.stringify(g) === JSON.stringify(want[i])
+          ? null
+          : `${JSON.stringify(cases[i].completion)} on ${JSON.stringify(cases[i].sample.prompt)}: python ${g} js ${want[i]}`,
+      )
+      .filter(Boolean);
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    expect(want.some(([c]) => c === 1) && want.some(([c]) => c === 0)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,357 @@
+/**
+ * A Python script that reruns a TabRL experiment with TRL's GRPOTrainer on a bigger machine: the same
+ * model, the same prompts in the same order (drawn here from the run's seeded task stream), the built-in
+ * rewards re-implemented in Python, and the RunConfig's hyper-parameters mapped onto GRPOConfig fields of
+ * the TRL version named in trl-grpo-config-fields.json (only those; a test checks every keyword). What
+ * TRL has no field for (other advantage estimators, KL in the reward, DAPO's dynamic sampling, ...) is
+ * written into the script as a NOTE rather than silently dropped. User reward code is JavaScript and
+ * stays a stub with its source quoted.
+ */
+import type { RunConfig } from '../config/schema.js';
+import { parseHubId } from '../hub/hub-id.js';
+import type { ModelConfig } from '../model/config.js';
+import { createRng } from '../rl/random.js';
+import { createTask, type DatasetRow, drawTrainingBatch, type TaskSample } from '../tasks/index.js';
+import { peftTargetModules } from './peft.js';
+import fields from './trl-grpo-config-fields.json';
+
+export const TRL_VERSION = fields.trl_version;
+export const GRPO_CONFIG_FIELDS: ReadonlySet<string> = new Set([
+  ...fields.grpo_config_fields,
+  ...fields.training_arguments_fields,
+]);
+
+export interface TrlScriptOptions {
+  /** Where the script loads the model from when `model.name` is not a hub id (an exported HF folder). */
+  modelPath?: string;
+  /** The model's config (for LoRA target names); needed when `config.lora` is set. */
+  modelConfig?: ModelConfig;
+  /** Rows of a `dataset` task. */
+  datasetRows?: readonly DatasetRow[];
+  /** Most prompts written into the script. Default 20,000. */
+  maxPrompts?: number;
+}
+
+type Py = string;
+
+/** A Python literal for JSON-like values. */
+export function py(v: unknown): Py {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`cannot write ${v} as a Python literal`);
+    return Number.isInteger(v) ? String(v) : String(v);
+  }
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(py).join(', ')}]`;
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${JSON.stringify(k)}: ${py(x)}`)
+    .join(', ')}}`;
+}
+
+/** The GRPOConfig keyword arguments for a RunConfig, and notes on what does not carry over. */
+export function grpoConfigKwargs(
+  c: RunConfig,
+  maxPromptChars: number,
+): { kwargs: [string, Py][]; notes: string[] } {
+  const notes: string[] = [];
+  const rows = c.prompts_per_step * c.num_generations;
+  const perDevice = Math.max(1, Math.round(rows / c.gradient_accumulation));
+  if (perDevice * c.gradient_accumulation !== rows)
+    notes.push(
+      `P*G = ${rows} rows do not split into ${c.gradient_accumulation} equal micro-batches; per_device_train_batch_size is rounded to ${perDevice}.`,
+    );
+  const scheduler = (() => {
+    switch (c.lr_scheduler) {
+      case 'constant':
+        return c.warmup_steps > 0 ? 'constant_with_warmup' : 'constant';
+      case 'linear':
+        return 'linear';
+      case 'cosine':
+        return 'cosine';
+      default:
+        return c.lr_scheduler satisfies never;
+    }
+  })();
+  const lossType = (() => {
+    switch (c.loss_type) {
+      case 'grpo':
+      case 'dapo':
+      case 'bnpo':
+      case 'dr_grpo':
+        return c.loss_type;
+      case 'sft':
+        notes.push(
+          `algorithm ${c.algorithm} trains with an SFT loss in TabRL; GRPOTrainer has none, so this script runs GRPO (loss_type "grpo") on the same prompts and rewards.`,
+        );
+        return 'grpo';
+      default:
+        return c.loss_type satisfies never;
+    }
+  })();
+  switch (c.advantage_estimator) {
+    case 'group':
+      break;
+    case 'rloo':
+    case 'reinforce':
+    case 'gae':
+      notes.push(
+        `advantage_estimator "${c.advantage_estimator}" (algorithm ${c.algorithm}) has no GRPOConfig field; GRPO's group-normalised advantages are used instead (TRL has RLOOTrainer / PPOTrainer for these).`,
+      );
+      break;
+    case 'none':
+      break;
+    default:
+      throw c.advantage_estimator satisfies never;
+  }
+  if (c.beta > 0 && c.kl_in === 'reward')
+    notes.push('kl_in "reward": TRL adds the KL term to the loss (k3), not to the reward.');
+  else if (c.beta > 0 && c.kl_estimator !== 'k3')
+    notes.push(`kl_estimator "${c.kl_estimator}": TRL's GRPO loss uses k3.`);
+  if (c.dynamic_sampling)
+    notes.push(
+      'dynamic_sampling (DAPO) is not in GRPOConfig; groups with zero spread simply get zero advantage.',
+    );
+  if (c.overlong_penalty)
+    notes.push(
+      "overlong_penalty: add trl.rewards.get_soft_overlong_punishment(max_completion_len, soft_punish_cache) to reward_funcs for DAPO's soft penalty.",
+    );
+  if (c.entropy_coef > 0)
+    notes.push(`entropy_coef ${c.entropy_coef} (a TabRL addition) has no GRPOConfig field.`);
+  if (c.sft_steps > 0)
+    notes.push(
+      `sft_steps ${c.sft_steps}: run TRL's SFTTrainer on the gold completions first, then this script.`,
+    );
+  if (c.eval_every > 0)
+    notes.push(
+      'evaluation on held-out prompts (eval/pass@k) is not exported; pass an eval_dataset to GRPOTrainer to add it.',
+    );
+  const kwargs: [string, Py][] = [
+    ['output_dir', py('tabrl-trl-output')],
+    ['max_steps', py(c.max_steps)],
+    ['per_device_train_batch_size', py(perDevice)],
+    ['gradient_accumulation_steps', py(c.gradient_accumulation)],
+    ['num_generations', py(c.num_generations)],
+    ['max_prompt_length', py(maxPromptChars)],
+    ['max_completion_length', py(c.max_completion_length)],
+    ['temperature', py(c.temperature)],
+    ['top_p', py(c.top_p)],
+    ['top_k', py(c.top_k > 0 ? c.top_k : null)],
+    ['min_p', py(c.min_p > 0 ? c.min_p : null)],
+    ['learning_rate', py(c.learning_rate)],
+    ['adam_beta1', py(c.adam_beta1)],
+    ['adam_beta2', py(c.adam_beta2)],
+    ['adam_epsilon', py(c.adam_epsilon)],
+    ['weight_decay', py(c.weight_decay)],
+    ['lr_scheduler_type', py(scheduler)],
+    ['warmup_steps', py(c.warmup_steps)],
+    ['max_grad_norm', py(c.max_grad_norm)],
+    ['num_iterations', py(c.num_iterations)],
+    ['beta', py(c.beta)],
+    ['loss_type', py(lossType)],
+    ['scale_rewards', py(c.advantage_estimator === 'group' ? c.scale_rewards : 'group')],
+    ['mask_truncated_completions', py(c.mask_truncated_completions)],
+    ['reward_weights', py(c.reward_weights)],
+    ['shuffle_dataset', py(false)],
+    ['disable_dropout', py(true)],
+    ['seed', py(c.seed)],
+    ['logging_steps', py(1)],
+    ['save_strategy', py('no')],
+    ['report_to', py('none')],
+  ];
+  if (c.epsilon !== null && c.epsilon_high !== null) {
+    kwargs.push(['epsilon', py(c.epsilon)], ['epsilon_high', py(c.epsilon_high)]);
+  } else notes.push('epsilon null (no ratio clipping): TRL always clips; its default epsilon 0.2 applies.');
+  return { kwargs, notes };
+}
+
+/** The prompts the TabRL run trains on, step by step (P per step, no resampling), as dataset rows. */
+export function runPrompts(c: RunConfig, options: TrlScriptOptions = {}): TaskSample[] {
+  const task = createTask(c.task, { rows: options.datasetRows });
+  const fraction = (c.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
+  const steps = Math.min(c.max_steps, Math.ceil((options.maxPrompts ?? 20_000) / c.prompts_per_step));
+  const tasks = createRng(c.seed).split('tasks');
+  const out: TaskSample[] = [];
+  for (let s = 0; s < steps; s++)
+    out.push(...drawTrainingBatch(task, tasks.split(`step:${s}`), c.prompts_per_step, fraction));
+  return out;
+}
+
+export const PY_REWARDS = `
+def extract_answer(completion, tag):
+    """The trimmed text inside the first <tag>...</tag>, or the whole trimmed completion without a tag."""
+    if not tag:
+        return completion.strip()
+    start = completion.find("<" + tag + ">")
+    if start < 0:
+        return None
+    end = completion.find("</" + tag + ">", start + len(tag) + 2)
+    if end < 0:
+        return None
+    return completion[start + len(tag) + 2:end].strip()
+
+
+def countdown_correct(text, numbers, target):
+    """An arithmetic expression over the given numbers (each at most once) whose exact value is target."""
+    if len(text) > 256 or not re.fullmatch(r"[0-9+\\-*/() ]+", text):
+        return False
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    used = []
+
+    def value(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            used.append(node.value)
+            return Fraction(node.value)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            a, b = value(node.left), value(node.right)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            if b == 0:
+                raise ZeroDivisionError
+            return a / b
+        raise ValueError("not allowed")
+
+    try:
+        result = value(tree.body)
+    except (ValueError, ZeroDivisionError, RecursionError):
+        return False
+    pool = list(numbers)
+    for n in used:
+        if n not in pool:
+            return False
+        pool.remove(n)
+    return result == Fraction(int(target))
+
+
+def is_correct(completion, answer, tag, numbers, match):
+    given = extract_answer(completion, tag)
+    if given is None:
+        return False
+    if numbers:
+        return countdown_correct(given, numbers, answer)
+    if match == "numeric":
+        try:
+            a, b = float(given), float(answer)
+        except ValueError:
+            return False
+        return given != "" and math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-6 * max(1.0, abs(b))
+    return given == answer
+
+
+def correct(completions, answer, tag, numbers, match, **kwargs):
+    """1 when the task's verifier accepts the completion, else 0 (TabRL's built-in 'correct')."""
+    return [1.0 if is_correct(c, a, t, n, m) else 0.0 for c, a, t, n, m in zip(completions, answer, tag, numbers, match)]
+
+
+def format(completions, tag, **kwargs):  # noqa: A001 - the name TabRL's metrics use
+    """Exactly one <tag>...</tag> (spaces around allowed, no < or > inside); without a tag, non-empty with no tag characters."""
+    out = []
+    for c, t in zip(completions, tag):
+        if not t:
+            out.append(1.0 if c.strip() != "" and not re.search(r"[<>]", c) else 0.0)
+        else:
+            out.append(1.0 if re.fullmatch(r"\\s*<" + re.escape(t) + r">[^<>]*</" + re.escape(t) + r">\\s*", c) else 0.0)
+    return out
+
+
+def char_match(completions, answer, tag, **kwargs):
+    """Matching characters at the same positions of the extracted and the expected answer, over the longer length."""
+    out = []
+    for c, a, t in zip(completions, answer, tag):
+        given = extract_answer(c, t)
+        if given is None:
+            out.append(0.0)
+            continue
+        n = max(len(given), len(a))
+        if n == 0:
+            out.append(1.0)
+            continue
+        out.append(sum(1 for x, y in zip(given, a) if x == y) / n)
+    return out
+`;
+
+/** The whole script. */
+export function trlScript(c: RunConfig, options: TrlScriptOptions = {}): string {
+  const samples = runPrompts(c, options);
+  const maxPromptChars = Math.max(8, ...samples.map((s) => s.prompt.length)) + 8;
+  const { kwargs, notes } = grpoConfigKwargs(c, maxPromptChars);
+  for (const [k] of kwargs)
+    if (!GRPO_CONFIG_FIELDS.has(k))
+      throw new Error(`trl export: ${k} is not a GRPOConfig field of TRL ${TRL_VERSION}`);
+  const hub = parseHubId(c.model.name);
+  const modelRef = hub
+    ? `${py(hub.repo)}${hub.revision !== 'main' ? `  # revision ${hub.revision}` : ''}`
+    : `${py(options.modelPath ?? './tabrl-model')}  # the HF folder exported from TabRL (model "${c.model.name}")`;
+  const match = (c.task as { match?: string }).match ?? 'exact';
+  const rows = samples.map(
+    (s) =>
+      `    ${py({ prompt: s.prompt, answer: s.answer, tag: s.tag, numbers: s.numbers ?? null, match })},`,
+  );
+  const builtin = new Set(['correct', 'format', 'char_match']);
+  const userStubs = c.reward_funcs
+    .filter((name) => !builtin.has(name))
+    .map((name) => {
+      const source = c.reward_code.find((f) => f.name === name)?.source ?? '(source not in the config)';
+      const quoted = source
+        .split('\n')
+        .map((l) => `# ${l}`)
+        .join('\n');
+      return `\n# User reward "${name}", written in JavaScript for TabRL's sandbox:\n${quoted}\ndef ${name}(completions, **kwargs):\n    raise NotImplementedError("port the JavaScript reward ${name} above to Python")\n`;
+    })
+    .join('');
+  let peft = '';
+  let peftArg = '';
+  if (c.lora) {
+    if (!options.modelConfig)
+      throw new Error('trl export: LoRA runs need the model config for target module names');
+    const lora = { rank: c.lora.rank, alpha: c.lora.alpha, targetModules: c.lora.target_modules };
+    peft = `\nfrom peft import LoraConfig\n\npeft_config = LoraConfig(r=${py(lora.rank)}, lora_alpha=${py(lora.alpha)}, lora_dropout=0.0, target_modules=${py(peftTargetModules(options.modelConfig, lora))}, task_type="CAUSAL_LM")\n`;
+    peftArg = '\n    peft_config=peft_config,';
+  }
+  const noteLines =
+    notes.length > 0
+      ? notes.map((n) => `# NOTE: ${n}`).join('\n')
+      : '# Every TabRL option of this run maps onto a GRPOConfig field.';
+  return `#!/usr/bin/env python3
+# Generated by TabRL: run "${c.algorithm}" on task ${c.task.name} with TRL's GRPOTrainer.
+# Requires trl==${TRL_VERSION} (the GRPOConfig fields used here are those of that version), transformers,
+# datasets${c.lora ? ', peft' : ''}. Run: python3 this_script.py
+${noteLines}
+import ast
+import math
+import re
+from fractions import Fraction
+
+from datasets import Dataset
+from trl import GRPOConfig, GRPOTrainer
+${peft}
+MODEL = ${modelRef}
+
+# The prompts the TabRL run trained on, in step order (${c.prompts_per_step} per step, seed ${c.seed}).
+ROWS = [
+${rows.join('\n')}
+]
+${PY_REWARDS}${userStubs}
+
+training_args = GRPOConfig(
+${kwargs.map(([k, v]) => `    ${k}=${v},`).join('\n')}
+)
+
+trainer = GRPOTrainer(
+    model=MODEL,
+    reward_funcs=[${c.reward_funcs.join(', ')}],
+    args=training_args,
+    train_dataset=Dataset.from_list(ROWS),${peftArg}
+)
+
+if __name__ == "__main__":
+    trainer.train()
+`;
+}
