@@ -5,9 +5,13 @@
  * Network: logits = mean over attended positions of E[input_ids] (masked sum / count) @ W + b.
  */
 
-import { onnx } from 'onnx-proto';
+import type { onnx as Onnx } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
 import { type CheckpointFs, memoryFs } from '../model/checkpoint.js';
 import type { CharTokenizer } from '../tokenizers/char-tokenizer.js';
+
+// onnx-proto is CommonJS: a default import works in Node's ESM loader as well as in Vite.
+const { onnx } = onnxProto;
 
 export interface TinyClassifier {
   /** V: vocabulary, C: embedding width, L: labels. */
@@ -35,15 +39,15 @@ export function tinyClassifier(
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
-function floatTensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
+function floatTensor(name: string, dims: number[], data: Float32Array): Onnx.ITensorProto {
   return { name, dims, dataType: FLOAT, floatData: Array.from(data) };
 }
 
-function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
+function int64Tensor(name: string, values: number[]): Onnx.ITensorProto {
   return { name, dims: [values.length], dataType: INT64, int64Data: values };
 }
 
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): onnx.IValueInfoProto {
+function valueInfo(name: string, elemType: number, dims: (number | string)[]): Onnx.IValueInfoProto {
   return {
     name,
     type: {
@@ -61,7 +65,7 @@ export function tinyClassifierOnnx(m: TinyClassifier): Uint8Array {
     opType: string,
     input: string[],
     output: string[],
-    attribute: onnx.IAttributeProto[] = [],
+    attribute: Onnx.IAttributeProto[] = [],
   ) => ({
     opType,
     input,
@@ -69,7 +73,7 @@ export function tinyClassifierOnnx(m: TinyClassifier): Uint8Array {
     attribute,
     name: output[0],
   });
-  const intAttr = (name: string, i: number): onnx.IAttributeProto => ({
+  const intAttr = (name: string, i: number): Onnx.IAttributeProto => ({
     name,
     type: onnx.AttributeProto.AttributeType.INT,
     i,
