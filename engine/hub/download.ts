@@ -146,3 +146,33 @@ export function droppedFilesFs(
     },
   };
 }
+
+/**
+ * Downloads every file a checkpoint needs into the cache (config, tokenizer files, single or sharded
+ * weights) without parsing them, so the lab can show progress before training and the worker then
+ * reads from the cache. Returns the files found.
+ */
+export async function prefetchHubModel(id: string | HubRef, options: HubOptions): Promise<string[]> {
+  const fs = hubCheckpointFs(id, options);
+  const found: string[] = [];
+  const get = async (name: string) => {
+    const bytes = await fs.readFile(name);
+    if (bytes) found.push(name);
+    return bytes;
+  };
+  if (!(await get('config.json')))
+    throw new HubError(`${fs.ref.repo}@${fs.ref.revision}: config.json not found`);
+  await get('tokenizer.json');
+  await get('tokenizer_config.json');
+  if (await get('model.safetensors')) return found;
+  const index = await get('model.safetensors.index.json');
+  if (!index)
+    throw new HubError(`${fs.ref.repo}: neither model.safetensors nor model.safetensors.index.json found`);
+  const map =
+    (JSON.parse(new TextDecoder().decode(index)) as { weight_map?: Record<string, string> }).weight_map ?? {};
+  for (const shard of new Set(Object.values(map))) {
+    if (!(await get(shard)))
+      throw new HubError(`${fs.ref.repo}: shard ${shard} listed in the index is missing`);
+  }
+  return found;
+}

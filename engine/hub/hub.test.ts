@@ -10,7 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../model/checkpoint.js';
 import { dirHubCache } from './cache-node.js';
 import { type LocalHub, startLocalHub, TINY_LAYOUTS, tinyCheckpoint } from './fixtures.js';
-import { type DownloadProgress, hubCheckpointFs, hubFileUrl, memoryHubCache, parseHubId } from './index.js';
+import {
+  type DownloadProgress,
+  hubCheckpointFs,
+  hubFileUrl,
+  localCheckpointFs,
+  localModelName,
+  memoryHubCache,
+  parseHubId,
+  prefetchHubModel,
+  storeLocalModel,
+} from './index.js';
 
 describe('hub ids', () => {
   it('parses org/name with an optional revision and builds resolve URLs', () => {
@@ -111,5 +121,34 @@ describe('hub downloads from a local server', () => {
     ).rejects.toThrow(
       /config\.json: http:\/\/127\.0\.0\.1:\d+\/tiny\/gpt2\/resolve\/main\/config\.json answered HTTP 503/,
     );
+  });
+
+  it('prefetches a sharded model into the cache; reading it later needs no network', async () => {
+    const cache = memoryHubCache();
+    const files = await prefetchHubModel('tiny/qwen2-sharded-bf16', { baseUrl: hub.baseUrl, cache });
+    expect(files.sort()).toEqual(
+      [...tiny.get('qwen2-sharded-bf16')!.files.keys()].filter((f) => f !== 'generation_config.json').sort(),
+    );
+    // a server that has nothing: every file must come from the cache (absent optional files 404)
+    const empty = (async () => new Response('', { status: 404 })) as unknown as (
+      u: string,
+    ) => Promise<Response>;
+    const ckpt = await readCheckpoint(
+      hubCheckpointFs('tiny/qwen2-sharded-bf16', { baseUrl: hub.baseUrl, cache, fetch: empty }),
+    );
+    expect(ckpt.config.family).toBe('qwen2');
+  });
+});
+
+describe('dropped model folders', () => {
+  it('are stored in the hub cache under local:NAME and read back as a checkpoint folder', async () => {
+    const cache = memoryHubCache();
+    const name = localModelName('My Model (1)');
+    expect(name).toBe('local:My-Model-1');
+    const llama = tinyCheckpoint('llama', 2);
+    await storeLocalModel(cache, name, llama.files);
+    const ckpt = await readCheckpoint(localCheckpointFs(name, cache));
+    for (const [k, v] of llama.params) expect(ckpt.params.get(k), k).toEqual(v);
+    expect(() => localCheckpointFs('Qwen/x', cache)).toThrow(/not a local model name/);
   });
 });

@@ -7,5 +7,13 @@ export {
   HubError,
   type HubOptions,
   hubCheckpointFs,
+  prefetchHubModel,
 } from './download.js';
 export { DEFAULT_HUB_URL, type HubRef, hubFileUrl, parseHubId } from './hub-id.js';
+export {
+  isLocalModelName,
+  LOCAL_MODEL_PREFIX,
+  localCheckpointFs,
+  localModelName,
+  storeLocalModel,
+} from './local.js';
