@@ -4,6 +4,7 @@
  */
 import { parseRunConfig } from '../../engine/config/index.js';
 import { useConfigStore } from '../state/config-store.js';
+import { useConsentStore } from '../state/consent-store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { decodeSharePayload, encodeSharePayload } from './codec.js';
 import { buildShareUrl, readLabUrlFlags } from './fragment.js';
@@ -36,6 +37,11 @@ export function applyUrlFlags(hash: string, search: string): void {
   const parsed = parseRunConfig({ ...config, kernel_variants: variants });
   if (!parsed.ok) {
     refuse(`Its configuration has invalid values: ${parsed.errors.slice(0, 5).join('; ')}.`);
+    return;
+  }
+  if (parsed.config.reward_code.length > 0) {
+    // Code from a link runs only after the person has read it and accepted (ConsentDialog).
+    useConsentStore.getState().hold(parsed.config);
     return;
   }
   useConfigStore.getState().loadConfig(parsed.config as unknown as Record<string, unknown>, null);

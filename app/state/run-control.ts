@@ -6,6 +6,7 @@
 import type { RunConfig } from '../../engine/config/index.js';
 import { send } from '../worker/client.js';
 import { useConfigStore } from './config-store.js';
+import { useConsentStore } from './consent-store.js';
 import { createLiveRun } from './run-actions.js';
 import { type RunRecord, useRunsStore } from './runs-store.js';
 import { useUiStore } from './ui-store.js';
@@ -29,6 +30,14 @@ function runFor(config: RunConfig): RunRecord {
 }
 
 function validConfig(): RunConfig | null {
+  if (useConsentStore.getState().pending) {
+    useUiStore.getState().notify({
+      kind: 'error',
+      title: 'The share link has reward code',
+      text: 'Read it, then Accept or Decline it before starting a run.',
+    });
+    return null;
+  }
   const { resolved, errors } = useConfigStore.getState();
   if (!resolved) {
     useUiStore.getState().notify({

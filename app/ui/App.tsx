@@ -7,6 +7,7 @@
 import { useLabStore } from '../state/store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { AdapterPanel } from './AdapterPanel.js';
+import { ConsentDialog } from './ConsentDialog.js';
 import { ChartGrid } from './charts/ChartGrid.js';
 import { ConfigPanel } from './config/ConfigPanel.js';
 import { PresetGallery } from './config/PresetGallery.js';
@@ -69,6 +70,7 @@ export function App() {
         Skip to run controls
       </button>
       <Header />
+      <ConsentDialog />
       <main className="main">
         <Notices />
         <GpuStatus />

@@ -2,6 +2,7 @@
  * Start, Pause, Step, Reset, and the status line (step, tokens/s, phase) with progress bars while the
  * model loads and kernels compile and tune. A failed or lost run says why here.
  */
+import { useConsentStore } from '../state/consent-store.js';
 import { pauseRun, resetRun, startRun, stepRun } from '../state/run-control.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
@@ -17,7 +18,8 @@ export function RunControls() {
   const worker = useRunsStore((s) => s.worker);
   const phase = useRunsStore((s) => s.phase);
   const active = useRunsStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : undefined));
-  const gpuReady = useLabStore((s) => s.gpu.kind === 'ready');
+  const consentPending = useConsentStore((s) => s.pending !== null);
+  const canRun = useLabStore((s) => s.gpu.kind === 'ready') && !consentPending;
   const running = worker.state === 'running' || worker.state === 'starting';
   const rows = active?.metrics ?? [];
   const step =
@@ -32,13 +34,13 @@ export function RunControls() {
         Run controls
       </h2>
       <div className="buttons">
-        <button type="button" className="primary" onClick={startRun} disabled={!gpuReady || running}>
+        <button type="button" className="primary" onClick={startRun} disabled={!canRun || running}>
           Start
         </button>
         <button type="button" onClick={pauseRun} disabled={!running}>
           Pause
         </button>
-        <button type="button" onClick={stepRun} disabled={!gpuReady || running}>
+        <button type="button" onClick={stepRun} disabled={!canRun || running}>
           Step
         </button>
         <button type="button" onClick={resetRun}>
@@ -77,6 +79,11 @@ export function RunControls() {
             )}
           </div>
         </div>
+      )}
+      {worker.state === 'paused' && worker.message && worker.runId === active?.id && (
+        <p className="run-message paused" role="alert">
+          Paused: {worker.message}
+        </p>
       )}
       {(worker.state === 'failed' || worker.state === 'lost') && (
         <p className={`run-message ${worker.state}`} role="alert">

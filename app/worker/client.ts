@@ -3,6 +3,7 @@
  * run-actions, so they are saved as they arrive). Requests with answers (generate, checkpoint) are
  * promises keyed by request id.
  */
+import { scoreOnPage } from '../rewards/page-sandbox.js';
 import { receiveMetrics, receiveSamples } from '../state/run-actions.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
@@ -92,6 +93,11 @@ function handle(msg: FromWorker): void {
       break;
     case 'warning':
       runs.addWarning(msg.message);
+      break;
+    case 'score-user-rewards':
+      void scoreOnPage(msg.functions, msg.inputs).then((outcomes) =>
+        send({ type: 'user-rewards-scored', requestId: msg.requestId, outcomes }),
+      );
       break;
     case 'generated':
     case 'checkpoint':

@@ -5,6 +5,7 @@
 import { NoAdapterError, openBrowserRuntime } from '../../engine/device.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { RemoteRewardSandbox } from './remote-sandbox.js';
 import { RunLoop } from './run-loop.js';
 import { openTrainingSession } from './trainer.js';
 
@@ -31,11 +32,14 @@ function getRuntime(): Promise<Runtime> {
   return runtime;
 }
 
+/** User reward code runs in the page's sandbox (see remote-sandbox.ts). */
+const rewardSandbox = new RemoteRewardSandbox(post);
+
 const loop = new RunLoop({
   post,
   // Kernel variants travel inside the config (RunConfig.kernel_variants); the session applies them.
   openSession: async (config, _kernelVariants, events, resume) =>
-    openTrainingSession(await getRuntime(), config, events, siteUrl, resume),
+    openTrainingSession(await getRuntime(), config, events, siteUrl, resume, rewardSandbox),
 });
 
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
@@ -78,6 +82,9 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
         },
         (err) => post({ type: 'request-failed', requestId: msg.requestId, message: messageOf(err) }),
       );
+      break;
+    case 'user-rewards-scored':
+      rewardSandbox.answer(msg.requestId, msg.outcomes);
       break;
     default:
       msg satisfies never;

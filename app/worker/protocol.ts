@@ -4,6 +4,7 @@
  * samples arrive in batches (at most about ten posts a second), tagged with the run they belong to.
  */
 import type { AdapterFacts } from '../../engine/device.js';
+import type { SandboxOutcome, UserRewardCode, UserRewardInput } from '../../engine/rewards/sandbox.js';
 import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 
 /** What the worker's run is doing. `lost`: the GPU device was lost; the history stays, Start resumes. */
@@ -25,7 +26,9 @@ export type ToWorker =
   /** Answers of the run's starting model and current model to each prompt. */
   | { type: 'generate'; requestId: number; prompts: string[] }
   /** The current weights as an HF-layout checkpoint folder. */
-  | { type: 'save-checkpoint'; requestId: number };
+  | { type: 'save-checkpoint'; requestId: number }
+  /** The page's sandbox scored a batch of user reward functions (answer to `score-user-rewards`). */
+  | { type: 'user-rewards-scored'; requestId: number; outcomes: Record<string, SandboxOutcome[]> };
 
 export type FromWorker =
   | { type: 'adapter'; facts: AdapterFacts }
@@ -38,4 +41,11 @@ export type FromWorker =
   | { type: 'warning'; runId: string; message: string }
   | { type: 'generated'; requestId: number; start: string[][]; current: string[][] }
   | { type: 'checkpoint'; requestId: number; files: [string, Uint8Array][] }
-  | { type: 'request-failed'; requestId: number; message: string };
+  | { type: 'request-failed'; requestId: number; message: string }
+  /** Run these user reward functions over a batch in the page's sandbox (CSP-bound Blob workers). */
+  | {
+      type: 'score-user-rewards';
+      requestId: number;
+      functions: UserRewardCode[];
+      inputs: UserRewardInput[];
+    };

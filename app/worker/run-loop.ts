@@ -241,6 +241,11 @@ export class RunLoop {
     this.wantRun = false;
     this.flush();
     if (this.state === 'lost') return;
+    // A reward function that failed refused the step and changed nothing: the run pauses, Start retries.
+    if (err instanceof Error && err.name === 'RewardFailure' && this.session) {
+      this.setState('paused', err.message);
+      return;
+    }
     this.setState('failed', messageOf(err));
   }
 

@@ -5,6 +5,7 @@
  */
 import type { RunConfig } from '../../engine/config/index.js';
 import { type CheckpointFs, memoryFs } from '../../engine/model/checkpoint.js';
+import type { RewardSandbox } from '../../engine/rewards/sandbox.js';
 import { createTrainingSession } from '../../engine/train/session.js';
 import type { CheckpointFiles, SessionEvents } from '../../engine/train/session-types.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
@@ -32,10 +33,12 @@ export function openTrainingSession(
   events: SessionEvents,
   siteUrl: string,
   resume?: CheckpointFiles,
+  rewardSandbox?: RewardSandbox,
 ): Promise<SessionLike> {
   // The page validated `config` with parseRunConfig before sending it (run-control.ts).
   return createTrainingSession(rt, config as RunConfig, events, {
     openCheckpoint: (name) => fetchCheckpointFs(siteUrl, name),
     resume: resume ? memoryFs(new Map(resume)) : undefined,
+    rewardSandbox,
   });
 }

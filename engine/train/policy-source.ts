@@ -4,7 +4,13 @@
  * (a shipped warm start such as /models/arithmetic-sft, or a user's folder) that the host opens.
  */
 
-import { type HubOptions, hubCheckpointFs, parseHubId } from '../hub/index.js';
+import {
+  type HubOptions,
+  hubCheckpointFs,
+  isLocalModelName,
+  localCheckpointFs,
+  parseHubId,
+} from '../hub/index.js';
 import { type Checkpoint, type CheckpointFs, readCheckpoint } from '../model/checkpoint.js';
 import { MODEL_PRESETS, type ModelConfig, modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
@@ -65,9 +71,8 @@ export async function loadStartingPolicy(
     }
     return { config, values: initParams(config, () => initRng.next()), tokenizer, checkpoint: null };
   }
-  const hubRef = options.hub || !open ? parseHubId(choice.name, options.hub?.revision) : null;
-  if (hubRef) open = () => hubCheckpointFs(hubRef, options.hub);
-  if (!open) {
+  const fs = await openPolicyFolder(choice.name, open, options.hub);
+  if (!fs) {
     throw new Error(
       `model "${choice.name}" is neither a preset (${Object.keys(MODEL_PRESETS).join(', ')}) nor openable here`,
     );
@@ -94,4 +99,29 @@ export async function loadStartingPolicy(
     }
   }
   return { config, values: checkpoint.params, tokenizer, checkpoint };
+}
+
+/**
+ * The folder a model name names: a dropped folder (`local:NAME`, from the hub cache), else the host's
+ * folder (shipped warm starts, paths on disk), else for `org/name[@revision]` ids the host does not
+ * have, the Hugging Face hub.
+ */
+async function openPolicyFolder(
+  name: string,
+  open: OpenCheckpoint | undefined,
+  hub: HubOptions | undefined,
+): Promise<CheckpointFs | null> {
+  if (isLocalModelName(name)) {
+    if (!hub?.cache)
+      throw new Error(
+        `model "${name}": dropped model folders need the hub cache, which is not available here`,
+      );
+    return localCheckpointFs(name, hub.cache);
+  }
+  const ref = parseHubId(name, hub?.revision);
+  if (open) {
+    const fs = open(name);
+    if (!ref || (await fs.readFile('config.json').catch(() => null))) return fs;
+  }
+  return ref ? hubCheckpointFs(ref, hub) : null;
 }

@@ -7,7 +7,7 @@
  */
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
 import type { RunConfig } from '../config/schema.js';
-import type { HubOptions } from '../hub/index.js';
+import { cacheStorageHubCache, type HubOptions } from '../hub/index.js';
 import {
   type CheckpointFs,
   memoryFs,
@@ -21,7 +21,7 @@ import { attachLora, baseView, GpuLora } from '../model/gpu/lora.js';
 import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
 import { initLoraParams, type LoraOptions, mergeLora } from '../model/lora.js';
-import { assertFits, estimateRunMemory, type MemoryOptions } from '../model/memory.js';
+import { assertFits, estimateRunMemory, formatBytes, type MemoryOptions } from '../model/memory.js';
 import { disposeRewardFunctions, loadRewardModels } from '../rewards/onnx-rewards.js';
 import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
 import { createRng, type Rng } from '../rl/random.js';
@@ -88,7 +88,7 @@ export class TrainingSession {
     const rng = createRng(config.seed);
     const memory: MemoryOptions = { limits: rt.limits, ...options.memory };
     const policy = await loadStartingPolicy(config.model, task, rng.split('init'), options.openCheckpoint, {
-      hub: options.hub,
+      hub: reportDownloads(options.hub ?? defaultHubOptions(), events),
       checkFits: (modelConfig) => assertFits(estimateRunMemory(modelConfig, config, memory)),
     });
     events.onPhase?.('loading', 0.6, 'uploading weights');
@@ -301,7 +301,8 @@ export class TrainingSession {
     ctx.reinforce = { baseline: (st.json.reinforce_baseline as number | null) ?? null };
     ctx.numTokens = Number(st.json.num_tokens ?? 0);
     this.stepsDone = Number(st.json.global_step);
-    if (st.json.has_reference && !this.lora) ctx.ref = GpuParams.upload(this.rt, this.modelConfig, pick('ref.'));
+    if (st.json.has_reference && !this.lora)
+      ctx.ref = GpuParams.upload(this.rt, this.modelConfig, pick('ref.'));
     else if (this.rlStarted()) this.takeReference();
   }
 
@@ -344,7 +345,43 @@ class AdapterAdamW extends AdamW {
 }
 
 /** Fresh adapters (A kaiming-uniform from the run's 'lora' stream, B = 0): the policy starts as the base. */
-function createAdapters(rt: Runtime, model: ModelConfig, lora: NonNullable<RunConfig['lora']>, rng: Rng): GpuLora {
+function createAdapters(
+  rt: Runtime,
+  model: ModelConfig,
+  lora: NonNullable<RunConfig['lora']>,
+  rng: Rng,
+): GpuLora {
   const options: LoraOptions = { rank: lora.rank, alpha: lora.alpha, targetModules: lora.target_modules };
-  return GpuLora.upload(rt, model, options, initLoraParams(model, options, () => rng.next()));
+  return GpuLora.upload(
+    rt,
+    model,
+    options,
+    initLoraParams(model, options, () => rng.next()),
+  );
+}
+
+/** Where hub downloads go by default: Cache Storage in a browser or worker (survives reloads), none in Node. */
+function defaultHubOptions(): HubOptions {
+  return 'caches' in globalThis ? { cache: cacheStorageHubCache() } : {};
+}
+
+/** Download progress as 'loading' phases (at most four a second per file, plus each file's end). */
+function reportDownloads(hub: HubOptions, events: SessionEvents): HubOptions {
+  let last = 0;
+  return {
+    ...hub,
+    onProgress: (p) => {
+      hub.onProgress?.(p);
+      const now = Date.now();
+      if (!p.done && now - last < 250) return;
+      last = now;
+      const of = p.total ? ` of ${formatBytes(p.total)}` : '';
+      const fraction = p.total ? (0.6 * p.loaded) / p.total : 0.3;
+      events.onPhase?.(
+        'loading',
+        fraction,
+        `${p.cached ? 'cached' : 'downloading'} ${p.file}: ${formatBytes(p.loaded)}${of}`,
+      );
+    },
+  };
 }

@@ -16,9 +16,17 @@ function parseNumberInput(text: string, nullable: boolean): unknown {
   return Number.isFinite(n) ? n : t;
 }
 
+function rewardCodeNames(code: unknown): string[] {
+  if (!Array.isArray(code)) return [];
+  return code
+    .map((c) => (c as { name?: unknown })?.name)
+    .filter((n): n is string => typeof n === 'string' && n !== '');
+}
+
 function Control({ spec, id, describedBy }: { spec: FieldSpec; id: string; describedBy: string }) {
   const value = useConfigStore((s) => valueAt(s, spec.path));
   const setOption = useConfigStore((s) => s.setOption);
+  const userNames = useConfigStore(useShallow((s) => rewardCodeNames(valueAt(s, ['reward_code']))));
   const f = spec.field;
   const set = (v: unknown) => setOption(spec.path, v);
   switch (f.kind) {
@@ -72,9 +80,10 @@ function Control({ spec, id, describedBy }: { spec: FieldSpec; id: string; descr
       );
     case 'multi-enum': {
       const chosen = Array.isArray(value) ? (value as string[]) : [];
+      const options = f.withRewardCode ? [...f.options, ...userNames] : f.options;
       return (
         <fieldset id={id} className="multi" aria-describedby={describedBy} aria-label={spec.name}>
-          {f.options.map((o) => (
+          {options.map((o) => (
             <label key={o} className="inline">
               <input
                 type="checkbox"

@@ -14,6 +14,7 @@ import {
   TASK_NAME_FIELD,
   taskFields,
 } from './config-fields.js';
+import { RewardCodeEditor } from './RewardCodeEditor.js';
 
 function visibleFields(fields: FieldSpec[], hidden: readonly string[]): FieldSpec[] {
   return fields.filter((f) => !hidden.includes(f.name) && !hidden.includes(f.path.join('.')));
@@ -56,6 +57,7 @@ export function ConfigPanel() {
           </details>
         );
       })}
+      {!hidden.includes('reward_code') && <RewardCodeEditor />}
     </section>
   );
 }

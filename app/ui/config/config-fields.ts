@@ -4,12 +4,14 @@
  * are grouped as ALGORITHMS.md groups them; anything the groups do not name lands in "Other".
  */
 import { RUN_CONFIG_KEYS, runConfigSchema } from '../../../engine/config/index.js';
+import { REWARD_NAMES } from '../../../engine/rewards/builtin.js';
 import { taskOptions } from '../../../engine/tasks/options.js';
 
 export type FieldKind =
   | { kind: 'number'; integer: boolean; min?: number; max?: number; nullable: boolean }
   | { kind: 'enum'; options: string[] }
-  | { kind: 'multi-enum'; options: string[] }
+  /** `withRewardCode`: the reward_code names of the config being edited are options too. */
+  | { kind: 'multi-enum'; options: string[]; withRewardCode?: boolean }
   | { kind: 'boolean' }
   | { kind: 'string'; nullable: boolean }
   | { kind: 'json' };
@@ -68,6 +70,15 @@ export function fieldOf(schema: AnySchema): { field: FieldKind; help: string } {
 const shape = runConfigSchema.shape as Record<string, AnySchema>;
 
 function topField(key: string): FieldSpec {
+  if (key === 'reward_funcs') {
+    const help = shape[key].description ?? '';
+    return {
+      path: [key],
+      name: key,
+      help,
+      field: { kind: 'multi-enum', options: [...REWARD_NAMES], withRewardCode: true },
+    };
+  }
   const { field, help } = fieldOf(shape[key]);
   return { path: [key], name: key, help, field };
 }
@@ -175,7 +186,7 @@ const GROUPS: [string, string[], boolean][] = [
 ];
 
 /** Keys the panel renders elsewhere (task and model have their own section) or not at all. */
-const SPECIAL = new Set(['schema_version', 'model', 'task', 'kernel_variants']);
+const SPECIAL = new Set(['schema_version', 'model', 'task', 'kernel_variants', 'reward_code']);
 
 export function optionGroups(): FieldGroup[] {
   const placed = new Set<string>(SPECIAL);

@@ -1,0 +1,135 @@
+/**
+ * User reward code in the lab, end to end in Chromium: a share link whose config carries reward code
+ * shows the code in a dialog and nothing can start until Accept; the editor's "Test on sample" runs
+ * code in the page's sandbox (a loop is stopped after 2 s, fetch and eval are refused under the page's
+ * Content-Security-Policy); a reward that loops forever pauses the run with the message instead of
+ * crashing it, and fixed code trains; Decline loads the config without the code.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presetConfig } from '../../engine/config/index.js';
+import { encodeSharePayload } from '../../engine/config/share-link.js';
+import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
+
+const LOOP = 'while (true) {}';
+
+function shareLinkWithLoopingReward(): string {
+  const config = {
+    ...presetConfig('smoke'),
+    max_steps: 5,
+    eval_every: 0,
+    reward_code: [{ name: 'forever', source: LOOP }],
+    reward_funcs: ['char_match', 'forever'],
+  };
+  return `#c=${encodeSharePayload(config, {})}`;
+}
+
+async function testOnSample(page: Page, source: string): Promise<string> {
+  const editor = page.getByLabel('Reward code forever');
+  await editor.fill(source);
+  await page.getByRole('button', { name: 'Test on sample forever' }).click();
+  const table = page.getByRole('table', { name: 'Test results' });
+  await table.waitFor({ timeout: 20_000 });
+  await page.waitForFunction(
+    () => !document.body.textContent?.includes('Running in the sandbox'),
+    undefined,
+    {
+      timeout: 20_000,
+    },
+  );
+  return (await table.textContent()) ?? '';
+}
+
+describe('reward code in the lab', () => {
+  let site: StaticSite;
+  let browser: Browser;
+  beforeAll(async () => {
+    site = await serveDist('/');
+    browser = await launchChromium({ webgpu: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('consent before shared code runs; a looping reward pauses the run; fixed code trains', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const cspReports: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.text().includes('Content Security Policy')) cspReports.push(m.text());
+    });
+    await page.goto(site.url + shareLinkWithLoopingReward());
+
+    const dialog = page.getByRole('dialog', { name: 'This link contains reward code' });
+    await dialog.waitFor({ timeout: 30_000 });
+    expect(await dialog.getByTestId('consent-code').textContent()).toBe(LOOP);
+    await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
+    const start = page.getByRole('button', { name: 'Start', exact: true });
+    expect(await start.isDisabled()).toBe(true);
+    // Not in the config being edited yet, so nothing (not even a test) can run it.
+    expect(await page.getByLabel('Reward code forever').count()).toBe(0);
+    await page.screenshot({ path: screenshotPath('lab-reward-code-consent') });
+
+    await dialog.getByRole('button', { name: 'Accept' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await start.isDisabled()).toBe(false);
+    expect(await page.getByLabel('Reward code forever').inputValue()).toBe(LOOP);
+
+    const t0 = Date.now();
+    const looped = await testOnSample(page, LOOP);
+    console.log(`Test on sample of a loop answered after ${Date.now() - t0} ms: ${looped.slice(0, 160)}`);
+    expect(looped).toMatch(/did not return within 2 s/);
+    expect(await testOnSample(page, "() => fetch('http://127.0.0.1:1/')")).toMatch(
+      /fetch is blocked: reward functions run without network access/,
+    );
+    expect(await testOnSample(page, "() => new Function('return 1')()")).toMatch(/EvalError/);
+    await testOnSample(page, LOOP);
+
+    await start.click();
+    const paused = page.getByText(/^Paused: reward function "forever" did not return within 2 s/);
+    await paused.waitFor({ timeout: 120_000 });
+    console.log(`run message: ${await paused.textContent()}`);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="status-line"]')?.textContent?.includes('phase paused'),
+      undefined,
+      { timeout: 10_000 },
+    );
+    expect(await page.getByText('The run stopped').count()).toBe(0);
+    expect(await start.isDisabled()).toBe(false);
+    expect(await page.getByTestId('step-count').textContent()).toBe('0');
+    await page.screenshot({ path: screenshotPath('lab-reward-code-paused') });
+
+    const fixed = await testOnSample(page, '(completion, prompt, answer) => (completion === answer ? 1 : 0)');
+    expect(fixed).not.toMatch(/error|threw|did not return/);
+    expect(fixed).toMatch(/1/);
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="step-count"]')?.textContent === '1',
+      undefined,
+      { timeout: 120_000 },
+    );
+    expect(await page.getByRole('alert').filter({ hasText: 'Paused:' }).count()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(cspReports).toEqual([]);
+    await page.close();
+  });
+
+  it('Decline loads the config without the code and without its reward_funcs', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(site.url + shareLinkWithLoopingReward());
+    const dialog = page.getByRole('dialog', { name: 'This link contains reward code' });
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Decline' }).click();
+    await page.getByRole('status', { name: 'Configuration loaded without its reward code' }).waitFor();
+    expect(
+      await page.getByRole('status', { name: 'Configuration loaded without its reward code' }).textContent(),
+    ).toMatch(/forever were removed; reward_funcs is now char_match/);
+    expect(await page.getByLabel('Reward code forever').count()).toBe(0);
+    const funcs = page.getByRole('group', { name: 'reward_funcs' });
+    expect(await funcs.getByRole('checkbox', { name: 'char_match' }).isChecked()).toBe(true);
+    expect(await funcs.getByRole('checkbox', { name: 'forever' }).count()).toBe(0);
+    await page.close();
+  });
+});
