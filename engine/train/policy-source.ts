@@ -77,7 +77,6 @@ export async function loadStartingPolicy(
       `model "${choice.name}" is neither a preset (${Object.keys(MODEL_PRESETS).join(', ')}) nor openable here`,
     );
   }
-  const fs = open(choice.name);
   if (options.checkFits) {
     // config.json alone (a few KB) decides whether the weights are worth downloading
     const bytes = await fs.readFile('config.json');
