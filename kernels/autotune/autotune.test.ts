@@ -60,10 +60,12 @@ describe('autotuner', () => {
   it('re-tunes a key when its kernel gains a variant', async () => {
     const store = memoryStore();
     await new Autotuner(idle, 'a', { store, clock }).tune(fakeJob());
-    const tuner = new Autotuner(idle, 'a', { store });
+    const tuner = new Autotuner(idle, 'a', { store, clock });
     const grown = fakeJob('op/x', { slow: 6, fast: 1, newer: 1 });
     expect(tuner.select(grown, 'slow')).toBe('slow');
     expect(tuner.pendingKeys()).toEqual(['op/x']);
+    await tuner.tunePending();
+    expect(Object.keys(store.load('a'))).toEqual(['op/x among slow,fast,newer']); // the stale winner is gone
   });
 
   it('keeps tuning cheap: a clear loser is dropped after one timed run, close ones get rounds', async () => {

@@ -145,6 +145,7 @@ export class Autotuner {
       );
     }
     const winner = [...best].reduce((w, c) => (c[1] < w[1] ? c : w))[0];
+    for (const k of Object.keys(this.tuned)) if (k.startsWith(`${job.key} among `)) delete this.tuned[k];
     this.tuned[cacheKey(job)] = winner;
     this.used[job.key] = winner;
     this.store.save(this.adapter, this.tuned);
