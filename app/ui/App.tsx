@@ -13,6 +13,8 @@ import { ConfigPanel } from './config/ConfigPanel.js';
 import { PresetGallery } from './config/PresetGallery.js';
 import { Header } from './Header.js';
 import { GroupInspector } from './inspector/GroupInspector.js';
+import { ModelExports } from './ModelExports.js';
+import { ModelPanel } from './ModelPanel.js';
 import { Notices } from './Notices.js';
 import { NoWebGpu } from './NoWebGpu.js';
 import { RunControls } from './RunControls.js';
@@ -82,6 +84,7 @@ export function App() {
               <aside className="setup" aria-label="Setup">
                 {shows('presets') && <PresetGallery />}
                 {shows('config') && <ConfigPanel />}
+                {shows('config') && <ModelPanel />}
               </aside>
             )}
             <div className="lab">
@@ -93,6 +96,7 @@ export function App() {
               {shows('inspector') && <GroupInspector />}
               {!presenter && shows('try') && <TryPanel />}
               {!presenter && shows('runs') && <RunList />}
+              {!presenter && shows('runs') && <ModelExports />}
               {!presenter && gpu.kind === 'ready' && <AdapterPanel facts={gpu.facts} />}
             </div>
           </div>

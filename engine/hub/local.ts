@@ -1,6 +1,6 @@
 /**
  * Model folders a person dropped into the lab (a folder's files or single files), kept in the same cache
- * as hub downloads under `tabrl-local://NAME/FILE` keys, so the engine worker opens them by the model name
+ * as hub downloads under `https://local.tabrl.invalid/NAME/FILE` keys, so the engine worker opens them by the model name
  * `local:NAME` exactly as it opens a hub id, and a reload still finds them.
  */
 import type { CheckpointFs } from '../model/checkpoint.js';
@@ -24,7 +24,9 @@ export function localModelName(folder: string): string {
   return `${LOCAL_MODEL_PREFIX}${clean || 'model'}`;
 }
 
-const key = (name: string, file: string) => `tabrl-local://${name.slice(LOCAL_MODEL_PREFIX.length)}/${file}`;
+// Cache Storage takes http(s) keys only; .invalid is reserved and never resolves, so no real URL collides
+const key = (name: string, file: string) =>
+  `https://local.tabrl.invalid/${name.slice(LOCAL_MODEL_PREFIX.length)}/${file}`;
 
 /** Stores dropped files (by base name) under a local model name. */
 export async function storeLocalModel(

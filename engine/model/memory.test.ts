@@ -7,59 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRunConfig } from '../config/resolve.js';
 import { parameterCount, parseHfConfig } from './config.js';
-import { DEFAULT_LIMITS, describeEstimate, estimateRunMemory, formatBytes } from './memory.js';
-
-export const SMOLLM2_135M_CONFIG = {
-  architectures: ['LlamaForCausalLM'],
-  attention_bias: false,
-  attention_dropout: 0.0,
-  bos_token_id: 1,
-  eos_token_id: 2,
-  hidden_act: 'silu',
-  hidden_size: 576,
-  initializer_range: 0.041666666666666664,
-  intermediate_size: 1536,
-  max_position_embeddings: 8192,
-  mlp_bias: false,
-  model_type: 'llama',
-  num_attention_heads: 9,
-  num_hidden_layers: 30,
-  num_key_value_heads: 3,
-  pad_token_id: 2,
-  pretraining_tp: 1,
-  rms_norm_eps: 1e-5,
-  rope_scaling: null,
-  rope_theta: 100000,
-  tie_word_embeddings: true,
-  torch_dtype: 'bfloat16',
-  use_cache: true,
-  vocab_size: 49152,
-};
-
-export const QWEN25_05B_INSTRUCT_CONFIG = {
-  architectures: ['Qwen2ForCausalLM'],
-  attention_dropout: 0.0,
-  bos_token_id: 151643,
-  eos_token_id: 151645,
-  hidden_act: 'silu',
-  hidden_size: 896,
-  initializer_range: 0.02,
-  intermediate_size: 4864,
-  max_position_embeddings: 32768,
-  max_window_layers: 21,
-  model_type: 'qwen2',
-  num_attention_heads: 14,
-  num_hidden_layers: 24,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-6,
-  rope_theta: 1000000.0,
-  sliding_window: 32768,
-  tie_word_embeddings: true,
-  torch_dtype: 'bfloat16',
-  use_cache: true,
-  use_sliding_window: false,
-  vocab_size: 151936,
-};
+import {
+  DEFAULT_LIMITS,
+  describeEstimate,
+  estimateRunMemory,
+  formatBytes,
+  QWEN25_05B_INSTRUCT_CONFIG,
+  SMOLLM2_135M_CONFIG,
+} from './memory.js';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;

@@ -166,3 +166,63 @@ export function describeEstimate(e: MemoryEstimate): string {
     .join(', ');
   return `Estimated ${e.mode === 'lora' ? 'LoRA' : 'full fine-tuning'} memory ≈ ${formatBytes(e.total)} (${list}); largest tensor ${e.largestTensor.name} ${formatBytes(e.largestTensor.bytes)}`;
 }
+
+/** config.json of the named targets as published on the hub (HuggingFaceTB/SmolLM2-135M-Instruct shares SmolLM2-135M's). */
+export const SMOLLM2_135M_CONFIG = {
+  architectures: ['LlamaForCausalLM'],
+  attention_bias: false,
+  attention_dropout: 0.0,
+  bos_token_id: 1,
+  eos_token_id: 2,
+  hidden_act: 'silu',
+  hidden_size: 576,
+  initializer_range: 0.041666666666666664,
+  intermediate_size: 1536,
+  max_position_embeddings: 8192,
+  mlp_bias: false,
+  model_type: 'llama',
+  num_attention_heads: 9,
+  num_hidden_layers: 30,
+  num_key_value_heads: 3,
+  pad_token_id: 2,
+  pretraining_tp: 1,
+  rms_norm_eps: 1e-5,
+  rope_scaling: null,
+  rope_theta: 100000,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  use_cache: true,
+  vocab_size: 49152,
+};
+
+/** Qwen/Qwen2.5-0.5B-Instruct's config.json. */
+export const QWEN25_05B_INSTRUCT_CONFIG = {
+  architectures: ['Qwen2ForCausalLM'],
+  attention_dropout: 0.0,
+  bos_token_id: 151643,
+  eos_token_id: 151645,
+  hidden_act: 'silu',
+  hidden_size: 896,
+  initializer_range: 0.02,
+  intermediate_size: 4864,
+  max_position_embeddings: 32768,
+  max_window_layers: 21,
+  model_type: 'qwen2',
+  num_attention_heads: 14,
+  num_hidden_layers: 24,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000.0,
+  sliding_window: 32768,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  use_cache: true,
+  use_sliding_window: false,
+  vocab_size: 151936,
+};
+
+/** Hub ids and configs of the models the lab names, for estimates shown before anything downloads. */
+export const NAMED_TARGETS = [
+  { id: 'HuggingFaceTB/SmolLM2-135M-Instruct', config: SMOLLM2_135M_CONFIG },
+  { id: 'Qwen/Qwen2.5-0.5B-Instruct', config: QWEN25_05B_INSTRUCT_CONFIG },
+] as const;

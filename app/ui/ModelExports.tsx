@@ -1,0 +1,89 @@
+/**
+ * Leaving the tab: the current model as an HF folder transformers loads (zip), the LoRA adapter alone
+ * in PEFT's layout (zip), and a TRL GRPOTrainer script with this run's settings. The weights come from
+ * the worker's checkpoint (merged for LoRA runs; the adapters ride in its trainer state), the script
+ * from the RunConfig alone.
+ */
+import { zipSync } from 'fflate';
+import { useState } from 'react';
+import { peftAdapterFiles, trlScript } from '../../engine/export/index.js';
+import { parseHfConfig } from '../../engine/model/config.js';
+import { parseSafetensors } from '../../engine/model/safetensors.js';
+import { useConfigStore } from '../state/config-store.js';
+import { saveCheckpoint } from '../worker/client.js';
+import { downloadFile, fileStem } from './runs/downloads.js';
+
+const HF_FILES = new Set(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+
+export function ModelExports() {
+  const config = useConfigStore((s) => s.lastValid);
+  const [message, setMessage] = useState<string | null>(null);
+  const stem = fileStem(config.model.name);
+  const run = (what: string, job: () => Promise<void>) => async () => {
+    setMessage(`preparing ${what}`);
+    try {
+      await job();
+      setMessage(null);
+    } catch (e) {
+      setMessage(`${what}: ${(e as Error).message}`);
+    }
+  };
+
+  const exportHf = run('the HF folder', async () => {
+    const files = (await saveCheckpoint()).filter(([name]) => HF_FILES.has(name));
+    downloadFile(`${stem}-hf.zip`, zipSync(Object.fromEntries(files)) as BlobPart, 'application/zip');
+  });
+
+  const exportPeft = run('the LoRA adapter', async () => {
+    const lora = config.lora;
+    if (!lora) throw new Error('this run has no LoRA adapters (set lora in the config)');
+    const files = new Map(await saveCheckpoint());
+    const modelConfig = parseHfConfig(JSON.parse(new TextDecoder().decode(files.get('config.json'))));
+    const state = files.get('trainer_state.safetensors');
+    if (!state) throw new Error('the checkpoint has no trainer state with the adapters');
+    const st = parseSafetensors(state);
+    const adapters = new Map(
+      [...st.tensors.keys()].filter((k) => k.startsWith('lora.')).map((k) => [k.slice(5), st.float32(k)]),
+    );
+    const peft = peftAdapterFiles({
+      config: modelConfig,
+      lora: { rank: lora.rank, alpha: lora.alpha, targetModules: lora.target_modules },
+      adapters,
+      baseModel: config.model.name,
+    });
+    downloadFile(
+      `${stem}-lora-adapter.zip`,
+      zipSync(Object.fromEntries(peft)) as BlobPart,
+      'application/zip',
+    );
+  });
+
+  const exportTrl = run('the TRL script', async () => {
+    let modelConfig: ReturnType<typeof parseHfConfig> | undefined;
+    if (config.lora) {
+      const files = new Map(await saveCheckpoint());
+      modelConfig = parseHfConfig(JSON.parse(new TextDecoder().decode(files.get('config.json'))));
+    }
+    downloadFile(
+      `${stem}-trl-grpo.py`,
+      trlScript(config, { modelConfig, modelPath: `./${stem}-hf` }),
+      'text/x-python',
+    );
+  });
+
+  return (
+    <fieldset className="model-exports">
+      <legend>Model exports</legend>
+      <button type="button" onClick={exportHf}>
+        Export HF folder
+      </button>
+      <button type="button" onClick={exportPeft} disabled={!config.lora}>
+        Export LoRA adapter
+      </button>
+      <button type="button" onClick={exportTrl}>
+        Export TRL script
+      </button>
+      {message && <p role="status">{message}</p>}
+    </fieldset>
+  );
+}

@@ -1,0 +1,276 @@
+/**
+ * "Bring your own model": a Hugging Face hub id (revision pinnable) or a dropped folder becomes the run's
+ * model. The memory estimate is computed from config.json alone, against this tab's adapter limits, and
+ * shown before any weights download; a model that cannot fit is refused with that estimate. Downloads
+ * show byte progress and land in Cache Storage, where the engine worker then finds them.
+ */
+import { useMemo, useState } from 'react';
+import type { RunConfig } from '../../engine/config/index.js';
+import {
+  cacheStorageHubCache,
+  type DownloadProgress,
+  type HubCache,
+  hubCheckpointFs,
+  localModelName,
+  parseHubId,
+  prefetchHubModel,
+  storeLocalModel,
+} from '../../engine/hub/index.js';
+import { type ModelConfig, parseHfConfig } from '../../engine/model/config.js';
+import {
+  type AdapterLimits,
+  DEFAULT_LIMITS,
+  estimateRunMemory,
+  formatBytes,
+  type MemoryEstimate,
+  NAMED_TARGETS,
+} from '../../engine/model/memory.js';
+import { useConfigStore } from '../state/config-store.js';
+import { useLabStore } from '../state/store.js';
+
+/** What the lab may use in all: the adapter's limits bound single tensors, this bounds the sum. */
+const BUDGET_BYTES = 4 * 2 ** 30;
+
+function hubCache(): HubCache | undefined {
+  try {
+    return cacheStorageHubCache();
+  } catch {
+    return undefined; // no secure context: downloads still work, uncached
+  }
+}
+
+export function ModelPanel() {
+  const gpu = useLabStore((s) => s.gpu);
+  const config = useConfigStore((s) => s.lastValid);
+  const setOption = useConfigStore((s) => s.setOption);
+  const limits: AdapterLimits =
+    gpu.kind === 'ready'
+      ? {
+          maxStorageBufferBindingSize:
+            gpu.facts.limits.maxStorageBufferBindingSize ?? DEFAULT_LIMITS.maxStorageBufferBindingSize,
+          maxBufferSize: gpu.facts.limits.maxBufferSize ?? DEFAULT_LIMITS.maxBufferSize,
+        }
+      : DEFAULT_LIMITS;
+  const [id, setId] = useState('');
+  const [revision, setRevision] = useState('main');
+  const [checked, setChecked] = useState<{
+    name: string;
+    estimate: MemoryEstimate;
+    files?: Map<string, Uint8Array>;
+  } | null>(null);
+  const [progress, setProgress] = useState<Map<string, DownloadProgress>>(new Map());
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const estimateFor = (model: ModelConfig) =>
+    estimateRunMemory(model, config, { limits, budgetBytes: BUDGET_BYTES });
+
+  const checkHub = async () => {
+    const ref = parseHubId(id.trim(), revision.trim() || 'main');
+    if (!ref)
+      return setStatus(`"${id}" is not a hub id: write org/name, e.g. HuggingFaceTB/SmolLM2-135M-Instruct`);
+    setBusy(true);
+    setStatus(`reading config.json of ${ref.repo}@${ref.revision}`);
+    try {
+      const bytes = await hubCheckpointFs(ref, { cache: hubCache() }).readFile('config.json');
+      if (!bytes) throw new Error(`${ref.repo}@${ref.revision} has no config.json`);
+      const model = parseHfConfig(JSON.parse(new TextDecoder().decode(bytes)));
+      setChecked({ name: `${ref.repo}@${ref.revision}`, estimate: estimateFor(model) });
+      setStatus(null);
+    } catch (e) {
+      setStatus((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const downloadAndUse = async () => {
+    if (!checked?.estimate.fits) return;
+    setBusy(true);
+    try {
+      if (checked.files) {
+        const cache = hubCache();
+        if (!cache)
+          throw new Error('dropped folders need Cache Storage (serve the lab over https or localhost)');
+        await storeLocalModel(cache, checked.name, checked.files);
+      } else {
+        await prefetchHubModel(checked.name, {
+          cache: hubCache(),
+          onProgress: (p) => setProgress((m) => new Map(m).set(p.file, p)),
+        });
+      }
+      setOption(['model'], { name: checked.name, overrides: {} });
+      setStatus(`${checked.name} is the run's model; press Start to train it`);
+    } catch (e) {
+      setStatus((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const dropFiles = async (list: FileList | null) => {
+    if (!list || list.length === 0) return;
+    const files = new Map<string, Uint8Array>();
+    let folder = 'dropped-model';
+    for (const f of Array.from(list)) {
+      const path = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+      if (path.includes('/')) folder = path.split('/')[0];
+      files.set(f.name, new Uint8Array(await f.arrayBuffer()));
+    }
+    const cfg = files.get('config.json');
+    if (!cfg) return setStatus('the dropped files have no config.json');
+    try {
+      const model = parseHfConfig(JSON.parse(new TextDecoder().decode(cfg)));
+      setChecked({ name: localModelName(folder), estimate: estimateFor(model), files });
+      setStatus(null);
+    } catch (e) {
+      setStatus((e as Error).message);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="model-panel-title" data-testid="model-panel">
+      <h2 id="model-panel-title">Bring your own model</h2>
+      <p className="note">
+        A Hugging Face model (gpt2, llama or qwen2 family) by hub id, or a folder with config.json,
+        model.safetensors and tokenizer.json. Only config.json is read before the memory check.
+      </p>
+      <div className="model-row">
+        <label>
+          Hub model id
+          <input
+            value={id}
+            onChange={(e) => setId(e.target.value)}
+            placeholder="HuggingFaceTB/SmolLM2-135M-Instruct"
+          />
+        </label>
+        <label>
+          Revision
+          <input value={revision} onChange={(e) => setRevision(e.target.value)} size={10} />
+        </label>
+        <button type="button" onClick={checkHub} disabled={busy || id.trim() === ''}>
+          Check memory
+        </button>
+      </div>
+      <div className="model-row">
+        <label className="model-drop">
+          Choose a model folder
+          <input
+            type="file"
+            multiple
+            onChange={(e) => dropFiles(e.target.files)}
+            {...{ webkitdirectory: '' }}
+          />
+        </label>
+        <label className="model-drop">
+          Or choose its files
+          <input type="file" multiple onChange={(e) => dropFiles(e.target.files)} />
+        </label>
+      </div>
+      {status && <p role="status">{status}</p>}
+      {checked && <EstimateView name={checked.name} estimate={checked.estimate} />}
+      {checked && (
+        <button type="button" onClick={downloadAndUse} disabled={busy || !checked.estimate.fits}>
+          {checked.files ? 'Use this folder' : 'Download and use'}
+        </button>
+      )}
+      {progress.size > 0 && <DownloadList progress={progress} />}
+      <NamedTargets config={config} limits={limits} />
+    </section>
+  );
+}
+
+function EstimateView({ name, estimate: e }: { name: string; estimate: MemoryEstimate }) {
+  const rows: [string, number][] = [
+    ['weights', e.parts.weights],
+    ['gradients', e.parts.gradients],
+    ['AdamW moments', e.parts.optimizer],
+    ['reference copy', e.parts.reference],
+    ['activations (one micro-batch)', e.parts.activations],
+    ['logits and their gradient', e.parts.logits],
+    ['KV cache (generation)', e.parts.kvCache],
+  ];
+  return (
+    <div data-testid="memory-estimate">
+      <h3>
+        {name}: {formatBytes(e.total)} ({e.mode === 'lora' ? 'LoRA' : 'full fine-tuning'})
+      </h3>
+      <table className="estimate">
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row">{k}</th>
+              <td>{formatBytes(v)}</td>
+            </tr>
+          ))}
+          <tr>
+            <th scope="row">largest tensor</th>
+            <td>
+              {e.largestTensor.name}: {formatBytes(e.largestTensor.bytes)} (limit{' '}
+              {formatBytes(Math.min(e.limits.maxStorageBufferBindingSize, e.limits.maxBufferSize))})
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      {e.fits ? (
+        <p className="ok">Fits this adapter and the {formatBytes(e.budgetBytes)} budget.</p>
+      ) : (
+        <p role="alert">Refused: {e.problems.join('; ')}.</p>
+      )}
+    </div>
+  );
+}
+
+function DownloadList({ progress }: { progress: Map<string, DownloadProgress> }) {
+  return (
+    <ul className="downloads" aria-label="Downloads">
+      {[...progress.values()].map((p) => (
+        <li key={p.file}>
+          {p.file} {p.cached ? '(cached)' : ''}
+          <progress aria-label={`Download progress ${p.file}`} value={p.loaded} max={p.total ?? undefined} />{' '}
+          {formatBytes(p.loaded)}
+          {p.total ? ` of ${formatBytes(p.total)}` : ''}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The named targets' estimates under the current run settings, full and LoRA, before anything downloads. */
+function NamedTargets({ config, limits }: { config: RunConfig; limits: AdapterLimits }) {
+  const rows = useMemo(() => {
+    const lora = config.lora ?? { rank: 8, alpha: 16, target_modules: ['q', 'k', 'v', 'o'] as const };
+    return NAMED_TARGETS.flatMap((t) => {
+      const model = parseHfConfig(t.config);
+      return (['full', 'lora'] as const).map((mode) => {
+        const run = {
+          ...config,
+          lora: mode === 'lora' ? { ...lora, target_modules: [...lora.target_modules] } : null,
+        };
+        return { id: t.id, mode, e: estimateRunMemory(model, run, { limits, budgetBytes: BUDGET_BYTES }) };
+      });
+    });
+  }, [config, limits]);
+  return (
+    <table className="estimate" aria-label="Memory estimates of named models">
+      <caption>Named models under this run's settings</caption>
+      <thead>
+        <tr>
+          <th scope="col">model</th>
+          <th scope="col">training</th>
+          <th scope="col">memory</th>
+          <th scope="col">this adapter</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={`${r.id}-${r.mode}`}>
+            <td>{r.id}</td>
+            <td>{r.mode === 'lora' ? 'LoRA' : 'full'}</td>
+            <td>{formatBytes(r.e.total)}</td>
+            <td>{r.e.fits ? 'fits' : `refused: ${r.e.problems[0]}`}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
