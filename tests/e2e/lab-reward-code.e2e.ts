@@ -5,6 +5,8 @@
  * Content-Security-Policy); a reward that loops forever pauses the run with the message instead of
  * crashing it, and fixed code trains; Decline loads the config without the code.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetConfig } from '../../engine/config/index.js';
@@ -12,6 +14,21 @@ import { encodeSharePayload } from '../../engine/config/share-link.js';
 import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
 
 const LOOP = 'while (true) {}';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's serious and critical findings on the page as it is (the dialog or the editor). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(AXE, 'utf8'));
+  return page.evaluate(async () => {
+    type Violation = { id: string; impact: string; nodes: { target: string[] }[] };
+    const axe = (window as unknown as { axe: { run: (d: Document) => Promise<{ violations: Violation[] }> } })
+      .axe;
+    const { violations } = await axe.run(document);
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 function shareLinkWithLoopingReward(): string {
   const config = {
@@ -71,6 +88,7 @@ describe('reward code in the lab', () => {
     // Not in the config being edited yet, so nothing (not even a test) can run it.
     expect(await page.getByLabel('Reward code forever').count()).toBe(0);
     await page.screenshot({ path: screenshotPath('lab-reward-code-consent') });
+    expect(await seriousViolations(page)).toEqual([]);
 
     await dialog.getByRole('button', { name: 'Accept' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -86,6 +104,7 @@ describe('reward code in the lab', () => {
     );
     expect(await testOnSample(page, "() => new Function('return 1')()")).toMatch(/EvalError/);
     await testOnSample(page, LOOP);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await start.click();
     const paused = page.getByText(/^Paused: reward function "forever" did not return within 2 s/);
