@@ -96,6 +96,30 @@ describe.each(TINY_LAYOUTS)('LoRA GRPO on a %s checkpoint loaded from the hub', 
   });
 });
 
+describe('LoRA resume', () => {
+  it('a run resumed from its checkpoint (base reloaded from the hub, adapters from the trainer state) continues exactly', async () => {
+    const rt = await testRuntime();
+    const config = loraRun('llama');
+    const options = { hub: { baseUrl: hub.baseUrl, cache: memoryHubCache() } };
+    const straight = await createTrainingSession(rt, config, {}, options);
+    const want = [];
+    for (let i = 0; i < 3; i++) want.push(await straight.step());
+    straight.dispose();
+    const first = await createTrainingSession(rt, config, {}, options);
+    await first.step();
+    await first.step();
+    const files = await first.saveCheckpoint(memoryFs());
+    first.dispose();
+    expect([...files.keys()].some((k) => k.startsWith('adapter_'))).toBe(false); // transformers would try PEFT
+    const resumed = await createTrainingSession(rt, config, {}, { ...options, resume: memoryFs(files) });
+    expect(resumed.stepsDone).toBe(2);
+    const third = await resumed.step();
+    for (const key of ['reward', 'loss', 'kl', 'grad_norm'] as const)
+      expect(third[key], key).toBe(want[2][key]);
+    resumed.dispose();
+  });
+});
+
 describe('memory refusal', () => {
   it('refuses a model over budget after config.json, before any weights download', async () => {
     const rt = await testRuntime();
