@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseRunConfig } from '../../engine/config/resolve.js';
 import type { RunConfig } from '../../engine/config/schema.js';
 import { nodeCheckpointFs } from '../../engine/model/checkpoint-node.js';
+import { createNodeRewardSandbox } from '../../engine/rewards/sandbox-node.js';
 import { createTrainingSession, type TrainingSession } from '../../engine/train/session.js';
 import type { StepMetrics } from '../../engine/train/session-types.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
@@ -75,9 +76,12 @@ export async function runTraining(o: TrainingOptions): Promise<TrainingSummary> 
       stepSamples = s;
     },
   };
+  // user reward code (reward_code) runs in worker threads with a per-batch time limit
+  const rewardSandbox = config.reward_code.length > 0 ? createNodeRewardSandbox() : undefined;
   const session = await createTrainingSession(o.rt, config, events, {
     openCheckpoint: openCheckpointOnDisk,
     resume: o.resume ? nodeCheckpointFs(ckptDir) : undefined,
+    rewardSandbox,
   });
   const setupSeconds = (performance.now() - t0) / 1000;
   if (o.resume) await truncateLogs(out, session.stepsDone);
@@ -111,6 +115,7 @@ export async function runTraining(o: TrainingOptions): Promise<TrainingSummary> 
     await session.saveCheckpoint(nodeCheckpointFs(ckptDir));
   } finally {
     session.dispose();
+    rewardSandbox?.dispose();
   }
   return {
     config,
