@@ -14,7 +14,7 @@ import { rng } from '../../kernels/testing/random.js';
 import { PRESETS, presetConfig } from '../config/presets.js';
 import { resolveRunConfig } from '../config/resolve.js';
 import { TINY_LAYOUTS, tinyCheckpoint } from '../hub/fixtures.js';
-import { memoryFs, readCheckpoint } from '../model/checkpoint.js';
+import { readCheckpoint } from '../model/checkpoint.js';
 import { modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
 import { GpuModel } from '../model/gpu/model.js';
 import { initParams } from '../model/init.js';
