@@ -30,6 +30,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "print a checkpoint folder's completions for given prompts",
     load: () => import('./commands/generate.js'),
   },
+  export: {
+    summary: 'a run folder as an HF folder, a PEFT adapter or a TRL script; --estimate: memory of a model',
+    load: () => import('./commands/export.js'),
+  },
   adapter: {
     summary: 'print the WebGPU adapter facts Node sees',
     load: () => import('./commands/adapter.js'),
