@@ -19,6 +19,7 @@ import {
 import { type ModelConfig, parseHfConfig } from '../../engine/model/config.js';
 import {
   type AdapterLimits,
+  DEFAULT_BUDGET_BYTES,
   DEFAULT_LIMITS,
   estimateRunMemory,
   formatBytes,
@@ -28,8 +29,8 @@ import {
 import { useConfigStore } from '../state/config-store.js';
 import { useLabStore } from '../state/store.js';
 
-/** What the lab may use in all: the adapter's limits bound single tensors, this bounds the sum. */
-const BUDGET_BYTES = 4 * 2 ** 30;
+/** What the lab may use in all (the trainer checks the same): the adapter's limits bound single tensors. */
+const BUDGET_BYTES = DEFAULT_BUDGET_BYTES;
 
 function hubCache(): HubCache | undefined {
   try {

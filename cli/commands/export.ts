@@ -22,7 +22,7 @@ const USAGE = `usage: npm run tabrl -- export --run DIR (--hf OUT_DIR | --peft O
   --peft       write adapter_config.json + adapter_model.safetensors (runs with lora set)
   --trl        write a Python script for TRL's GRPOTrainer with the run's settings and prompts
   --estimate   an HF folder or hub id (org/name[@revision]): memory of a run of it (the run's config, or
-               the defaults), against --binding-mib (default 128) and --budget-gib (default 2)`;
+               the defaults), against --binding-mib (default 128) and --budget-gib (default 4)`;
 
 async function runConfigOf(dir: string): Promise<RunConfig> {
   const r = parseRunConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')));
@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     const binding = Number(one(args, 'binding-mib') ?? 128) * 2 ** 20;
     const e = estimateRunMemory(model, config, {
       limits: { maxStorageBufferBindingSize: binding, maxBufferSize: binding },
-      budgetBytes: Number(one(args, 'budget-gib') ?? 2) * 2 ** 30,
+      budgetBytes: Number(one(args, 'budget-gib') ?? 4) * 2 ** 30,
     });
     console.log(describeEstimate(e));
     console.log(e.fits ? 'fits' : `refused: ${e.problems.join('; ')}`);

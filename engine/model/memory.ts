@@ -23,9 +23,12 @@ export const DEFAULT_LIMITS: AdapterLimits = {
   maxBufferSize: 256 * 2 ** 20,
 };
 
+/** What a run may use in all unless told otherwise: a mid-range desktop GPU's share for one tab. */
+export const DEFAULT_BUDGET_BYTES = 4 * 2 ** 30;
+
 export interface MemoryOptions {
   limits?: AdapterLimits;
-  /** Total bytes the run may use. Default 2 GiB. */
+  /** Total bytes the run may use. Default DEFAULT_BUDGET_BYTES (4 GiB). */
   budgetBytes?: number;
   /** Prompt tokens per row assumed for activations (the task's prompts are short). Default 32. */
   promptTokens?: number;
@@ -64,7 +67,7 @@ export function estimateRunMemory(
   options: MemoryOptions = {},
 ): MemoryEstimate {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const budgetBytes = options.budgetBytes ?? 2 * 2 ** 30;
+  const budgetBytes = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const C = model.hiddenSize;
   const F = model.intermediateSize;
   const V = model.vocabSize;

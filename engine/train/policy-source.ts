@@ -120,7 +120,12 @@ async function openPolicyFolder(
   const ref = parseHubId(name, hub?.revision);
   if (open) {
     const fs = open(name);
-    if (!ref || (await fs.readFile('config.json').catch(() => null))) return fs;
+    if (!ref || looksLikeJson(await fs.readFile('config.json').catch(() => null))) return fs;
   }
   return ref ? hubCheckpointFs(ref, hub) : null;
+}
+
+/** A found config.json, not a dev server's index.html fallback for a missing path. */
+function looksLikeJson(bytes: Uint8Array | null): boolean {
+  return bytes !== null && /^\s*\{/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
 }

@@ -131,6 +131,8 @@ describe.each(FAMILIES)('LoRA on the GPU %s model', (_name, makeConfig) => {
     expectClose(await model.logits(ids), merged.logits, LOGITS, 'logits with adapters');
     // the reference policy: a view of the same tensors without adapters
     const view = baseView(model.params);
+    // no second copy: the view reads the policy's own tensors
+    expect(view.specs.every((sp) => view.get(sp.name) === model.params.get(sp.name))).toBe(true);
     const viewModel = new GpuModel(rt, config, view);
     const off = await viewModel.logits(ids);
     expect(firstMismatch(off, want)).toBe(null);
