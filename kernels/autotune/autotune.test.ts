@@ -76,6 +76,9 @@ describe('autotuner', () => {
     const close = fakeJob('op/close', { x: 10, y: 12, z: 40 });
     expect(await tuner.tune(close)).toBe('x');
     expect(close.runs).toEqual({ x: 5, y: 5, z: 2 }); // x, y: warm-up + screening + 3 rounds
+    const usual = fakeJob('op/usual', { x: 10, y: 30 });
+    await tuner.tune(usual, 'y');
+    expect(usual.runs).toEqual({ x: 5, y: 5 }); // the fallback, 3x slower, still gets its 3 rounds
     const slowKernel = fakeJob('op/slow', { x: 60, y: 70 });
     await tuner.tune(slowKernel);
     expect(slowKernel.runs).toEqual({ x: 3, y: 3 }); // one round: a 70 ms run leaves no budget for two

@@ -46,7 +46,7 @@ export class Autotuner {
   private readonly tuned: Choices;
   private pinned: Choices = {};
   private readonly used: Choices = {};
-  private readonly pending = new Map<string, TuneJob>();
+  private readonly pending = new Map<string, { job: TuneJob; fallback: string }>();
   private readonly warned = new Set<string>();
   private readonly warmupRuns: number;
   private readonly timedRuns: number;
@@ -75,7 +75,7 @@ export class Autotuner {
    */
   select(job: TuneJob, fallback: string): string {
     const known = this.known(job);
-    if (known === undefined && !this.pending.has(job.key)) this.pending.set(job.key, job);
+    if (known === undefined && !this.pending.has(job.key)) this.pending.set(job.key, { job, fallback });
     const variant = known ?? fallback;
     this.used[job.key] = variant;
     return variant;
@@ -88,16 +88,18 @@ export class Autotuner {
 
   /** Tunes every queued key, one after another; returns `choices()`. */
   async tunePending(): Promise<Choices> {
-    for (const job of [...this.pending.values()]) await this.tune(job);
+    for (const { job, fallback } of [...this.pending.values()]) await this.tune(job, fallback);
     return this.choices();
   }
 
   /**
    * Times every variant of `job` (unless pinned) and records the fastest: a warm-up run each (it
    * compiles), one timed screening run each, then interleaved rounds among the variants within
-   * SCREEN_FACTOR of the fastest, as many as the budget allows. Each variant's best time counts.
+   * SCREEN_FACTOR of the fastest, and the `fallback` whatever its screening time (one sample taken
+   * while something else loads the machine must not throw out the usual winner), as many rounds as
+   * the budget allows. Each variant's best time counts.
    */
-  async tune(job: TuneJob): Promise<string> {
+  async tune(job: TuneJob, fallback?: string): Promise<string> {
     this.pending.delete(job.key);
     const pinned = this.valid(job, this.pinned[job.key]);
     if (pinned) return pinned;
@@ -127,7 +129,9 @@ export class Autotuner {
         }
       }
       const fastest = Math.min(...best.values());
-      const contenders = [...best].filter(([, ms]) => ms <= SCREEN_FACTOR * fastest).map(([v]) => v);
+      const contenders = [...best]
+        .filter(([v, ms]) => ms <= SCREEN_FACTOR * fastest || v === fallback)
+        .map(([v]) => v);
       if (contenders.length > 1) {
         const slowest = Math.max(...contenders.map((v) => best.get(v)!));
         const rounds = Math.min(
