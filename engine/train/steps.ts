@@ -281,7 +281,10 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
       },
       options,
     );
-    const upd = await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(c, step));
+    // a non-finite loss refuses the update even when its gradient happens to be finite
+    const upd = Number.isFinite(res.loss)
+      ? await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(c, step))
+      : { applied: false, gradNorm: Number.NaN, extra: [] };
     if (upd.applied && ctx.valueHead) {
       const h = adamwConfig(c, step);
       ctx.valueHead.step({ ...h, lr: h.learningRate });
