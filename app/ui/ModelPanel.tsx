@@ -29,6 +29,10 @@ import {
 import { useConfigStore } from '../state/config-store.js';
 import { useLabStore } from '../state/store.js';
 
+// The panel sits in the narrow setup column: long tensor names and refusals wrap instead of widening it.
+const PANEL_STYLE = { minWidth: 0, maxWidth: '100%', overflowWrap: 'anywhere' } as const;
+const TABLE_STYLE = { width: '100%', tableLayout: 'fixed', overflowWrap: 'anywhere' } as const;
+
 /** What the lab may use in all (the trainer checks the same): the adapter's limits bound single tensors. */
 const BUDGET_BYTES = DEFAULT_BUDGET_BYTES;
 
@@ -129,7 +133,12 @@ export function ModelPanel() {
   };
 
   return (
-    <section className="card" aria-labelledby="model-panel-title" data-testid="model-panel">
+    <section
+      className="card"
+      aria-labelledby="model-panel-title"
+      data-testid="model-panel"
+      style={PANEL_STYLE}
+    >
       <h2 id="model-panel-title">Bring your own model</h2>
       <p className="note">
         A Hugging Face model (gpt2, llama or qwen2 family) by hub id, or a folder with config.json,
@@ -195,7 +204,7 @@ function EstimateView({ name, estimate: e }: { name: string; estimate: MemoryEst
       <h3>
         {name}: {formatBytes(e.total)} ({e.mode === 'lora' ? 'LoRA' : 'full fine-tuning'})
       </h3>
-      <table className="estimate">
+      <table className="estimate" style={TABLE_STYLE}>
         <tbody>
           {rows.map(([k, v]) => (
             <tr key={k}>
@@ -252,7 +261,7 @@ function NamedTargets({ config, limits }: { config: RunConfig; limits: AdapterLi
     });
   }, [config, limits]);
   return (
-    <table className="estimate" aria-label="Memory estimates of named models">
+    <table className="estimate" aria-label="Memory estimates of named models" style={TABLE_STYLE}>
       <caption>Named models under this run's settings</caption>
       <thead>
         <tr>
