@@ -112,6 +112,46 @@ describe('runtime on a real WebGPU device', () => {
     expect(() => rt.empty([tooMany], 'huge.embedding')).toThrow(/huge\.embedding.*storage-binding limit/);
   });
 
+  it('times every kernel with timestamp queries when the adapter offers them', async () => {
+    const rt = await testRuntime();
+    if (!rt.hasTimestamps) return; // SwiftShader and most GPUs offer them; a table needs them
+    const n = 4096;
+    const x = rt.upload(new Float32Array(n).fill(1), [n], 'x');
+    const y = rt.zeros([n], 'y');
+    rt.resetProfile();
+    rt.setProfiling(true);
+    for (let i = 0; i < 3; i++) {
+      rt.dispatch({
+        kernel: 'axpy.profiled',
+        code: AXPY,
+        read: [x],
+        write: [y],
+        uniforms: uniforms().u32(n).f32(1),
+        workgroups: { linear: n / 64 },
+      });
+    }
+    await rt.sync();
+    rt.setProfiling(false);
+    const row = rt.profile().find((r) => r.kernel === 'axpy.profiled');
+    expect(row?.count).toBe(3);
+    expect(row?.totalMs).toBeGreaterThanOrEqual(0);
+    expect((await rt.readF32(y))[0]).toBe(3);
+    x.dispose();
+    y.dispose();
+  });
+
+  it('calls the device-lost hook, and refuses work afterwards with a clear error', async () => {
+    const { createRuntime } = await import('./index.js');
+    const { nodeGpu } = await import('./node-gpu.js');
+    const rt = await createRuntime({ gpu: await nodeGpu() });
+    const lost = new Promise<Error>((resolve) => rt.onDeviceLost(resolve));
+    rt.device.destroy();
+    const err = await lost;
+    expect(err.message).toMatch(/GPU device lost \(destroyed\)/);
+    expect(rt.isLost).toBe(true);
+    expect(() => rt.zeros([4], 'after')).toThrow(/device lost/);
+  });
+
   it('refuses a wrong shape before dispatch', async () => {
     const rt = await testRuntime();
     const t = rt.zeros([3, 4], 'a');
