@@ -6,6 +6,7 @@
  * makes a resumed run continue exactly as an uninterrupted one.
  */
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
+import { parseRunConfig } from '../config/resolve.js';
 import type { RunConfig } from '../config/schema.js';
 import { cacheStorageHubCache, type HubOptions } from '../hub/index.js';
 import {
@@ -279,8 +280,9 @@ export class TrainingSession {
         'resume: the folder has no TabRL trainer state (trainer_state.json); start a new run from it instead',
       );
     }
-    const saved = JSON.stringify(st.json.run_config);
-    if (saved !== JSON.stringify(this.config)) {
+    // Compared after parsing, so options added to the schema since the save (with their defaults) match.
+    const saved = parseRunConfig(st.json.run_config);
+    if (!saved.ok || JSON.stringify(saved.config) !== JSON.stringify(this.config)) {
       throw new Error(
         'resume: the checkpoint was saved by a run with a different config; resume with the config in its trainer_state.json',
       );
