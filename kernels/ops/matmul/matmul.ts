@@ -1,10 +1,11 @@
 /**
  * matmul: C = op(A) @ op(B) (+ bias[N]) (+ C when accumulating), op being an optional transpose,
  * plain [M,K] x [K,N] or batched [Bt,M,K] x [Bt,K,N], a 2-D operand broadcasting over the batch.
- * Three kernel variants do the same math: `regtile` (a 4x4 register block per invocation, no
- * barriers: SwiftShader's favourite), `regtile8` (8x4 blocks, fewer loads per flop, more registers)
- * and `shared` (64x64 workgroup tiles staged in shared memory: what GPUs favour). Without an
- * explicit `variant` the runtime's autotuner picks per shape class.
+ * Four kernel variants do the same math: `regtile`, `regtile8x4` and `regtile8x8` (a register
+ * block of C per invocation, no workgroup memory, no barriers: what SwiftShader favours; bigger
+ * blocks load less per flop and spill more) and `shared` (64x64 workgroup tiles staged in shared
+ * memory: what GPUs favour). Without an explicit `variant` the runtime's autotuner picks per shape
+ * class, starting from `defaultMatmulVariant`.
  * Shapes whose contiguous dimensions are multiples of 4 use vec4 loads; others a checked scalar path.
  */
 import { autotunerFor, type TuneJob } from '../../autotune/autotuner.js';
@@ -18,10 +19,11 @@ import checkedBody from './matmul-checked.wgsl?raw';
 import ioScalar from './matmul-io-scalar.wgsl?raw';
 import ioVec4 from './matmul-io-vec4.wgsl?raw';
 import regtileBody from './matmul-regtile.wgsl?raw';
-import regtile8Body from './matmul-regtile8.wgsl?raw';
+import regtile8x4Body from './matmul-regtile8x4.wgsl?raw';
+import regtile8x8Body from './matmul-regtile8x8.wgsl?raw';
 import sharedBody from './matmul-shared.wgsl?raw';
 
-export const MATMUL_VARIANTS = ['regtile', 'regtile8', 'shared'] as const;
+export const MATMUL_VARIANTS = ['regtile', 'regtile8x4', 'regtile8x8', 'shared'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 export interface MatmulOptions {
@@ -111,10 +113,10 @@ function kernelPlan(variant: MatmulVariant, vec4: boolean): KernelPlan {
   switch (variant) {
     case 'regtile': // 16x4 invocations, 4x4 each (workgroup shape barely matters on SwiftShader)
       return vec4 ? { ...checked, body: regtileBody } : checked;
-    case 'regtile8': // 8x8 invocations, 8x4 each
-      return vec4
-        ? { body: regtile8Body, tileM: 8 * 8, tileN: 8 * 4, constants: { WG_X: 8, WG_Y: 8 } }
-        : checked;
+    case 'regtile8x4': // 8x8 invocations, 8x4 each
+      return vec4 ? { body: regtile8x4Body, tileM: 64, tileN: 32, constants: { WG_X: 8, WG_Y: 8 } } : checked;
+    case 'regtile8x8': // 8x8 invocations, 8x8 each
+      return vec4 ? { body: regtile8x8Body, tileM: 64, tileN: 64, constants: { WG_X: 8, WG_Y: 8 } } : checked;
     case 'shared': // 16x16 invocations, 4x4 each, fixed by the shader's shared tiles
       return { body: sharedBody, tileM: 64, tileN: 64, constants: {} };
     default:
@@ -184,7 +186,7 @@ function tuneJob(rt: Runtime, d: MatmulDims, aShape: readonly number[], bShape: 
 
 /** The variant used when the autotuner has not timed a shape class yet. */
 export function defaultMatmulVariant(rt: Runtime): MatmulVariant {
-  return rt.facts.isSoftware ? 'regtile' : 'shared';
+  return rt.facts.isSoftware ? 'regtile8x8' : 'shared';
 }
 
 /** [M,N] = op(a) @ op(b) (+ bias) (+ out), or [Bt,M,N] when either operand is batched. */
