@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const DIST = resolve(import.meta.dirname, '../../dist');
 export const SCREENSHOTS = resolve(import.meta.dirname, '../../screenshots');
@@ -91,4 +92,21 @@ export async function launchChromium({ webgpu }: { webgpu: boolean }): Promise<B
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return join(SCREENSHOTS, `${name}.png`);
+}
+
+/**
+ * The usual fixture of a describe block: the built app served under `basePath` and a Chromium with
+ * WebGPU, started before its tests and closed after them. Read `lab.site` / `lab.browser` in tests.
+ */
+export function useLab(basePath = '/'): { site: StaticSite; browser: Browser } {
+  const lab = {} as { site: StaticSite; browser: Browser };
+  beforeAll(async () => {
+    lab.site = await serveDist(basePath);
+    lab.browser = await launchChromium({ webgpu: true });
+  });
+  afterAll(async () => {
+    await lab.browser?.close();
+    await lab.site?.close();
+  });
+  return lab;
 }

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { launchChromium, screenshotPath, useLab } from './harness.js';
 import { runFileFixture } from './lab-fixtures.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -39,20 +39,11 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 describe('accessibility of the lab', () => {
-  let site: StaticSite;
-  let browser: Browser;
-  beforeAll(async () => {
-    site = await serveDist('/');
-    browser = await launchChromium({ webgpu: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const fx = useLab('/');
 
   it('axe finds no serious or critical violations on the lab, presenter mode and the guide', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(site.url);
+    const page = await fx.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a run file (.tabrl.json)').setInputFiles({
       name: 'fixture.tabrl.json',
@@ -76,7 +67,7 @@ describe('accessibility of the lab', () => {
     const noGpu = await launchChromium({ webgpu: false });
     try {
       const page = await noGpu.newPage({ viewport: { width: 1280, height: 800 } });
-      await page.goto(site.url);
+      await page.goto(fx.site.url);
       await page.getByTestId('no-webgpu').waitFor({ timeout: 60_000 });
       expect(await seriousViolations(page)).toEqual([]);
       // The controls that need a GPU are disabled, saved runs still open.
@@ -87,8 +78,8 @@ describe('accessibility of the lab', () => {
   });
 
   it('reaches Start, the charts and the config by keyboard with a visible focus ring', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(site.url);
+    const page = await fx.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
     const seen: string[] = [];
     let startOutline = '';

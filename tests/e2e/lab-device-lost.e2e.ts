@@ -2,27 +2,17 @@
  * A lost GPU device in the lab: the run pauses with a message, keeps its history on the charts, and
  * Start resumes it on a new device from the worker's last in-memory checkpoint (every 10 steps).
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath, useLab } from './harness.js';
 
 describe('a lost GPU device', () => {
-  let site: StaticSite;
-  let browser: Browser;
-  beforeAll(async () => {
-    site = await serveDist('/');
-    browser = await launchChromium({ webgpu: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const fx = useLab('/');
 
   it('pauses the run, keeps its history and resumes from the last checkpoint', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await fx.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.url);
+    await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
     await page.locator('[data-preset="smoke"] button').click();
     await page.locator('[data-option="max_steps"] input').fill('400');

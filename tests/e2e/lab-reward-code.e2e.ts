@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../../engine/config/index.js';
 import { encodeSharePayload } from '../../engine/config/share-link.js';
-import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
+import { screenshotPath, useLab } from './harness.js';
 
 const LOOP = 'while (true) {}';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -58,26 +58,17 @@ async function testOnSample(page: Page, source: string): Promise<string> {
 }
 
 describe('reward code in the lab', () => {
-  let site: StaticSite;
-  let browser: Browser;
-  beforeAll(async () => {
-    site = await serveDist('/');
-    browser = await launchChromium({ webgpu: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const fx = useLab('/');
 
   it('consent before shared code runs; a looping reward pauses the run; fixed code trains', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await fx.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     const cspReports: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
       if (m.text().includes('Content Security Policy')) cspReports.push(m.text());
     });
-    await page.goto(site.url + shareLinkWithLoopingReward());
+    await page.goto(fx.site.url + shareLinkWithLoopingReward());
 
     const dialog = page.getByRole('dialog', { name: 'This link contains reward code' });
     await dialog.waitFor({ timeout: 30_000 });
@@ -136,8 +127,8 @@ describe('reward code in the lab', () => {
   });
 
   it('Decline loads the config without the code and without its reward_funcs', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(site.url + shareLinkWithLoopingReward());
+    const page = await fx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(fx.site.url + shareLinkWithLoopingReward());
     const dialog = page.getByRole('dialog', { name: 'This link contains reward code' });
     await dialog.waitFor({ timeout: 30_000 });
     await dialog.getByRole('button', { name: 'Decline' }).click();

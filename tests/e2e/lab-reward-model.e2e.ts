@@ -4,14 +4,13 @@
  * trains a step in the engine's worker, where onnxruntime-web loads its WebAssembly from the site's
  * own ort/ folder (requests are recorded: nothing goes to another origin).
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../../engine/config/index.js';
 import { encodeSharePayload } from '../../engine/config/share-link.js';
 import { tinyClassifier, tinyRewardModelFolder } from '../../engine/rewards/onnx-test-model.js';
 import { createRng } from '../../engine/rl/random.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../../engine/tokenizers/char-tokenizer.js';
-import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
+import { screenshotPath, useLab } from './harness.js';
 
 const tokenizer = new CharTokenizer({ alphabet: DEFAULT_ALPHABET });
 const rng = createRng(5);
@@ -43,19 +42,10 @@ function shareLinkWithRewardModel(): string {
 }
 
 describe('an ONNX reward model in the lab', () => {
-  let site: StaticSite;
-  let browser: Browser;
-  beforeAll(async () => {
-    site = await serveDist('/');
-    browser = await launchChromium({ webgpu: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const fx = useLab('/');
 
   it('trains a step with the classifier as a reward; ort files come from our own origin', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await fx.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const served: string[] = [];
     await context.route('**/reward-models/tiny/*', async (route) => {
       const file = new URL(route.request().url()).pathname.split('/').pop() ?? '';
@@ -74,7 +64,7 @@ describe('an ONNX reward model in the lab', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.url + shareLinkWithRewardModel());
+    await page.goto(fx.site.url + shareLinkWithRewardModel());
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
 
     await page.getByRole('button', { name: 'Step', exact: true }).click();
@@ -95,7 +85,7 @@ describe('an ONNX reward model in the lab', () => {
     const ort = requests.filter((u) => /ort-wasm-simd-threaded/.test(u));
     console.log(`onnxruntime-web files fetched: ${ort.map((u) => new URL(u).pathname).join(', ')}`);
     expect(ort.some((u) => u.endsWith('.wasm'))).toBe(true);
-    const origin = new URL(site.url).origin;
+    const origin = new URL(fx.site.url).origin;
     expect(
       requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')),
     ).toEqual([]);

@@ -5,9 +5,9 @@
  * 1280x720 and the inspector screenshot.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath, useLab } from './harness.js';
 import { runFileFixture } from './lab-fixtures.js';
 
 async function importFixture(page: Page, file: ReturnType<typeof runFileFixture>) {
@@ -23,26 +23,17 @@ const chartPoints = async (page: Page, name: string) =>
   Number(await page.getByRole('region', { name, exact: true }).getAttribute('data-points'));
 
 describe('saved runs, charts and the inspector in Chromium', () => {
-  let site: StaticSite;
-  let browser: Browser;
-  beforeAll(async () => {
-    site = await serveDist('/');
-    browser = await launchChromium({ webgpu: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const fx = useLab('/');
 
   it('an imported run fills the charts and the inspector, survives a reload and exports identical metrics', async () => {
-    const context = await browser.newContext({
+    const context = await fx.browser.newContext({
       viewport: { width: 1280, height: 900 },
       acceptDownloads: true,
     });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.url);
+    await page.goto(fx.site.url);
     await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor({ timeout: 60_000 });
     expect(await chartPoints(page, 'reward')).toBe(0);
     expect(await page.getByRole('region', { name: 'reward', exact: true }).textContent()).toMatch(
@@ -130,7 +121,7 @@ describe('saved runs, charts and the inspector in Chromium', () => {
   });
 
   it('reports a full storage quota with what to delete', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await fx.browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(() => {
       const put = IDBObjectStore.prototype.put;
       IDBObjectStore.prototype.put = function (
@@ -144,7 +135,7 @@ describe('saved runs, charts and the inspector in Chromium', () => {
       };
     });
     const page = await context.newPage();
-    await page.goto(site.url);
+    await page.goto(fx.site.url);
     await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor({ timeout: 60_000 });
     await page.evaluate(() => {
       (window as unknown as { fullQuota?: boolean }).fullQuota = true;
@@ -159,9 +150,9 @@ describe('saved runs, charts and the inspector in Chromium', () => {
   });
 
   it('presenter mode is legible at 1280x720', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const context = await fx.browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
-    await page.goto(site.url);
+    await page.goto(fx.site.url);
     await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor({ timeout: 60_000 });
     await importFixture(page, runFileFixture('class demo'));
     await page.getByRole('button', { name: 'Presenter mode' }).click();

@@ -6,9 +6,9 @@
  * machine with a GPU; SwiftShader shares the CPU with the page, so it is reported, not asserted).
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath, useLab } from './harness.js';
 
 const TRAIN_MS = 30_000;
 
@@ -34,19 +34,10 @@ async function exportedRewards(page: Page, runName: string): Promise<number[]> {
 }
 
 describe('training in the lab', () => {
-  let site: StaticSite;
-  let browser: Browser;
-  beforeAll(async () => {
-    site = await serveDist('/tabrl/');
-    browser = await launchChromium({ webgpu: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const fx = useLab('/tabrl/');
 
   it('Start, Pause, Step, Try, Reset, and a share link that replays the same rewards', async () => {
-    const context = await browser.newContext({
+    const context = await fx.browser.newContext({
       viewport: { width: 1280, height: 900 },
       acceptDownloads: true,
     });
@@ -60,7 +51,7 @@ describe('training in the lab', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(site.url);
+    await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
     await page.locator('[data-preset="smoke"] button').click();
     await page.locator('[data-option="max_steps"] input').fill('400');
