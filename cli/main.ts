@@ -34,6 +34,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'a run folder as an HF folder, a PEFT adapter or a TRL script; --estimate: memory of a model',
     load: () => import('./commands/export.js'),
   },
+  bench: {
+    summary: 'kernel and model benchmarks against tfjs-backend-webgpu on this adapter',
+    load: () => import('./commands/bench.js'),
+  },
   adapter: {
     summary: 'print the WebGPU adapter facts Node sees',
     load: () => import('./commands/adapter.js'),
