@@ -5,6 +5,7 @@
 import { parseRunConfig } from '../../engine/config/index.js';
 import { useConfigStore } from '../state/config-store.js';
 import { useConsentStore } from '../state/consent-store.js';
+import { useRunsStore } from '../state/runs-store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { decodeSharePayload, encodeSharePayload } from './codec.js';
 import { buildShareUrl, readLabUrlFlags } from './fragment.js';
@@ -56,6 +57,14 @@ export function applyUrlFlags(hash: string, search: string): void {
 export function currentShareUrl(pageHref: string): { ok: true; url: string } | { ok: false; error: string } {
   const { resolved, errors } = useConfigStore.getState();
   if (!resolved) return { ok: false, error: `The configuration is not valid: ${errors.join('; ')}` };
-  const share = encodeSharePayload(resolved, resolved.kernel_variants);
+  // the live run of this very config knows which kernel variants it used on this adapter
+  const runs = useRunsStore.getState();
+  const active = runs.activeRunId ? runs.runs[runs.activeRunId] : undefined;
+  const withoutVariants = (c: unknown) => JSON.stringify({ ...(c as object), kernel_variants: {} });
+  const variants =
+    active && withoutVariants(active.config) === withoutVariants(resolved)
+      ? { ...active.kernelVariants, ...resolved.kernel_variants }
+      : resolved.kernel_variants;
+  const share = encodeSharePayload({ ...resolved, kernel_variants: variants }, variants);
   return { ok: true, url: buildShareUrl(pageHref, share, useUiStore.getState().hidden) };
 }

@@ -40,6 +40,7 @@ interface RunsState {
   addRun: (run: RunRecord) => void;
   appendMetrics: (runId: string, rows: StepMetrics[]) => void;
   appendSamples: (runId: string, samples: StepSamples[]) => void;
+  setKernelVariants: (runId: string, variants: Record<string, string>) => void;
   removeRun: (runId: string) => void;
   setActive: (runId: string | null) => void;
   toggleVisible: (runId: string) => void;
@@ -78,6 +79,12 @@ export const useRunsStore = create<RunsState>((set) => ({
       const run = s.runs[runId];
       if (!run) return s;
       return { runs: { ...s.runs, [runId]: { ...run, metrics: mergeRows(run.metrics, rows) } } };
+    }),
+  setKernelVariants: (runId, variants) =>
+    set((s) => {
+      const run = s.runs[runId];
+      if (!run) return s;
+      return { runs: { ...s.runs, [runId]: { ...run, kernelVariants: { ...variants } } } };
     }),
   appendSamples: (runId, samples) =>
     set((s) => {

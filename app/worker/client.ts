@@ -88,6 +88,9 @@ function handle(msg: FromWorker): void {
     case 'metrics':
       receiveMetrics(msg.runId, msg.rows);
       break;
+    case 'kernel-variants':
+      runs.setKernelVariants(msg.runId, msg.variants);
+      break;
     case 'samples':
       receiveSamples(msg.runId, msg.samples);
       break;

@@ -39,6 +39,8 @@ export type FromWorker =
   | { type: 'metrics'; runId: string; rows: StepMetrics[] }
   | { type: 'samples'; runId: string; samples: StepSamples[] }
   | { type: 'warning'; runId: string; message: string }
+  /** The kernel variants the run's session uses (tuned on this adapter, or pinned): share links carry them. */
+  | { type: 'kernel-variants'; runId: string; variants: Record<string, string> }
   | { type: 'generated'; requestId: number; start: string[][]; current: string[][] }
   | { type: 'checkpoint'; requestId: number; files: [string, Uint8Array][] }
   | { type: 'request-failed'; requestId: number; message: string }

@@ -18,6 +18,8 @@ export interface SessionLike {
   generate(prompts: string[], which: 'start' | 'current'): Promise<string[][]>;
   saveCheckpoint(): Promise<CheckpointFiles>;
   dispose(): void;
+  /** The kernel variants the session uses (tuned before its first step, or pinned). */
+  readonly kernelVariants?: Record<string, string>;
 }
 
 export type OpenSession = (
@@ -182,6 +184,9 @@ export class RunLoop {
       onWarning: (message) => this.post({ type: 'warning', runId, message }),
     };
     this.session = await this.options.openSession(config, kernelVariants, events, resume?.files);
+    if (this.session.kernelVariants) {
+      this.post({ type: 'kernel-variants', runId, variants: this.session.kernelVariants });
+    }
   }
 
   private async stepOnce(): Promise<boolean> {

@@ -6,6 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { benchReport, formatTable, runKernelBench } from '../../bench/kernels.js';
+import { runModelBench } from '../../bench/model-bench.js';
+import { createTfjsPeer } from '../../bench/peers/tfjs.js';
 import { configureAutotuner } from '../../kernels/autotune/autotuner.js';
 import { fileStore } from '../../kernels/autotune/file-store.js';
 import { adapterName, createRuntime } from '../../kernels/runtime/index.js';
@@ -60,13 +62,29 @@ export async function run(argv: string[]): Promise<number> {
   console.log(
     `mode: ${args.quick ? 'quick (1 warm-up + 3 runs, median)' : '2 warm-ups + 10 runs, median'}\n`,
   );
+  const peer = await createTfjsPeer(rt, gpu).catch((err: unknown) => {
+    console.warn(`bench: no tfjs peer (${err instanceof Error ? err.message : String(err)})`);
+    return null;
+  });
   try {
-    const rows = await runKernelBench(rt, { quick: args.quick, filter: args.filter, gpu, log });
+    const t0 = performance.now();
+    const rows = await runKernelBench(rt, { quick: args.quick, filter: args.filter, gpu, log, peer });
+    const model = await runModelBench(rt, { quick: args.quick, filter: args.filter, peer, log });
+    rows.push(...model.rows);
     if (rows.length === 0) {
       console.error(`tabrl bench: no rows match --filter "${args.filter}"`);
       return 2;
     }
     console.log(formatTable(rows));
+    for (const r of rows.filter((x) => x.dispatches !== undefined))
+      console.log(`${r.name}: ${r.dispatches} dispatches per step`);
+    for (const a of model.agreements) {
+      const fmt = (xs: number[]) => xs.map((x) => x.toFixed(6)).join(', ');
+      console.log(
+        `loss check ${a.label} (same weights and tokens, step by step): ours ${fmt(a.ours)}; tfjs ${fmt(a.peer)}`,
+      );
+    }
+    console.log(`\nbench took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     const choices = Object.entries(tuner.choices());
     if (choices.length > 0)
       console.log(`\nautotuned variants: ${choices.map(([k, v]) => `${k}=${v}`).join(', ')}`);
@@ -76,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    peer?.dispose();
     await rt.sync().catch(() => {});
     rt.destroy();
   }

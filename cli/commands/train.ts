@@ -102,8 +102,8 @@ export async function run(argv: string[]): Promise<number> {
   const steady = summary.trainSeconds - summary.firstStepSeconds;
   console.error(
     `tabrl train: ${summary.steps} steps in ${summary.trainSeconds.toFixed(1)} s of training ` +
-      `(first step ${summary.firstStepSeconds.toFixed(1)} s, including kernel compilation; ` +
-      `the other ${Math.max(0, summary.metrics.length - 1)} took ${steady.toFixed(1)} s); setup ${summary.setupSeconds.toFixed(1)} s`,
+      `(first step ${summary.firstStepSeconds.toFixed(1)} s; the other ${Math.max(0, summary.metrics.length - 1)} took ${steady.toFixed(1)} s); ` +
+      `setup ${summary.setupSeconds.toFixed(1)} s apart: loading, kernel compilation and autotuning`,
   );
   console.error(
     `tabrl train: wrote ${outDir}/{config.json,metrics.jsonl,samples.jsonl,checkpoint/}${summary.interrupted ? ' (interrupted)' : ''}`,

@@ -86,7 +86,9 @@ export async function runTraining(o: TrainingOptions): Promise<TrainingSummary> 
   const setupSeconds = (performance.now() - t0) / 1000;
   if (o.resume) await truncateLogs(out, session.stepsDone);
   else {
-    await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    // the config as run: the kernel variants chosen for this adapter make a replay exact
+    const asRun = { ...config, kernel_variants: session.kernelVariants };
+    await writeFile(join(out, 'config.json'), `${JSON.stringify(asRun, null, 2)}\n`);
     await writeFile(join(out, 'metrics.jsonl'), '');
     await writeFile(join(out, 'samples.jsonl'), '');
   }

@@ -30,6 +30,7 @@ import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
+import { prepareKernels } from './kernel-warmup.js';
 import { AdamW, type AdamwConfig } from './optimizer.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import { encodePrompt } from './rollout.js';
@@ -59,6 +60,8 @@ const TRAINER_FORMAT = 'tabrl-trainer-state/1';
 export class TrainingSession {
   /** Steps completed; the next `step()` runs step number `stepsDone`. */
   stepsDone = 0;
+  /** The kernel variants this run uses (pinned from the config, or tuned before step 0): a replay pins them. */
+  kernelVariants: Record<string, string> = {};
   private startValues: Map<string, Float32Array>;
   private heldOut: TaskSample[] | null = null;
   private disposed = false;
@@ -145,7 +148,12 @@ export class TrainingSession {
     session.lora = lora;
     if (options.resume) await session.restore(options.resume);
     else if (session.rlStarted()) session.takeReference();
-    events.onPhase?.('compiling', 0.9, 'compiling kernels');
+    events.onPhase?.('tuning', 0, 'compiling kernels and choosing variants for this adapter');
+    session.kernelVariants = await prepareKernels(
+      ctx,
+      (p) => events.onPhase?.('tuning', p),
+      session.kernelVariants,
+    );
     events.onPhase?.('idle', 1);
     return session;
   }
@@ -257,6 +265,7 @@ export class TrainingSession {
         reinforce_baseline: ctx.reinforce.baseline,
         num_tokens: ctx.numTokens,
         has_reference: Boolean(ctx.ref),
+        kernel_variants: this.kernelVariants,
       },
       tensors,
     };
@@ -303,6 +312,7 @@ export class TrainingSession {
     ctx.reinforce = { baseline: (st.json.reinforce_baseline as number | null) ?? null };
     ctx.numTokens = Number(st.json.num_tokens ?? 0);
     this.stepsDone = Number(st.json.global_step);
+    this.kernelVariants = (st.json.kernel_variants as Record<string, string> | undefined) ?? {};
     if (st.json.has_reference && !this.lora)
       ctx.ref = GpuParams.upload(this.rt, this.modelConfig, pick('ref.'));
     else if (this.rlStarted()) this.takeReference();
