@@ -18,6 +18,14 @@ export interface BenchRow {
   ratio: number | null;
   /** Our throughput, for rows that count floating-point operations. */
   gflops?: number;
+  /** Our memory throughput, for memory-bound rows (minimum bytes moved / ours_ms). */
+  gbps?: number;
+  /** Model rows: tokens processed per second by our side. */
+  tokens_per_second?: number;
+  /** Model rows: the peer's tokens per second on the same work. */
+  peer_tokens_per_second?: number;
+  /** Model training rows: GPU dispatches one of our steps records. */
+  dispatches?: number;
 }
 
 export interface BenchContext {
@@ -42,5 +50,7 @@ export interface BenchCase {
   shape: string;
   /** Floating-point operations of one run, for the GFLOP/s column. */
   flops?: number;
+  /** Minimum bytes one run must read and write, for the GB/s column of memory-bound rows. */
+  bytes?: number;
   setup(ctx: BenchContext): PreparedCase;
 }

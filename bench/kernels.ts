@@ -93,6 +93,7 @@ export async function runKernelBench(rt: Runtime, options: KernelBenchOptions = 
           ratio: peer_ms === null ? null : peer_ms / ours_ms,
         };
         if (c.flops) row.gflops = c.flops / ours_ms / 1e6;
+        if (c.bytes) row.gbps = c.bytes / ours_ms / 1e6;
         rows.push(row);
         options.log?.(formatRow(row));
       } finally {
@@ -125,6 +126,8 @@ const COLUMNS: [string, (r: BenchRow) => string][] = [
   ['peer ms', (r) => (r.peer_ms === null ? '-' : r.peer_ms.toFixed(2))],
   ['ratio', (r) => (r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`)],
   ['GFLOP/s', (r) => (r.gflops === undefined ? '-' : r.gflops.toFixed(2))],
+  ['GB/s', (r) => (r.gbps === undefined ? '-' : r.gbps.toFixed(2))],
+  ['tokens/s', (r) => (r.tokens_per_second === undefined ? '-' : r.tokens_per_second.toFixed(0))],
 ];
 
 function formatRow(r: BenchRow): string {

@@ -6,7 +6,13 @@
  * of its own. tfjs insists on `navigator.gpu` existing even when handed a device, so in Node we
  * provide it (the Dawn `GPU` object when the caller passes one). CPU forwarding of small ops is
  * turned off so every timed op runs on the GPU.
+ *
+ * Node's tfjs-core bundle ships without gradient functions (the `@tensorflow/tfjs` umbrella imports
+ * `register_all_gradients` for them, and that file's ESM sources do not load in Node as published), so
+ * the peer bundles that one file with esbuild (installed with tsx and vite) and imports the result;
+ * the registries it fills are tfjs's process-wide globals, shared with the bundle we use.
  */
+import { createRequire } from 'node:module';
 import type { Runtime } from '../../kernels/runtime/runtime.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -40,6 +46,26 @@ function provideNavigatorGpu(gpu: GPU | undefined): void {
     });
 }
 
+let gradientsRegistered: Promise<void> | null = null;
+
+/** Registers tfjs-core's gradient functions (for tf.grad / tf.variableGrads) once per process. */
+function registerTfjsGradients(): Promise<void> {
+  gradientsRegistered ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const entry = require.resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    const { build } = await import('esbuild');
+    const out = await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: 'esm',
+      write: false,
+      logLevel: 'error',
+    });
+    await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+  })();
+  return gradientsRegistered;
+}
+
 /** Starts tfjs-backend-webgpu on `rt.device`; throws when the packages cannot be loaded. */
 export async function createTfjsPeer(rt: Runtime, gpu?: GPU): Promise<TfjsPeer> {
   provideNavigatorGpu(gpu);
@@ -51,6 +77,7 @@ export async function createTfjsPeer(rt: Runtime, gpu?: GPU): Promise<TfjsPeer> 
   tf.registerBackend('webgpu', () => new webgpu.WebGPUBackend(rt.device, info));
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs: the webgpu backend did not initialise');
   await tf.ready();
+  await registerTfjsGradients();
   const backend = tf.backend() as unknown as WebGpuBackendInternals;
   return {
     name: `tfjs-webgpu ${tf.version_core}`, // core and backend are released in lockstep
