@@ -4,7 +4,7 @@
  * zero grads, GpuModel forward with saved activations, meanCrossEntropy, backward, AdamW with its
  * finite-and-norm readback; its peer is the same step in tfjs autodiff (peers/tfjs-gpt2.ts) on the
  * same weights and tokens, interleaved step by step. Decode is sampleWithKvCache. Steps are seconds
- * long on a software adapter, so these rows take few runs (see MODEL_RUNS).
+ * long on a software adapter, so these rows take one warm-up and one timed run (modelBenchSpecs).
  */
 
 import { type ModelConfig, modelPreset, parameterCount, parseHfConfig } from '../engine/model/config.js';
@@ -56,12 +56,16 @@ export interface ModelBenchSpec {
   timed: number;
 }
 
-export function modelBenchSpecs(quick: boolean): ModelBenchSpec[] {
-  const runs = quick ? { warmup: 1, timed: 1 } : { warmup: 1, timed: 3 };
+export function modelBenchSpecs(): ModelBenchSpec[] {
+  // One warm-up (pipelines, autotuning, tfjs's shader compiles) and one timed run in every mode: on
+  // SwiftShader the default model's tfjs step alone takes about two minutes.
+  const runs = { warmup: 1, timed: 1 };
   const shared = { trainRows: 64, trainTokens: 48, decodeRows: 64, promptTokens: 16, newTokens: 32 };
+  // The 10.7M model at 64 rows would take minutes a step in software; 8 rows keep the suite under 20.
+  const small = { trainRows: 8, trainTokens: 48, decodeRows: 8, promptTokens: 16, newTokens: 32 };
   return [
     { label: 'default', config: modelPreset('default'), ...shared, peer: true, ...runs },
-    { label: '10M', config: tenMillionConfig(), ...shared, peer: false, warmup: 1, timed: quick ? 1 : 2 },
+    { label: '10M', config: tenMillionConfig(), ...small, peer: false, ...runs },
   ];
 }
 
@@ -252,7 +256,6 @@ export async function runModelBench(
 ): Promise<{ rows: BenchRow[]; agreements: LossAgreement[] }> {
   const rows: BenchRow[] = [];
   const agreements: LossAgreement[] = [];
-  for (const s of o.specs ?? modelBenchSpecs(Boolean(o.quick)))
-    rows.push(...(await benchModel(rt, s, o, agreements)));
+  for (const s of o.specs ?? modelBenchSpecs()) rows.push(...(await benchModel(rt, s, o, agreements)));
   return { rows, agreements };
 }

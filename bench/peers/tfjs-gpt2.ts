@@ -105,7 +105,8 @@ export function tfjsGpt2TrainStep(
           varList,
         );
         const list = Object.values(grads);
-        const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
+        // pairwise, not tf.addN: one addN over 52 tensors exceeds WebGPU's storage-buffer limit
+        const norm = tf.sqrt(list.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)));
         const scale = tf.minimum(1, tf.div(o.maxGradNorm, tf.add(norm, 1e-6)));
         const scaledGrads = Object.entries(grads).map(([name, g]) => ({ name, tensor: tf.mul(g, scale) }));
         return { lossNorm: tf.stack([value, norm]), scaled: scaledGrads };
