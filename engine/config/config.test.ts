@@ -225,7 +225,7 @@ describe('round trip and --set', () => {
     c = setByPath(c, 'lr_scheduler=cosine');
     c = setByPath(c, 'model.overrides.n_layer=2');
     c = setByPath(c, 'model.name=/models/arithmetic-sft');
-    c = setByPath(c, 'reward_weights=[1]');
+    c = setByPath(c, 'reward_weights=[1,0.5]');
     c = setByPath(c, 'epsilon=null');
     c = setByPath(c, 'epsilon_high=null');
     c = setByPath(c, 'kernel_variants.matmul/64x64=tiled4');
@@ -239,7 +239,7 @@ describe('round trip and --set', () => {
     expect(r.config.epsilon).toBeNull();
     expect(r.config.kernel_variants).toEqual({ 'matmul/64x64': 'tiled4' });
     expect(r.config.task).toEqual({ name: 'sorting', length: 3, tag: null, held_out_fraction: 0.1 });
-    expect(presetConfig('arithmetic').learning_rate).toBe(5e-4); // the input was not mutated
+    expect(presetConfig('arithmetic').learning_rate).toBe(1e-4); // the input was not mutated
   });
 
   it('setByPath refuses unknown options and malformed assignments', () => {
@@ -275,9 +275,10 @@ describe('presets', () => {
     expect(c.learning_rate).toBe(1e-2);
   });
 
-  it('arithmetic is the default model on 2-digit addition', () => {
+  it('arithmetic is the shipped warm start of the default model on 2-digit addition', () => {
     const c = presetConfig('arithmetic');
-    expect(c.model.name).toBe('default');
+    expect(c.model.name).toBe('/models/arithmetic-sft');
+    expect(c.sft_steps).toBeLessThan(c.max_steps); // RL steps follow any warm-up
     expect(c.task).toMatchObject({ name: 'addition', digits: 2 });
     expect(() => findPreset('nope')).toThrow(/unknown preset "nope"/);
   });
