@@ -3,13 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { run as benchCommand } from '../cli/commands/bench.js';
+import { modelPreset } from '../engine/model/config.js';
+import { nextTokenTargets } from '../engine/model/gpu/lm-loss.js';
+import { GpuModel } from '../engine/model/gpu/model.js';
+import { initParams } from '../engine/model/init.js';
 import { configureAutotuner } from '../kernels/autotune/autotuner.js';
 import { memoryStore } from '../kernels/autotune/store.js';
 import { nodeGpu } from '../kernels/runtime/node-gpu.js';
 import { testRuntime } from '../kernels/testing/gpu.js';
+import { rng } from '../kernels/testing/random.js';
 import { BENCH_CASES } from './cases/index.js';
 import { matmulCase } from './cases/matmul.js';
 import { benchReport, formatTable, median, runKernelBench } from './kernels.js';
+import { createTfjsPeer } from './peers/tfjs.js';
+import { tfjsGpt2TrainStep } from './peers/tfjs-gpt2.js';
 
 // Row format only: timings are machine noise, and performance is measured by `tabrl bench`, not tests.
 describe('kernel benchmark', () => {
@@ -84,5 +91,35 @@ describe('kernel benchmark', () => {
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.rows.map((r: { name: string }) => r.name)).toEqual(['lm_head fwd']);
     expect(report.adapter).toHaveProperty('isFallbackAdapter');
+  });
+
+  it('the tfjs GPT-2 peer computes our loss on the same weights and tokens (equal work)', async () => {
+    const rt = await testRuntime();
+    const peer = await createTfjsPeer(rt, await nodeGpu());
+    const cfg = modelPreset('smoke');
+    const values = initParams(cfg, rng(5));
+    const r = rng(6);
+    const ids = Array.from({ length: 3 }, () => Array.from({ length: 7 }, () => 2 + Math.floor(r() * 30)));
+    const { targets, count } = nextTokenTargets(ids);
+    const model = GpuModel.load(rt, cfg, values);
+    const step = tfjsGpt2TrainStep(peer.tf, cfg, values, ids, targets, count, {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      maxGradNorm: 1,
+    });
+    try {
+      const ours = await model.lossAndGrads(ids);
+      const theirs = await step.step();
+      expect(Math.abs(theirs.loss - ours.loss), `ours ${ours.loss} tfjs ${theirs.loss}`).toBeLessThan(1e-4);
+      let sq = 0;
+      for (const g of ours.grads.values()) for (const x of g) sq += x * x;
+      expect(theirs.gradNorm).toBeCloseTo(Math.sqrt(sq), 3);
+    } finally {
+      step.dispose();
+      model.dispose();
+      peer.dispose();
+    }
   });
 });
