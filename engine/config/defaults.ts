@@ -8,7 +8,11 @@ import type { Algorithm, RunConfig } from './schema';
 import { SCHEMA_VERSION } from './schema';
 
 /** What an object-valued `lora` (e.g. from `--set lora.rank=8`) starts from: PEFT's usual attention-only adapters. */
-export const LORA_DEFAULTS: NonNullable<RunConfig['lora']> = { rank: 8, alpha: 16, target_modules: ['q', 'k', 'v', 'o'] };
+export const LORA_DEFAULTS: NonNullable<RunConfig['lora']> = {
+  rank: 8,
+  alpha: 16,
+  target_modules: ['q', 'k', 'v', 'o'],
+};
 
 export const SHARED_DEFAULTS: RunConfig = {
   schema_version: SCHEMA_VERSION,

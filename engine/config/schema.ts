@@ -43,7 +43,9 @@ export const loraOptions = z.strictObject({
   target_modules: z
     .array(z.enum(LORA_TARGETS))
     .min(1)
-    .describe('Projections to adapt: q, k, v, o, gate, up, down (GPT-2: q/k/v = c_attn, up = c_fc, down = mlp.c_proj)'),
+    .describe(
+      'Projections to adapt: q, k, v, o, gate, up, down (GPT-2: q/k/v = c_attn, up = c_fc, down = mlp.c_proj)',
+    ),
 });
 
 export const runConfigSchema = z
