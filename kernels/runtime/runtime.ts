@@ -5,7 +5,12 @@
  * errors found by the GPU surface at the next `sync()` or `read()`, labelled with the kernel.
  */
 import type { AdapterFacts } from './adapter.js';
-import { BufferUsage, MapMode, ShaderStage } from './constants.js';
+import { BufferUsage, MapMode } from './constants.js';
+import { PipelineCache } from './pipelines.js';
+import { type KernelTiming, TimestampProfiler } from './profiler.js';
+
+export type { KernelTiming };
+
 import { BufferError, DeviceLostError, formatBytes, formatShape, KernelError } from './errors.js';
 import { type DType, shapeSize, Tensor, type TensorOwner } from './tensor.js';
 import type { Uniforms } from './uniforms.js';
@@ -45,20 +50,13 @@ export interface RuntimeStats {
   pipelines: number;
 }
 
-export interface KernelTiming {
-  kernel: string;
-  count: number;
-  totalMs: number;
-}
-
-interface PendingCheck {
+export interface PendingCheck {
   what: string;
   promise: Promise<string | null>;
 }
 
 const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 const ARENA_BYTES = 1 << 18;
-const MAX_PROFILED_DISPATCHES = 512;
 
 export class Runtime implements TensorOwner {
   readonly limits: GPUSupportedLimits;
@@ -66,8 +64,7 @@ export class Runtime implements TensorOwner {
   maxWorkgroupsPerDispatch = 1 << 18;
   private readonly pool = new Map<number, GPUBuffer[]>();
   private readonly owned = new Set<GPUBuffer>();
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly layouts = new Map<string, { groups: GPUBindGroupLayout[]; layout: GPUPipelineLayout }>();
+  private readonly pipelineCache: PipelineCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private batchKernels: string[] = [];
@@ -81,16 +78,16 @@ export class Runtime implements TensorOwner {
   private readonly lostListeners: ((err: DeviceLostError) => void)[] = [];
   private readonly counters = { created: 0, destroyed: 0, dispatches: 0, submits: 0 };
   private liveBytes = 0;
-  private profiling: { querySet: GPUQuerySet; resolve: GPUBuffer; used: number; names: string[] } | null =
-    null;
-  private readonly profileTable = new Map<string, KernelTiming>();
-  private profileReads: Promise<void>[] = [];
+  private profiling: TimestampProfiler | null = null;
+  /** The last profiler, kept after profiling stops so its table stays readable. */
+  private profiler: TimestampProfiler | null = null;
 
   constructor(
     readonly device: GPUDevice,
     readonly facts: AdapterFacts,
   ) {
     this.limits = device.limits;
+    this.pipelineCache = new PipelineCache(device);
     this.uniformAlign = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
     this.arena = device.createBuffer({
       label: 'runtime.uniform-arena',
@@ -236,78 +233,13 @@ export class Runtime implements TensorOwner {
       buffersDestroyed: this.counters.destroyed,
       dispatches: this.counters.dispatches,
       submits: this.counters.submits,
-      pipelines: this.pipelines.size,
+      pipelines: this.pipelineCache.size,
     };
-  }
-
-  // ---------------------------------------------------------------- pipelines
-
-  private layoutFor(nRead: number, nWrite: number, hasUniform: boolean) {
-    const key = `${nRead}/${nWrite}/${hasUniform}`;
-    let entry = this.layouts.get(key);
-    if (!entry) {
-      const entries: GPUBindGroupLayoutEntry[] = [];
-      for (let i = 0; i < nRead + nWrite; i++) {
-        entries.push({
-          binding: i,
-          visibility: ShaderStage.COMPUTE,
-          buffer: { type: i < nRead ? 'read-only-storage' : 'storage' },
-        });
-      }
-      if (hasUniform) {
-        entries.push({
-          binding: nRead + nWrite,
-          visibility: ShaderStage.COMPUTE,
-          buffer: { type: 'uniform' },
-        });
-      }
-      const g0 = this.device.createBindGroupLayout({ label: `layout ${key}`, entries });
-      const g1 = this.device.createBindGroupLayout({
-        label: 'layout grid',
-        entries: [{ binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } }],
-      });
-      const layout = this.device.createPipelineLayout({
-        label: `pipeline layout ${key}`,
-        bindGroupLayouts: [g0, g1],
-      });
-      entry = { groups: [g0, g1], layout };
-      this.layouts.set(key, entry);
-    }
-    return entry;
   }
 
   /** The cached pipeline for a kernel; compile errors are reported, labelled, at the next sync. */
   pipeline(spec: DispatchSpec): GPUComputePipeline {
-    const entry = spec.entry ?? 'main';
-    const nRead = spec.read?.length ?? 0;
-    const nWrite = spec.write?.length ?? 0;
-    const key = `${spec.kernel}\u0000${entry}\u0000${nRead}/${nWrite}/${Boolean(spec.uniforms)}\u0000${JSON.stringify(spec.constants ?? {})}\u0000${spec.code}`;
-    const cached = this.pipelines.get(key);
-    if (cached) return cached;
-    const { layout } = this.layoutFor(nRead, nWrite, Boolean(spec.uniforms));
-    this.device.pushErrorScope('validation');
-    const module = this.device.createShaderModule({ label: spec.kernel, code: spec.code });
-    const pipeline = this.device.createComputePipeline({
-      label: spec.kernel,
-      layout,
-      compute: { module, entryPoint: entry, constants: spec.constants },
-    });
-    const scope = this.device.popErrorScope();
-    const info = module.getCompilationInfo();
-    this.checks.push({
-      what: `kernel "${spec.kernel}" entry "${entry}"`,
-      promise: Promise.all([scope, info]).then(([err, ci]) => {
-        const messages = ci.messages
-          .filter((m) => m.type === 'error')
-          .map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`);
-        const problem =
-          messages.length > 0 ? `shader compile error: ${messages.join('; ')}` : (err?.message ?? null);
-        if (problem) this.pipelines.delete(key); // let a fixed shader or a retry rebuild it
-        return problem;
-      }),
-    });
-    this.pipelines.set(key, pipeline);
-    return pipeline;
+    return this.pipelineCache.get(spec, (check) => this.checks.push(check));
   }
 
   // ---------------------------------------------------------------- recording and submission
@@ -359,7 +291,7 @@ export class Runtime implements TensorOwner {
         throw new KernelError(spec.kernel, `tensor ${t} was disposed before use`, spec.shapes);
     }
     const pipeline = this.pipeline(spec);
-    const { groups } = this.layoutFor(reads.length, writes.length, Boolean(spec.uniforms));
+    const { groups } = this.pipelineCache.layoutFor(reads.length, writes.length, Boolean(spec.uniforms));
     const chunks = this.gridChunks(spec);
     const need =
       (spec.uniforms ? this.alignedUniformBytes(spec.uniforms.byteLength) : 0) +
@@ -428,18 +360,11 @@ export class Runtime implements TensorOwner {
     if (this.pass) return this.pass;
     const encoder = this.ensureEncoder();
     if (this.profiling) {
-      if (this.profiling.used + 2 > MAX_PROFILED_DISPATCHES * 2) {
+      if (this.profiling.full) {
         this.submit();
         return this.beginPass(kernel);
       }
-      const p = this.profiling;
-      const i = p.used;
-      p.used += 2;
-      p.names.push(kernel);
-      this.pass = this.ensureEncoder().beginComputePass({
-        label: kernel,
-        timestampWrites: { querySet: p.querySet, beginningOfPassWriteIndex: i, endOfPassWriteIndex: i + 1 },
-      });
+      this.pass = this.profiling.beginPass(encoder, kernel);
       return this.pass;
     }
     this.pass = encoder.beginComputePass({ label: 'tabrl compute' });
@@ -452,21 +377,7 @@ export class Runtime implements TensorOwner {
     if (!this.encoder) return;
     const encoder = this.encoder;
     this.encoder = null;
-    let profileResolve: { buffer: GPUBuffer; names: string[] } | null = null;
-    if (this.profiling && this.profiling.used > 0) {
-      const p = this.profiling;
-      const bytes = p.used * 8;
-      encoder.resolveQuerySet(p.querySet, 0, p.used, p.resolve, 0);
-      const readback = this.device.createBuffer({
-        label: 'profile readback',
-        size: bytes,
-        usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
-      });
-      encoder.copyBufferToBuffer(p.resolve, 0, readback, 0, bytes);
-      profileResolve = { buffer: readback, names: p.names };
-      p.used = 0;
-      p.names = [];
-    }
+    const afterSubmit = this.profiling?.beforeSubmit(encoder) ?? null;
     const kernels = this.batchKernels;
     this.batchKernels = [];
     if (this.arenaUsed > 0) {
@@ -480,8 +391,7 @@ export class Runtime implements TensorOwner {
     this.counters.submits++;
     const names = [...new Set(kernels)].join(', ');
     this.checks.push({ what: `submission of [${names}]`, promise: scope.then((e) => e?.message ?? null) });
-    if (profileResolve)
-      this.profileReads.push(this.collectProfile(profileResolve.buffer, profileResolve.names));
+    afterSubmit?.();
   }
 
   /** Submits, waits for the GPU, and throws the first labelled error any recorded call produced. */
@@ -499,9 +409,7 @@ export class Runtime implements TensorOwner {
     }
     await this.device.queue.onSubmittedWorkDone();
     if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason ?? 'unknown', this.lostInfo.message);
-    const reads = this.profileReads;
-    this.profileReads = [];
-    await Promise.all(reads);
+    await this.profiler?.settle();
   }
 
   /** Reads tensors back to the host in one submission. */
@@ -552,45 +460,19 @@ export class Runtime implements TensorOwner {
   setProfiling(on: boolean): void {
     this.submit();
     if (on && !this.profiling && this.hasTimestamps) {
-      const count = MAX_PROFILED_DISPATCHES * 2;
-      this.profiling = {
-        querySet: this.device.createQuerySet({ label: 'profile', type: 'timestamp', count }),
-        resolve: this.device.createBuffer({
-          label: 'profile resolve',
-          size: count * 8,
-          usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC,
-        }),
-        used: 0,
-        names: [],
-      };
-    } else if (!on && this.profiling) {
-      this.profiling.querySet.destroy();
-      this.profiling.resolve.destroy();
-      this.profiling = null;
-    }
+      this.profiler?.destroy();
+      this.profiling = new TimestampProfiler(this.device);
+      this.profiler = this.profiling;
+    } else if (!on) this.profiling = null;
   }
 
-  private async collectProfile(buffer: GPUBuffer, names: string[]): Promise<void> {
-    await buffer.mapAsync(MapMode.READ);
-    const stamps = new BigUint64Array(buffer.getMappedRange().slice(0));
-    buffer.unmap();
-    buffer.destroy();
-    names.forEach((name, i) => {
-      const ns = Number(stamps[2 * i + 1] - stamps[2 * i]);
-      const row = this.profileTable.get(name) ?? { kernel: name, count: 0, totalMs: 0 };
-      row.count++;
-      row.totalMs += Math.max(0, ns) / 1e6;
-      this.profileTable.set(name, row);
-    });
-  }
-
-  /** The per-kernel time table, slowest first. */
+  /** The per-kernel time table, slowest first (profiling.ts). */
   profile(): KernelTiming[] {
-    return [...this.profileTable.values()].sort((a, b) => b.totalMs - a.totalMs);
+    return this.profiler?.rows() ?? [];
   }
 
   resetProfile(): void {
-    this.profileTable.clear();
+    this.profiler?.reset();
   }
 
   private assertAlive(): void {
@@ -603,6 +485,7 @@ export class Runtime implements TensorOwner {
     for (const b of [...this.owned]) this.destroyBuffer(b);
     this.arena.destroy();
     this.setProfiling(false);
+    this.profiler?.destroy();
   }
 }
 
