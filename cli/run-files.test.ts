@@ -89,9 +89,15 @@ afterAll(async () => {
 });
 
 describe('tabrl train run folder (smoke preset, 3 steps)', () => {
-  it('writes config.json as the resolved RunConfig', async () => {
+  it('writes config.json as the resolved RunConfig, with the kernel variants the run used', async () => {
     const written = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
-    expect(written).toEqual(config);
+    expect({ ...written, kernel_variants: {} }).toEqual({ ...config, kernel_variants: {} });
+    const variants = Object.entries(written.kernel_variants as Record<string, string>);
+    expect(variants.length).toBeGreaterThan(0);
+    for (const [key, variant] of variants) {
+      expect(key).toMatch(/^matmul\//);
+      expect(typeof variant).toBe('string');
+    }
   });
 
   it('has one metrics row per step with every DESIGN.md metric as a finite number', () => {
