@@ -48,7 +48,7 @@ describe('the default preset', () => {
     await page.screenshot({ path: screenshotPath('lab-default-preset'), fullPage: false });
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await waitForState(page, 'idle');
-    expect(await rewardPoints(page)).toBe(paused + 1);
+    await expect.poll(() => rewardPoints(page), { timeout: 15_000, interval: 250 }).toBe(paused + 1);
     expect(errors).toEqual([]);
     await page.close();
   });
