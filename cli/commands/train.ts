@@ -5,12 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { findPreset, PRESETS } from '../../engine/config/presets.js';
-import {
-  type PartialRunConfig,
-  parseRunConfig,
-  resolveRunConfig,
-  setByPath,
-} from '../../engine/config/resolve.js';
+import { type PartialRunConfig, parseRunConfig, setByPath } from '../../engine/config/resolve.js';
 import type { RunConfig } from '../../engine/config/schema.js';
 import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, parseArgs, required } from '../lib/args.js';
@@ -64,7 +59,6 @@ export async function run(argv: string[]): Promise<number> {
   const resumeDir = one(args, 'resume');
   const outDir = resumeDir ?? required(args, 'out', USAGE);
   const config = resumeDir ? undefined : await resolveCliConfig(args);
-  void resolveRunConfig;
   const rt = await cliRuntime();
   console.error(
     `tabrl train: ${adapterName(rt.facts)}${rt.facts.isSoftware ? ' (software: slow but exact)' : ''}`,

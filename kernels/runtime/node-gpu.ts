@@ -69,12 +69,11 @@ let cached: Promise<GPU> | undefined;
 /** The process-wide `GPU` object of Dawn, configured for this machine. */
 export function nodeGpu(): Promise<GPU> {
   cached ??= (async () => {
-    const choice = configureVulkanEnvironment();
+    configureVulkanEnvironment();
     if (!VULKAN_LOADERS.some((p) => existsSync(p))) {
       throw new NoAdapterError(`No Vulkan loader (libvulkan.so.1) found. ${INSTALL_HINT}`);
     }
     // Dawn reads VK_ICD_FILENAMES when it creates its Vulkan instance, i.e. on the first requestAdapter.
-    void choice;
     const webgpu = (await import('webgpu')) as unknown as {
       create: (flags: string[]) => GPU;
       globals: Record<string, unknown>;

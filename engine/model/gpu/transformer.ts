@@ -445,15 +445,4 @@ export class GpuTransformer {
     dup.dispose();
     return dh2;
   }
-
-  /** Frees saved activations without a backward (e.g. a step refused for non-finite loss). */
-  release(saved: Activations): void {
-    disposeNorm(saved.final);
-    for (const s of saved.layers) {
-      for (const t of [s.q, s.k, s.v, s.attOut, s.lse, s.a, s.b, s.c]) t?.dispose();
-      disposeNorm(s.n2);
-      disposeNorm(s.n1);
-    }
-    saved.layers.length = 0;
-  }
 }
