@@ -37,6 +37,8 @@ export class CharTokenizer implements Tokenizer {
   readonly tokens: readonly string[];
   private readonly ids: Map<string, number>;
   private readonly specials: readonly string[];
+  /** tokenizer_config.json fields this tokenizer does not write itself (a chat_template), kept on save. */
+  private readonly extraConfig: Record<string, unknown> = {};
 
   constructor(options: CharTokenizerOptions = {}) {
     const alphabet = [...(options.alphabet ?? DEFAULT_ALPHABET)];
@@ -134,6 +136,7 @@ export class CharTokenizer implements Tokenizer {
 
   tokenizerConfig(): Record<string, unknown> {
     return {
+      ...this.extraConfig,
       tokenizer_class: 'PreTrainedTokenizerFast',
       pad_token: this.tokens[this.padId],
       eos_token: this.tokens[this.eosId],
@@ -143,8 +146,11 @@ export class CharTokenizer implements Tokenizer {
     };
   }
 
-  /** Rebuilds a CharTokenizer from JSON it wrote; null when the file is some other tokenizer. */
-  static fromJSON(json: unknown): CharTokenizer | null {
+  /**
+   * Rebuilds a CharTokenizer from JSON it wrote; null when the file is some other tokenizer. `config`
+   * (tokenizer_config.json) contributes the fields it does not derive, such as a chat_template.
+   */
+  static fromJSON(json: unknown, config: Record<string, unknown> = {}): CharTokenizer | null {
     const j = json as {
       added_tokens?: { id: number; content: string }[];
       pre_tokenizer?: unknown;
@@ -165,6 +171,8 @@ export class CharTokenizer implements Tokenizer {
       eos: specials[1],
       bos: specials[2] ?? null,
     });
-    return tok.tokens.every((t, i) => vocab[i][0] === t) ? tok : null;
+    if (!tok.tokens.every((t, i) => vocab[i][0] === t)) return null;
+    Object.assign(tok.extraConfig, config);
+    return tok;
   }
 }

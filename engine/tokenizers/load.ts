@@ -9,5 +9,5 @@ import type { Tokenizer } from './tokenizer.js';
 
 /** A tokenizer from tokenizer.json (+ tokenizer_config.json when the folder has one). */
 export function tokenizerFromJSON(json: unknown, config: Record<string, unknown> | null = null): Tokenizer {
-  return CharTokenizer.fromJSON(json) ?? HfTokenizer.fromJSON(json, config ?? {});
+  return CharTokenizer.fromJSON(json, config ?? {}) ?? HfTokenizer.fromJSON(json, config ?? {});
 }
