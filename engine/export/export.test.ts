@@ -23,7 +23,13 @@ import { parseSafetensors } from '../model/safetensors.js';
 import { charMatchReward, correctReward, formatReward } from '../rewards/builtin.js';
 import { createTask } from '../tasks/index.js';
 import { CharTokenizer } from '../tokenizers/char-tokenizer.js';
-import { configProblems, expectedStateDict, HF_TABLES, PEFT_TABLE } from './hf-tables.js';
+import {
+  configProblems,
+  expectedStateDict,
+  HF_TABLES,
+  PEFT_TABLE,
+  undeclaredConfigKeys,
+} from './hf-tables.js';
 import { exportHfFolder, PY_REWARDS, peftAdapterFiles, runPrompts, trlScript } from './index.js';
 import fields from './trl-grpo-config-fields.json';
 
@@ -70,6 +76,7 @@ describe('HF folder export against the transformers tables', () => {
       const hfConfig = decodeJson(files.get('config.json'));
       const table = HF_TABLES[config.family];
       expect(configProblems(table, hfConfig)).toEqual([]);
+      expect(undeclaredConfigKeys(table, hfConfig)).toEqual([]);
       expect(hfConfig.model_type).toBe(table.model_type);
       expect(hfConfig.architectures).toEqual(table.architectures);
       const header = parseSafetensors(files.get('model.safetensors')!);
@@ -89,6 +96,31 @@ describe('HF folder export against the transformers tables', () => {
       b.dispose();
     },
   );
+
+  it.each(Object.keys(HF_TABLES) as (keyof typeof HF_TABLES)[])(
+    'the %s table: every field TabRL writes is declared by a transformers release or listed as legacy',
+    (family) => {
+      const table = HF_TABLES[family];
+      expect(Object.keys(table.hf_config_fields).sort()).toEqual(['4.57.6', '5.17.0']);
+      expect(undeclaredConfigKeys(table, { ...table.config_fields, ...table.config_values })).toEqual([]);
+      // a key no release declares is caught (the check above can fail)
+      expect(undeclaredConfigKeys(table, { n_embed: 1, rope_thetta: 1 })).toEqual(['n_embed', 'rope_thetta']);
+    },
+  );
+
+  it('reads a config.json as transformers 5 writes it (dtype, rope_parameters) like its 4.x spelling', () => {
+    const v4 = toHfConfig(modelPreset('qwen2-micro'));
+    const v5: Record<string, unknown> = { ...v4, dtype: 'bfloat16' };
+    for (const legacy of ['rope_theta', 'rope_scaling', 'torch_dtype']) delete v5[legacy];
+    expect(v5.rope_parameters).toEqual({ rope_type: 'default', rope_theta: 1000000 });
+    const parsed = parseHfConfig(v5);
+    expect(parsed.ropeTheta).toBe(1000000);
+    expect(parsed.torchDtype).toBe('bfloat16');
+    expect(parsed.extra).toEqual({});
+    expect(() =>
+      parseHfConfig({ ...v5, rope_parameters: { rope_type: 'linear', rope_theta: 1e4, factor: 2 } }),
+    ).toThrow(/rope_type/);
+  });
 
   it('the tables themselves: SmolLM2-135M and Qwen2.5-0.5B parameter counts from the state-dict tables', () => {
     const count = (table: keyof typeof HF_TABLES, c: Record<string, unknown>) =>
@@ -164,6 +196,8 @@ describe('PEFT adapter export against the PEFT table', () => {
       expect([...files.keys()]).toEqual(PEFT_TABLE.adapter_files);
       const cfg = decodeJson(files.get('adapter_config.json'));
       expect(configProblems(PEFT_TABLE, cfg)).toEqual([]);
+      const declared = new Set(Object.keys(PEFT_TABLE.hf_config_fields));
+      expect(Object.keys(cfg).filter((k) => !declared.has(k))).toEqual([]);
       expect(cfg).toMatchObject({
         r: lora.rank,
         lora_alpha: lora.alpha,
@@ -234,7 +268,7 @@ describe('TRL GRPOTrainer script', () => {
     ] as const,
   ];
   it.each(configs)(
-    '%s: py_compile passes and GRPOConfig gets only TRL 0.24 fields',
+    `%s: py_compile passes and GRPOConfig gets only TRL ${fields.trl_version} fields`,
     (name, config, options) => {
       const script = trlScript(config, options);
       const file = join(dir, `${name.replace(/\W+/g, '_')}.py`);

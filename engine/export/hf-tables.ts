@@ -1,8 +1,10 @@
 /**
  * The committed tables of what `transformers` (and PEFT) define for each family, read back as
- * expectations: the state-dict names with shapes evaluated from a config.json, and the config fields
- * with their types. The export tests hold TabRL's output against these, so a drift in param-names.ts or
- * toHfConfig shows up as a named mismatch rather than a silent incompatibility.
+ * expectations: the state-dict names with shapes evaluated from a config.json, the config fields TabRL
+ * must write with their types, and every constructor keyword the config classes declare (read out of the
+ * release sources by scripts/hf-check/derive-fields.py; each table's `source` names the tag). The export
+ * tests hold TabRL's output against these, so a drift in param-names.ts or toHfConfig shows up as a named
+ * mismatch rather than a silent incompatibility.
  */
 import gpt2Table from './hf-tables/gpt2.json';
 import llamaTable from './hf-tables/llama.json';
@@ -10,6 +12,7 @@ import peftTable from './hf-tables/peft-lora.json';
 import qwen2Table from './hf-tables/qwen2.json';
 
 export interface HfTable {
+  source: Record<string, unknown>;
   model_type: string;
   architectures: string[];
   config_fields: Record<string, string>;
@@ -17,6 +20,11 @@ export interface HfTable {
   derived: Record<string, string>;
   layers: string;
   state_dict: { name: string; shape: string[]; when?: string }[];
+  /** Keys older configs carry that no current config class declares, with what transformers does with them. */
+  legacy_fields: Record<string, string>;
+  /** Per transformers release: the family's config-class keywords, and PretrainedConfig's, with defaults. */
+  hf_config_fields: Record<string, Record<string, string | null>>;
+  hf_common_config_fields: Record<string, Record<string, string | null>>;
 }
 
 export const HF_TABLES: Record<'gpt2' | 'llama' | 'qwen2', HfTable> = {
@@ -105,4 +113,19 @@ export function configProblems(
         `${field}: ${JSON.stringify(config[field])}, transformers expects ${JSON.stringify(want)}`,
       );
   return problems;
+}
+
+/**
+ * Keys of a config.json that no table release's config class (nor PretrainedConfig) declares and that are
+ * not listed as legacy: a typo or an invented field would land here, where transformers keeps it as an
+ * inert attribute. `model_type` is a class attribute to_dict writes, checked separately.
+ */
+export function undeclaredConfigKeys(table: HfTable, config: Env): string[] {
+  const declared = new Set(['model_type', ...Object.keys(table.legacy_fields)]);
+  for (const fields of [
+    ...Object.values(table.hf_config_fields),
+    ...Object.values(table.hf_common_config_fields),
+  ])
+    for (const k of Object.keys(fields)) declared.add(k);
+  return Object.keys(config).filter((k) => !declared.has(k));
 }

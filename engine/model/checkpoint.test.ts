@@ -108,7 +108,9 @@ describe('checkpoint folders', () => {
     const fs = memoryFs();
     await fs.writeFile(
       'config.json',
-      new TextEncoder().encode(JSON.stringify({ ...toHfConfig(config), torch_dtype: 'bfloat16' })),
+      new TextEncoder().encode(
+        JSON.stringify({ ...toHfConfig(config), torch_dtype: 'bfloat16', dtype: 'bfloat16' }),
+      ),
     );
     // bf16 of 1 + k/128 is exact: 0x3f80 + k.
     const specs = paramSpecs(config);

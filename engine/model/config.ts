@@ -129,12 +129,14 @@ const LLAMA_KEYS = [
   'hidden_act',
   'mlp_bias',
   'rope_scaling',
+  'rope_parameters',
   'use_sliding_window',
 ];
 const COMMON_KEYS = [
   'model_type',
   'architectures',
   'torch_dtype',
+  'dtype',
   'bos_token_id',
   'eos_token_id',
   'pad_token_id',
@@ -155,7 +157,8 @@ export function parseHfConfig(input: unknown): ModelConfig {
     bosTokenId: tokenId(json, 'bos_token_id'),
     eosTokenId: tokenId(json, 'eos_token_id'),
     padTokenId: tokenId(json, 'pad_token_id'),
-    torchDtype: typeof json.torch_dtype === 'string' ? json.torch_dtype : 'float32',
+    // transformers >= 4.56 writes `dtype`; older configs (most of the hub) say `torch_dtype`
+    torchDtype: [json.dtype, json.torch_dtype].find((v) => typeof v === 'string') ?? 'float32',
   };
   let config: ModelConfig;
   const f = family as ModelFamily;
@@ -193,6 +196,7 @@ export function parseHfConfig(input: unknown): ModelConfig {
       refuseUnless(json, 'hidden_act', (v) => v === 'silu', 'TabRL implements silu only');
       refuseUnless(json, 'mlp_bias', (v) => v === false, 'MLP biases are not implemented');
       refuseUnless(json, 'rope_scaling', () => false, 'only plain RoPE is implemented');
+      const rope = ropeParameters(json);
       refuseUnless(
         json,
         'use_sliding_window',
@@ -222,7 +226,7 @@ export function parseHfConfig(input: unknown): ModelConfig {
         intermediateSize: int(json, 'intermediate_size'),
         maxPositions: int(json, 'max_position_embeddings'),
         normEps: num(json, 'rms_norm_eps', 1e-6),
-        ropeTheta: num(json, 'rope_theta', 10000),
+        ropeTheta: rope.rope_theta ?? num(json, 'rope_theta', 10000),
         tieWordEmbeddings: bool(json, 'tie_word_embeddings', false),
         qkvBias: bias,
         outputBias: f === 'qwen2' ? false : bias,
@@ -236,6 +240,25 @@ export function parseHfConfig(input: unknown): ModelConfig {
   }
   validateModelConfig(config);
   return config;
+}
+
+/**
+ * transformers 5 keeps RoPE settings in `rope_parameters` ({rope_type, rope_theta, ...}) where 4.x had
+ * top-level `rope_theta` / `rope_scaling`; both spellings are read, and only plain RoPE is accepted.
+ */
+function ropeParameters(json: Json): { rope_theta?: number } {
+  const p = json.rope_parameters;
+  if (p === undefined || p === null) return {};
+  if (typeof p !== 'object' || Array.isArray(p))
+    throw new ConfigError(`config.json: "rope_parameters" must be an object, got ${JSON.stringify(p)}`);
+  const params = p as Json;
+  refuseUnless(params, 'rope_type', (v) => v === 'default', 'only plain RoPE is implemented');
+  const extra = Object.keys(params).filter((k) => k !== 'rope_type' && k !== 'rope_theta');
+  if (extra.length > 0)
+    throw new ConfigError(
+      `config.json: rope_parameters ${extra.join(', ')} are not supported (only plain RoPE is implemented)`,
+    );
+  return 'rope_theta' in params ? { rope_theta: num(params, 'rope_theta') } : {};
 }
 
 function pickExtra(json: Json, known: string[]): Record<string, unknown> {
@@ -303,7 +326,8 @@ export function toHfConfig(c: ModelConfig): Record<string, unknown> {
         resid_pdrop: c.extra.resid_pdrop ?? 0,
         embd_pdrop: c.extra.embd_pdrop ?? 0,
         attn_pdrop: c.extra.attn_pdrop ?? 0,
-        torch_dtype: c.torchDtype,
+        dtype: c.torchDtype,
+        torch_dtype: c.torchDtype, // the pre-4.56 name, for older transformers
         ...ids,
       };
     case 'llama':
@@ -321,14 +345,17 @@ export function toHfConfig(c: ModelConfig): Record<string, unknown> {
         head_dim: c.headDim,
         max_position_embeddings: c.maxPositions,
         rms_norm_eps: c.normEps,
+        // both RoPE spellings: 4.x reads rope_theta, 5.x rope_parameters (it would also convert rope_theta)
         rope_theta: c.ropeTheta,
         rope_scaling: null,
+        rope_parameters: { rope_type: 'default', rope_theta: c.ropeTheta },
         hidden_act: 'silu',
         tie_word_embeddings: c.tieWordEmbeddings,
         ...(c.family === 'llama'
           ? { attention_bias: c.qkvBias, mlp_bias: false }
           : { use_sliding_window: false }),
-        torch_dtype: c.torchDtype,
+        dtype: c.torchDtype,
+        torch_dtype: c.torchDtype, // the pre-4.56 name, for older transformers
         ...ids,
       };
     default:
