@@ -8,7 +8,7 @@ import { readCheckpoint } from '../../engine/model/checkpoint.js';
 import { sampleWithKvCache } from '../../engine/model/gpu/generate.js';
 import { GpuModel } from '../../engine/model/gpu/model.js';
 import { tokenizerFromJSON } from '../../engine/tokenizers/load.js';
-import { encodePrompt } from '../../engine/train/rollout.js';
+import { PromptFormat } from '../../engine/tokenizers/prompt-format.js';
 import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, parseArgs, required } from '../lib/args.js';
 import { cliRuntime } from '../lib/gpu.js';
@@ -17,9 +17,13 @@ import { modelNameFromArg } from './eval.js';
 
 const USAGE = `usage: npm run tabrl -- generate --model DIR [--prompt TEXT ...] [--prompts-file FILE] [--samples n]
                                  [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--greedy]
-                                 [--max-new-tokens N] [--seed S] [--json FILE]
+                                 [--max-new-tokens N] [--seed S] [--chat-template auto|none] [--system TEXT]
+                                 [--json FILE]
   --model         an HF checkpoint folder, a run folder (its checkpoint/ is used) or a shipped /models/NAME
   --prompts-file  one prompt per line (a JSON line {"prompt": ...} also works)
+  --chat-template auto: each prompt is a user message rendered by the model's chat template when its
+                  tokenizer_config.json has one (as training does); none: prompts as written
+  --system        a system message before each prompt (needs a chat template)
   defaults: 1 sample, temperature 1, no top-k/top-p/min-p, max-new-tokens 32 (fewer when the model's
   positions run out), seed 0`;
 
@@ -76,11 +80,18 @@ export async function run(argv: string[]): Promise<number> {
   const topK = integer(args, 'top-k') ?? 0;
   const seed = integer(args, 'seed') ?? 0;
   const jsonPath = one(args, 'json');
+  const chatTemplate = one(args, 'chat-template') ?? 'auto';
+  if (chatTemplate !== 'auto' && chatTemplate !== 'none')
+    throw new Error(`--chat-template must be auto or none (got ${chatTemplate})`);
 
   const ckpt = await readCheckpoint(openCheckpointOnDisk(modelName));
   if (!ckpt.tokenizer) throw new Error(`--model ${modelName}: the folder has no tokenizer.json`);
   const tokenizer = tokenizerFromJSON(ckpt.tokenizer, ckpt.tokenizerConfig);
-  const rows = prompts.map((p) => encodePrompt(tokenizer, p));
+  const format = PromptFormat.forRun(tokenizer, {
+    chat_template: chatTemplate,
+    system_prompt: one(args, 'system') ?? null,
+  });
+  const rows = prompts.map((p) => format.encode(p));
   const room = ckpt.config.maxPositions - Math.max(...rows.map((r) => r.length));
   if (room < 1) throw new Error(`a prompt fills all ${ckpt.config.maxPositions} positions of the model`);
   const maxNewTokens = integer(args, 'max-new-tokens') ?? Math.min(32, room);

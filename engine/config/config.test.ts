@@ -302,3 +302,31 @@ describe('the config feeds the engine directly', () => {
     expect(learningRate(1, c)).toBe(c.learning_rate / 2);
   });
 });
+
+describe('chat_template and system_prompt (added after schema version 1 shipped)', () => {
+  it('configs and share links written before them still parse, with the defaults auto / null', async () => {
+    const { decodeSharePayload, encodeSharePayload } = await import('./share-link');
+    const old = structuredClone(presetConfig('arithmetic')) as Partial<RunConfig>;
+    delete old.chat_template;
+    delete old.system_prompt;
+    const decoded = decodeSharePayload(encodeSharePayload(old, {}));
+    if (!decoded.ok) throw new Error(decoded.error);
+    const r = parseRunConfig(decoded.payload.config);
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect([r.config.chat_template, r.config.system_prompt, r.config.schema_version]).toEqual([
+      'auto',
+      null,
+      1,
+    ]);
+    expect(r.config).toEqual(presetConfig('arithmetic'));
+  });
+
+  it('are set like any option and refused with the field named', () => {
+    const c = resolveRunConfig(setByPath(setByPath({}, 'chat_template=none'), 'system_prompt=Be brief.'));
+    expect([c.chat_template, c.system_prompt]).toEqual(['none', 'Be brief.']);
+    expect(errorsOf({ chat_template: 'jinja' })).toEqual([
+      'chat_template: must be one of auto, none (got "jinja")',
+    ]);
+    expect(errorsOf({ system_prompt: 3 })).toEqual(['system_prompt: must be a string (got 3)']);
+  });
+});

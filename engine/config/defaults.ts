@@ -21,6 +21,8 @@ export const SHARED_DEFAULTS: RunConfig = {
   max_steps: 200,
   model: { name: 'default', overrides: {} },
   lora: null,
+  chat_template: 'auto',
+  system_prompt: null,
   task: { name: 'addition', digits: 2, tag: null, held_out_fraction: 0.1 },
   reward_funcs: ['correct'],
   reward_weights: null,

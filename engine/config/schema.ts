@@ -62,6 +62,18 @@ export const runConfigSchema = z
     lora: loraOptions
       .nullable()
       .describe('LoRA adapters on the named projections (base weights frozen); null = full fine-tuning'),
+    chat_template: z
+      .enum(['auto', 'none'])
+      .describe(
+        "Prompts as one user message rendered by the model's chat template (tokenizer_config.json, with add_generation_prompt): auto = when the model has one; none = prompts as written",
+      ),
+    system_prompt: z
+      .string()
+      .max(4000)
+      .nullable()
+      .describe(
+        "A system message before each prompt (needs a chat template in use); null = the template's own default",
+      ),
     task: taskOptions,
     reward_funcs: z
       .array(z.string())

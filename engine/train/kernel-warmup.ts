@@ -9,7 +9,6 @@ import { autotunerFor } from '../../kernels/autotune/autotuner.js';
 import type { Choices } from '../../kernels/autotune/store.js';
 import { sampleWithKvCache } from '../model/gpu/generate.js';
 import { createRng } from '../rl/random.js';
-import { encodePrompt } from './rollout.js';
 import type { TrainerContext } from './steps.js';
 import { accumulateSftGradient } from './update.js';
 
@@ -26,7 +25,7 @@ export async function prepareKernels(
   const pins = { ...recorded, ...c.kernel_variants };
   if (Object.keys(pins).length > 0) tuner.pin(pins);
   const sample = ctx.task.draw(createRng(c.seed).split('kernel-warmup'));
-  const promptIds = encodePrompt(ctx.tokenizer, sample.prompt);
+  const promptIds = ctx.rolloutCtx.prompts.encode(sample.prompt);
   const rows = c.prompts_per_step * c.num_generations;
   const pad = ctx.tokenizer.padId ?? 0;
   const completion = new Array<number>(c.max_completion_length).fill(ctx.tokenizer.eosId);

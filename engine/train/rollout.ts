@@ -13,12 +13,15 @@ import { prepareBatchRewards } from '../rewards/onnx-rewards.js';
 import { scoreRunRewards, type UserRewards } from '../rewards/sandbox.js';
 import type { ScoreResult, WeightedReward } from '../rewards/score.js';
 import type { Task, TaskSample } from '../tasks/types.js';
+import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 
 export interface RolloutRow {
   /** Index of the prompt (group) this completion belongs to. */
   group: number;
   sample: TaskSample;
+  /** What the model was given for the prompt: the chat template's rendering, or the prompt itself. */
+  promptText: string;
   promptIds: number[];
   /** Completion tokens, EOS included when drawn. */
   completionIds: number[];
@@ -60,16 +63,13 @@ export class RewardFailure extends Error {
 export interface RolloutContext {
   model: GpuModel;
   tokenizer: Tokenizer;
+  /** How task prompts become input ids (the model's chat template, or raw). */
+  prompts: PromptFormat;
   task: Task;
   rewards: readonly WeightedReward[];
   /** reward_code functions, run in a sandbox and awaited (engine/rewards/sandbox.ts). */
   userRewards?: UserRewards;
   sampling: Omit<GenerateOptions, 'step' | 'params'>;
-}
-
-/** Encodes a prompt the way every forward pass sees it. */
-export function encodePrompt(tokenizer: Tokenizer, prompt: string): number[] {
-  return tokenizer.encode(prompt, { addSpecialTokens: true });
 }
 
 export async function rollout(
@@ -80,9 +80,14 @@ export async function rollout(
   params?: GpuParams,
 ): Promise<Rollout> {
   const prompts: number[][] = [];
+  const texts: string[] = [];
   for (const s of samples) {
-    const ids = encodePrompt(ctx.tokenizer, s.prompt);
-    for (let g = 0; g < groupSize; g++) prompts.push(ids);
+    const text = ctx.prompts.render(s.prompt);
+    const ids = ctx.prompts.encode(s.prompt);
+    for (let g = 0; g < groupSize; g++) {
+      prompts.push(ids);
+      texts.push(text);
+    }
   }
   const gen = await sampleWithKvCache(ctx.model, prompts, { ...ctx.sampling, step, params });
   // the sampler writes -1 where no token has positive probability: the logits were NaN or Inf
@@ -100,6 +105,7 @@ export async function rollout(
     return {
       group: Math.floor(r / groupSize),
       sample: samples[Math.floor(r / groupSize)],
+      promptText: texts[r],
       promptIds: prompts[r],
       completionIds: ids,
       logprobs: gen.logprobs[r],

@@ -28,7 +28,11 @@ export interface SampledCompletion {
 /** One `samples.jsonl` row. */
 export interface StepSamples {
   step: number;
-  groups: { prompt: string; completions: SampledCompletion[] }[];
+  /**
+   * `prompt`: the task's prompt (what rewards see); `rendered_prompt`: what the model was given for it,
+   * present only when that differs (a chat template was applied; TabRL's addition, readers may ignore it).
+   */
+  groups: { prompt: string; rendered_prompt?: string; completions: SampledCompletion[] }[];
 }
 
 export type SessionPhase =

@@ -28,12 +28,12 @@ import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
 import { createRng, type Rng } from '../rl/random.js';
 import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
+import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { AdamW, type AdamwConfig } from './optimizer.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
-import { encodePrompt } from './rollout.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
 import { rftStep, rlStep, type StepOutput, sftStep, type TrainerContext } from './steps.js';
 
@@ -67,6 +67,8 @@ export class TrainingSession {
   private disposed = false;
   /** The policy's LoRA adapters (config.lora); null for full fine-tuning. */
   lora: GpuLora | null = null;
+  /** How prompts reach the model (chat template or raw), with one of the task's prompts rendered. */
+  promptFormat: PromptFormatInfo | null = null;
 
   private constructor(
     readonly rt: Runtime,
@@ -95,6 +97,9 @@ export class TrainingSession {
       hub: reportDownloads(options.hub ?? defaultHubOptions(), events),
       checkFits: (modelConfig) => assertFits(estimateRunMemory(modelConfig, config, memory)),
     });
+    // the model's chat template (if any, and chat_template is auto), checked on one of the task's prompts
+    const examplePrompt = task.draw(createRng(config.seed).split('prompt-format')).prompt;
+    const prompts = PromptFormat.forRun(policy.tokenizer, config, examplePrompt);
     events.onPhase?.('loading', 0.6, 'uploading weights');
     const model = GpuModel.load(rt, policy.config, policy.values);
     const lora = config.lora ? createAdapters(rt, policy.config, config.lora, rng.split('lora')) : null;
@@ -111,6 +116,7 @@ export class TrainingSession {
       rolloutCtx: {
         model,
         tokenizer,
+        prompts,
         task,
         rewards: [...rewards.builtin, ...rewardModels.functions],
         userRewards: rewards.user,
@@ -146,6 +152,7 @@ export class TrainingSession {
       policy.values,
     );
     session.lora = lora;
+    session.promptFormat = prompts.info(examplePrompt);
     if (options.resume) await session.restore(options.resume);
     else if (session.rlStarted()) session.takeReference();
     events.onPhase?.('tuning', 0, 'compiling kernels and choosing variants for this adapter');
@@ -209,7 +216,7 @@ export class TrainingSession {
       which === 'start' ? GpuParams.upload(this.rt, this.modelConfig, this.startValues) : undefined;
     try {
       const rows = prompts.flatMap((p) =>
-        Array.from({ length: samples }, () => encodePrompt(this.tokenizer, p)),
+        Array.from({ length: samples }, () => this.ctx.rolloutCtx.prompts.encode(p)),
       );
       const sampling = this.ctx.rolloutCtx.sampling;
       const gen = await sampleWithKvCache(this.ctx.model, rows, {

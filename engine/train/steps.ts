@@ -16,9 +16,10 @@ import { rftKeep } from '../rl/rft.js';
 import { stepAdvantages } from '../rl/step-advantages.js';
 import { drawTrainingBatch } from '../tasks/split.js';
 import type { Task, TaskSample } from '../tasks/types.js';
+import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { AdamW, AdamwConfig } from './optimizer.js';
-import { encodePrompt, type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
+import { type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 import type { SessionPhase, StepMetrics, StepSamples } from './session-types.js';
 import {
   accumulatePolicyGradient,
@@ -101,8 +102,10 @@ function samplesRow(
 ): StepSamples {
   const groups: StepSamples['groups'] = [];
   rows.forEach((row, r) => {
-    if (r === 0 || row.group !== rows[r - 1].group)
-      groups.push({ prompt: row.sample.prompt, completions: [] });
+    if (r === 0 || row.group !== rows[r - 1].group) {
+      const rendered = row.promptText !== row.sample.prompt ? { rendered_prompt: row.promptText } : {};
+      groups.push({ prompt: row.sample.prompt, ...rendered, completions: [] });
+    }
     groups[groups.length - 1].completions.push({
       text: row.text,
       reward: row.reward,
@@ -336,10 +339,11 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
   return { metrics, samples };
 }
 
-/** Gold demonstrations for SFT: prompt ids and gold completion ids followed by EOS. */
-export function goldRows(tokenizer: Tokenizer, samples: readonly TaskSample[]): TokenRow[] {
+/** Gold demonstrations for SFT: prompt ids (as rollouts see them) and gold completion ids followed by EOS. */
+export function goldRows(prompts: PromptFormat, samples: readonly TaskSample[]): TokenRow[] {
+  const tokenizer = prompts.tokenizer;
   return samples.map((s) => ({
-    promptIds: encodePrompt(tokenizer, s.prompt),
+    promptIds: prompts.encode(s.prompt),
     completionIds: [...tokenizer.encode(s.gold, { addSpecialTokens: false }), tokenizer.eosId],
   }));
 }
@@ -369,7 +373,7 @@ export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOu
     c.prompts_per_step * c.num_generations,
     heldOutFraction(ctx),
   );
-  const rows = goldRows(ctx.tokenizer, samples);
+  const rows = goldRows(ctx.rolloutCtx.prompts, samples);
   const upd = await sftUpdate(ctx, rows, step);
   const tokens = rows.reduce((n, r) => n + r.promptIds.length + r.completionIds.length, 0);
   ctx.numTokens += tokens;

@@ -138,6 +138,7 @@ const GROUPS: [string, string[], boolean][] = [
     ],
     true,
   ],
+  ['Prompt format', ['chat_template', 'system_prompt'], false],
   [
     'Optimizer',
     [
