@@ -2,6 +2,7 @@
 export { type AdapterFacts, adapterName, describeAdapter } from './adapter.js';
 export { BufferError, DeviceLostError, formatBytes, KernelError, NoAdapterError } from './errors.js';
 export { BROWSER_HINT, type GpuHandle, requestGpu } from './gpu.js';
+export { chunkRowStarts, planRowChunks } from './row-chunks.js';
 export { type DispatchSpec, type KernelTiming, Runtime, type RuntimeStats } from './runtime.js';
 export { makeShader } from './shader.js';
 export { type DType, expectShape, ShapeError, shapeSize, Tensor } from './tensor.js';

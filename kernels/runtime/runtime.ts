@@ -62,6 +62,12 @@ export class Runtime implements TensorOwner {
   readonly limits: GPUSupportedLimits;
   /** Workgroups per dispatch above which a linear grid is split (watchdog of weak integrated GPUs). */
   maxWorkgroupsPerDispatch = 1 << 18;
+  /**
+   * Bytes above which a parameter is stored as row chunks (row-chunks.ts, engine/model/gpu/params.ts):
+   * the storage-binding limit. Tests lower it to split micro models; a device cannot be asked for a
+   * binding limit below WebGPU's 128 MiB default, so this is the only way to exercise the split path.
+   */
+  splitBytes: number;
   private readonly pool = new Map<number, GPUBuffer[]>();
   private readonly owned = new Set<GPUBuffer>();
   private readonly pipelineCache: PipelineCache;
@@ -87,6 +93,7 @@ export class Runtime implements TensorOwner {
     readonly facts: AdapterFacts,
   ) {
     this.limits = device.limits;
+    this.splitBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.pipelineCache = new PipelineCache(device);
     this.uniformAlign = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
     this.arena = device.createBuffer({

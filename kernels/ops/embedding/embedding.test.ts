@@ -92,6 +92,59 @@ describe('embedding on the GPU', () => {
     });
   }
 
+  it('a table split into uneven row chunks gives the unsplit bits, forward and backward', async () => {
+    const rt = await testRuntime();
+    const [n, v, c, tpos] = [23, 19, 12, 5];
+    const rowsPerChunk = [8, 8, 3];
+    const table = f32(randn(700, v * c));
+    const posTable = f32(randn(701, tpos * c));
+    const ids = randint(702, n, v);
+    ids[3] = v + 2; // out of range: zero row from the first chunk's dispatch, no gradient
+    ids[4] = -1;
+    ids[5] = 17; // the last chunk
+    const pos = Int32Array.from({ length: n }, (_, r) => r % tpos);
+    const dx = f32(randn(703, n * c));
+    const start = f32(randn(704, v * c));
+    const idsT = rt.upload(ids, [n], 'ids', 'i32');
+    const posT = rt.upload(pos, [n], 'pos', 'i32');
+    const posTableT = rt.upload(posTable, [tpos, c], 'posTable');
+    const dxT = rt.upload(dx, [n, c], 'dx');
+    const split = (data: Float64Array, label: string) => {
+      let row = 0;
+      return rowsPerChunk.map((r, i) => {
+        const t = rt.upload(data.subarray(row * c, (row + r) * c), [r, c], `${label}.${i}`);
+        row += r;
+        return t;
+      });
+    };
+    const positions = { table: posTableT, pos: posT };
+    const whole = rt.upload(table, [v, c], 'table');
+    const chunks = split(table, 'table');
+    const xWhole = await rt.readF32(embeddingForward(rt, whole, idsT, { positions }));
+    const xSplit = await rt.readF32(embeddingForward(rt, chunks, idsT, { positions }));
+    expect(Buffer.from(xSplit.buffer).equals(Buffer.from(xWhole.buffer))).toBe(true);
+    expectClose(xSplit, embeddingForwardRef(table, v, c, ids, { table: posTable, tpos, pos }), FWD, 'x');
+
+    const dWhole = rt.upload(start, [v, c], 'dtable');
+    const dChunks = split(start, 'dtable');
+    embeddingBackward(rt, dxT, idsT, dWhole);
+    embeddingBackward(rt, dxT, idsT, dChunks);
+    const gotWhole = await rt.readF32(dWhole);
+    const parts = await rt.readMany(dChunks);
+    const gotSplit = new Float32Array(v * c);
+    let offset = 0;
+    for (const p of parts) {
+      gotSplit.set(p, offset);
+      offset += p.length;
+    }
+    expect(Buffer.from(gotSplit.buffer).equals(Buffer.from(gotWhole.buffer))).toBe(true);
+    expectClose(gotSplit, embeddingBackwardRef(dx, ids, Float64Array.from(start), v, c), GRAD, 'dtable');
+    expect(() => embeddingForward(rt, [chunks[0], rt.zeros([2, c + 1], 'odd')], idsT)).toThrow(
+      /table\[1\] must have shape \[\?,12\]/,
+    );
+    for (const t of [whole, ...chunks, dWhole, ...dChunks, idsT, posT, posTableT, dxT]) t.dispose();
+  });
+
   it('refuses float ids and mismatched widths', async () => {
     const rt = await testRuntime();
     const table = rt.zeros([4, 3], 'table');

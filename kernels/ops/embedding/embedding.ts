@@ -3,8 +3,11 @@
  * scatter-add backward. The backward is deterministic without float atomics: rows sharing an id are
  * linked into a chain (O(N^2) integer work, independent of V), then each chain head sums its chain in
  * row order, O(N*C) float work; a per-(vocab row, channel) scan would cost O(V*N*C) instead.
+ * A table above one storage binding comes as row chunks (runtime/row-chunks.ts): one gather or scatter
+ * dispatch per chunk, each writing only the rows its chunk holds, so results equal the unsplit ones.
  */
 import {
+  chunkRowStarts,
   type DType,
   expectShape,
   makeShader,
@@ -16,6 +19,21 @@ import src from './embedding.wgsl?raw';
 
 const CODE = makeShader(src);
 const WG = 64;
+
+/** A [V,C] table: one tensor, or row chunks [V0,C], [V1,C], ... stacked in order. */
+export type EmbeddingTable = Tensor | readonly Tensor[];
+
+/** The chunks of a table, checked to share C; their first rows; V. */
+function tableChunks(op: string, name: string, table: EmbeddingTable, c?: number) {
+  const chunks = Array.isArray(table) ? (table as readonly Tensor[]) : [table as Tensor];
+  if (chunks.length === 0) throw new Error(`${op}: ${name} has no chunks`);
+  const width = c ?? chunks[0].shape[1];
+  chunks.forEach((t, i) => {
+    expectShape(op, chunks.length > 1 ? `${name}[${i}]` : name, t, [undefined, width]);
+  });
+  const starts = chunkRowStarts(chunks.map((t) => t.shape[0]));
+  return { chunks, starts, v: starts[starts.length - 1], c: width };
+}
 
 export interface EmbeddingForwardOptions {
   /** GPT-2 style learned positions: x[n] += table[pos[n]]. */
@@ -36,13 +54,12 @@ function checkIds(op: string, name: string, ids: Tensor, n?: number): void {
 /** x[N,C] = table[ids[n]] (+ positions.table[pos[n]]); ids outside [0,V) read as zero rows. */
 export function embeddingForward(
   rt: Runtime,
-  table: Tensor,
+  table: EmbeddingTable,
   ids: Tensor,
   opts: EmbeddingForwardOptions = {},
 ): Tensor {
   const op = 'embeddingForward';
-  expectShape(op, 'table', table, [undefined, undefined]);
-  const [v, c] = table.shape;
+  const { chunks, starts, v, c } = tableChunks(op, 'table', table);
   checkIds(op, 'ids', ids);
   const n = ids.shape[0];
   const pos = opts.positions;
@@ -51,23 +68,25 @@ export function embeddingForward(
     checkIds(op, 'positions.pos', pos.pos, n);
   }
   const x = rt.empty([n, c], 'embedding.x');
-  rt.dispatch({
-    kernel: 'embedding.forward',
-    code: CODE,
-    entry: 'forward',
-    // without positions the table and ids stand in for the position bindings (hasPos = 0: never read)
-    read: [table, ids, pos?.table ?? table, pos?.pos ?? ids],
-    write: [x],
-    uniforms: uniforms().u32(n, c, v, pos ? pos.table.shape[0] : 0, pos ? 1 : 0),
-    workgroups: { linear: Math.ceil((n * c) / WG) },
+  chunks.forEach((chunk, i) => {
+    rt.dispatch({
+      kernel: 'embedding.forward',
+      code: CODE,
+      entry: 'forward',
+      // without positions the table and ids stand in for the position bindings (hasPos = 0: never read)
+      read: [chunk, ids, pos?.table ?? chunk, pos?.pos ?? ids],
+      write: [x],
+      uniforms: uniforms().u32(n, c, chunk.shape[0], pos ? pos.table.shape[0] : 0, pos ? 1 : 0, starts[i], v),
+      workgroups: { linear: Math.ceil((n * c) / WG) },
+    });
   });
   return x;
 }
 
-/** dtable[id] += sum of dx rows with that id, in row order (deterministic). */
-function scatterAddRows(rt: Runtime, dx: Tensor, ids: Tensor, dtable: Tensor): void {
+/** dtable[id] += sum of dx rows with that id, in row order (deterministic), chunk by chunk. */
+function scatterAddRows(rt: Runtime, dx: Tensor, ids: Tensor, dtable: EmbeddingTable): void {
   const [n, c] = dx.shape;
-  const v = dtable.shape[0];
+  const { chunks, starts, v } = tableChunks('embeddingBackward', 'dtable', dtable, c);
   const links = rt.empty([n, 2], 'embedding.links', 'i32');
   rt.dispatch({
     kernel: 'embedding.linkEqualIds',
@@ -75,41 +94,43 @@ function scatterAddRows(rt: Runtime, dx: Tensor, ids: Tensor, dtable: Tensor): v
     entry: 'linkEqualIds',
     read: [ids],
     write: [links],
-    uniforms: uniforms().u32(n, c, v, 0, 0),
+    uniforms: uniforms().u32(n, c, v, 0, 0, 0, v),
     workgroups: { linear: Math.ceil(n / WG) },
   });
-  rt.dispatch({
-    kernel: 'embedding.scatterChains',
-    code: CODE,
-    entry: 'scatterChains',
-    read: [ids, links, dx],
-    write: [dtable],
-    uniforms: uniforms().u32(n, c, v, 0, 0),
-    workgroups: { linear: Math.ceil((n * c) / WG) },
+  chunks.forEach((chunk, i) => {
+    rt.dispatch({
+      kernel: 'embedding.scatterChains',
+      code: CODE,
+      entry: 'scatterChains',
+      read: [ids, links, dx],
+      write: [chunk],
+      uniforms: uniforms().u32(n, c, chunk.shape[0], 0, 0, starts[i], v),
+      workgroups: { linear: Math.ceil((n * c) / WG) },
+    });
   });
   links.dispose();
 }
 
 /**
- * Accumulates into `dtable` [V,C] (and `positions.dtable`): rows never looked up are left as they
- * are, so zero the destination first for a plain gradient. ids outside [0,V) contribute nothing.
+ * Accumulates into `dtable` [V,C] (one tensor or row chunks, and `positions.dtable`): rows never looked
+ * up are left as they are, so zero the destination first for a plain gradient. ids outside [0,V)
+ * contribute nothing.
  */
 export function embeddingBackward(
   rt: Runtime,
   dx: Tensor,
   ids: Tensor,
-  dtable: Tensor,
+  dtable: EmbeddingTable,
   opts: EmbeddingBackwardOptions = {},
 ): void {
   const op = 'embeddingBackward';
   expectShape(op, 'dx', dx, [undefined, undefined]);
-  const [n, c] = dx.shape;
+  const [n] = dx.shape;
   checkIds(op, 'ids', ids, n);
-  expectShape(op, 'dtable', dtable, [undefined, c]);
   scatterAddRows(rt, dx, ids, dtable);
   const pos = opts.positions;
   if (pos) {
-    expectShape(op, 'positions.dtable', pos.dtable, [undefined, c]);
+    expectShape(op, 'positions.dtable', pos.dtable, [undefined, dx.shape[1]]);
     checkIds(op, 'positions.pos', pos.pos, n);
     scatterAddRows(rt, dx, pos.pos, pos.dtable);
   }

@@ -2,13 +2,24 @@
 // deterministic scatter-add backward. No float atomics exist in WGSL, so the backward first links
 // equal ids into chains (head = first occurrence, next = following occurrence), then one invocation
 // per (head row, channel) walks its chain in row order and adds the sum: same bits on every run.
+// A table stored as row chunks (runtime/row-chunks.ts) is gathered and scattered one chunk per
+// dispatch: each element is written by exactly one dispatch, so the result is the unsplit one's bits.
 
 struct Params {
-  n: u32,       // rows N (tokens)
-  c: u32,       // channels C
-  v: u32,       // rows of the table being read or written (V, or Tpos for positions)
-  tpos: u32,    // forward: rows of the position table
-  hasPos: u32,  // forward: 1 when positions are added
+  n: u32,         // rows N (tokens)
+  c: u32,         // channels C
+  v: u32,         // rows of the table (chunk) bound here (V, or Tpos for positions)
+  tpos: u32,      // forward: rows of the position table
+  hasPos: u32,    // forward: 1 when positions are added
+  rowStart: u32,  // table row of this chunk's row 0 (0 when unsplit)
+  vTotal: u32,    // rows of the whole table (v when unsplit)
+}
+
+// Row of `id` within the chunk bound now, or -1 when another chunk (or none) holds it.
+fn chunkRow(id: i32, p: Params) -> i32 {
+  let local = id - i32(p.rowStart);
+  if (id < 0 || local < 0 || u32(local) >= p.v) { return -1; }
+  return local;
 }
 
 // ---- forward: x[n,c] = table[ids[n],c] (+ posTable[pos[n],c]); an out-of-range id reads as zeros
@@ -28,9 +39,13 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   if (i >= fwdParams.n * fwdParams.c) { return; }
   let row = i / fwdParams.c;
   let ch = i - row * fwdParams.c;
-  var x = 0.0;
   let id = fwdIds[row];
-  if (id >= 0 && u32(id) < fwdParams.v) { x = fwdTable[u32(id) * fwdParams.c + ch]; }
+  let local = chunkRow(id, fwdParams);
+  let inTable = id >= 0 && u32(id) < fwdParams.vTotal;
+  // ids of other chunks are written by their dispatch; ids outside the table by the first chunk's
+  if (local < 0 && (inTable || fwdParams.rowStart != 0u)) { return; }
+  var x = 0.0;
+  if (local >= 0) { x = fwdTable[u32(local) * fwdParams.c + ch]; }
   if (fwdParams.hasPos == 1u) {
     let p = fwdPos[row];
     if (p >= 0 && u32(p) < fwdParams.tpos) { x += fwdPosTable[u32(p) * fwdParams.c + ch]; }
@@ -81,8 +96,8 @@ fn scatterChains(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
   if (i >= scatterParams.n * c) { return; }
   let row = i / c;
   let ch = i - row * c;
-  let id = scatterIds[row];
-  if (scatterLinks[2u * row] == 0 || id < 0 || u32(id) >= scatterParams.v) { return; }
+  let local = chunkRow(scatterIds[row], scatterParams);
+  if (scatterLinks[2u * row] == 0 || local < 0) { return; }
   var acc = 0.0;
   var k = i32(row);
   loop {
@@ -90,6 +105,6 @@ fn scatterChains(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
     k = scatterLinks[2u * u32(k) + 1u];
     if (k < 0) { break; }
   }
-  let dst = u32(id) * c + ch;
+  let dst = u32(local) * c + ch;
   scatterDtable[dst] = scatterDtable[dst] + acc;
 }
