@@ -112,3 +112,12 @@ export function resolveParamName(c: ModelConfig, stored: string, known: Readonly
 export function embeddingName(c: ModelConfig): string {
   return c.family === 'gpt2' ? 'transformer.wte.weight' : 'model.embed_tokens.weight';
 }
+
+/**
+ * The [V,C] tables that may be stored as row chunks when larger than one storage binding: the token
+ * embedding and an untied LM head, the only parameters whose ops (gather, scatter, head matmul) take
+ * chunks. Every other parameter must fit one binding.
+ */
+export function splittableParams(c: ModelConfig): Set<string> {
+  return new Set([embeddingName(c), ...(c.tieWordEmbeddings ? [] : ['lm_head.weight'])]);
+}

@@ -61,24 +61,23 @@ export class AdamW {
     const scale = config.maxGradNorm > 0 ? clipScale(rt, norm, config.maxGradNorm) : undefined;
     this.steps++;
     for (const spec of params.specs) {
-      adamwStep(
-        rt,
-        {
-          param: params.get(spec.name),
-          grad: grads.get(spec.name),
-          m: this.m.get(spec.name),
-          v: this.v.get(spec.name),
-        },
-        {
-          lr: config.learningRate,
-          beta1: config.beta1,
-          beta2: config.beta2,
-          eps: config.eps,
-          weightDecay: config.weightDecay,
-          step: this.steps,
-          gradScale: scale,
-        },
-      );
+      // a parameter split into row chunks has gradients and moments chunked alike: chunk i with chunk i
+      const [p, g, m, v] = [params, grads, this.m, this.v].map((set) => set.chunks(spec.name));
+      for (let i = 0; i < p.length; i++) {
+        adamwStep(
+          rt,
+          { param: p[i], grad: g[i], m: m[i], v: v[i] },
+          {
+            lr: config.learningRate,
+            beta1: config.beta1,
+            beta2: config.beta2,
+            eps: config.eps,
+            weightDecay: config.weightDecay,
+            step: this.steps,
+            gradScale: scale,
+          },
+        );
+      }
     }
     scale?.dispose();
     norm.dispose();

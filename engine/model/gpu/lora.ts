@@ -4,10 +4,9 @@
  * (the policy) or without (`baseView`: the KL reference, no second copy of the weights). Adapter tensors
  * live in their own GpuParams, which is what the optimizer and the gradient buffers are shaped after.
  */
-import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
+import type { Runtime } from '../../../kernels/runtime/index.js';
 import type { ModelConfig } from '../config.js';
 import { type LoraOptions, loraAName, loraBName, loraModules, loraParamSpecs, loraScale } from '../lora.js';
-import type { ParamSpec } from '../param-names.js';
 import type { LoraWeights } from './linear.js';
 import { GpuParams } from './params.js';
 
@@ -34,21 +33,7 @@ export class GpuLora {
     options: LoraOptions,
     values: ReadonlyMap<string, ArrayLike<number>>,
   ): GpuLora {
-    const specs = loraParamSpecs(config, options);
-    const tensors = new Map<string, Tensor>();
-    try {
-      for (const s of specs) {
-        const v = values.get(s.name);
-        const size = s.shape.reduce((a, b) => a * b, 1);
-        if (!v || v.length !== size)
-          throw new Error(`LoRA tensor ${s.name}: expected ${size} values, got ${v?.length ?? 'none'}`);
-        tensors.set(s.name, rt.upload(v, s.shape, s.name));
-      }
-    } catch (err) {
-      for (const t of tensors.values()) t.dispose();
-      throw err;
-    }
-    return new GpuLora(options, paramsFromTensors(rt, config, specs, tensors));
+    return new GpuLora(options, GpuParams.uploadSpecs(rt, config, loraParamSpecs(config, options), values));
   }
 
   dispose(): void {
@@ -88,27 +73,5 @@ export function loraWeightsFor(params: GpuParams, module: string): LoraWeights |
  * the tensors stay owned by `base`.
  */
 export function baseView(base: GpuParams): GpuParams {
-  const view = paramsFromTensors(base.rt, base.config, base.specs, new Map(base.tensors));
-  Object.defineProperty(view, 'dispose', { value: () => view.tensors.clear() });
-  return view;
-}
-
-/**
- * A GpuParams over given specs and tensors. GpuParams' constructor is private (engine/model/gpu/params.ts
- * is not LoRA's to change); the class is sound for any spec list, so this bypasses the TypeScript-only
- * visibility to reuse zerosLike/download/write/dispose for adapter tensors.
- */
-export function paramsFromTensors(
-  rt: Runtime,
-  config: ModelConfig,
-  specs: ParamSpec[],
-  tensors: Map<string, Tensor>,
-): GpuParams {
-  const Ctor = GpuParams as unknown as new (
-    rt: Runtime,
-    config: ModelConfig,
-    specs: ParamSpec[],
-    tensors: Map<string, Tensor>,
-  ) => GpuParams;
-  return new Ctor(rt, config, specs, tensors);
+  return GpuParams.view(base);
 }

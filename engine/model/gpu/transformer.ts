@@ -4,7 +4,9 @@
  * parameter. Residual adds are fused into the next norm; the residual gradient is one tensor that every
  * branch adds into, since d(a+b)/da = d(a+b)/db = identity. LoRA adapters attached to a parameter set
  * (gpu/lora.ts) ride on its linear layers; the backward computes a gradient only for the tensors that
- * `grads` holds, so a LoRA run's frozen base gets none.
+ * `grads` holds, so a LoRA run's frozen base gets none. The token embedding and LM head may be stored
+ * as row chunks (gpu/params.ts, above one storage binding): they go through the chunk-aware gather,
+ * scatter and matmul, and every other parameter is read whole.
  */
 import { attentionBackward, attentionForward } from '../../../kernels/ops/attention/attention.js';
 import { copyTimeSteps, sliceColumns, writeColumns } from '../../../kernels/ops/copy/copy.js';
@@ -12,6 +14,7 @@ import { addScaled } from '../../../kernels/ops/elementwise/elementwise.js';
 import { embeddingBackward, embeddingForward } from '../../../kernels/ops/embedding/embedding.js';
 import { biasGeluBackward, biasGeluForward } from '../../../kernels/ops/gelu/gelu.js';
 import { matmul } from '../../../kernels/ops/matmul/matmul.js';
+import { matmulRowChunks, matmulRowChunksBackward } from '../../../kernels/ops/matmul/matmul-row-chunks.js';
 import { ropeBackward, ropeForward } from '../../../kernels/ops/rope/rope.js';
 import { swigluBackward, swigluForward } from '../../../kernels/ops/swiglu/swiglu.js';
 import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
@@ -144,10 +147,10 @@ export class GpuTransformer {
     const N = B * T;
     let x =
       this.family === 'gpt2'
-        ? embeddingForward(rt, p.get('transformer.wte.weight'), batch.ids, {
+        ? embeddingForward(rt, p.chunks('transformer.wte.weight'), batch.ids, {
             positions: { table: p.get('transformer.wpe.weight'), pos: batch.positions },
           })
-        : embeddingForward(rt, p.get('model.embed_tokens.weight'), batch.ids);
+        : embeddingForward(rt, p.chunks('model.embed_tokens.weight'), batch.ids);
     let delta: Tensor | null = null;
     const layers: LayerSaved[] = [];
     for (let l = 0; l < this.config.numLayers; l++) {
@@ -185,7 +188,7 @@ export class GpuTransformer {
       final.rstd.dispose();
       hidden = last.reshapeOwned([B, this.C]);
     }
-    const logits = matmul(rt, hidden, p.get(this.headName()), { transB: true });
+    const logits = matmulRowChunks(rt, hidden, p.chunks(this.headName())); // [N,V] = hidden · Wᵀ
     if (!train) {
       if (!opts.lastOnly) {
         final.mean?.dispose();
@@ -287,13 +290,9 @@ export class GpuTransformer {
     const N = B * T;
     const [H, Hkv, D] = [this.H, this.Hkv, this.D];
     const headName = this.headName();
-    const dhidden = linearBackward(
-      rt,
-      dlogits,
-      saved.final.y,
-      { weight: p.get(headName), orientation: 'out_in' },
-      { dweight: grads.maybe(headName) },
-    );
+    const dhidden = matmulRowChunksBackward(rt, saved.final.y, p.chunks(headName), dlogits, {
+      dw: grads.maybeChunks(headName),
+    });
     if (dHiddenExtra) addScaled(rt, dhidden, dHiddenExtra, 1);
     const ds = rt.zeros([N, this.C], 'grad.residual');
     normBackward(rt, p, this.normGrads(grads, 'final'), this.norm('final'), saved.final, dhidden, ds);
@@ -354,7 +353,7 @@ export class GpuTransformer {
     // the embedding: layer 0's norm input is the embedding output, owned by nobody but us
     const x0 = saved.layers[0]?.n1.x;
     if (x0 && !saved.layers[0].n1.ownsX) x0.dispose();
-    const dwte = grads.maybe(this.embeddingName());
+    const dwte = grads.maybeChunks(this.embeddingName());
     const dwpe = grads.maybe('transformer.wpe.weight');
     if (dwte && this.family === 'gpt2' && dwpe) {
       embeddingBackward(rt, ds, saved.batch.ids, dwte, {
