@@ -216,7 +216,9 @@ function EstimateView({ name, estimate: e }: { name: string; estimate: MemoryEst
             <th scope="row">largest tensor</th>
             <td>
               {e.largestTensor.name}: {formatBytes(e.largestTensor.bytes)} (limit{' '}
-              {formatBytes(Math.min(e.limits.maxStorageBufferBindingSize, e.limits.maxBufferSize))})
+              {formatBytes(Math.min(e.limits.maxStorageBufferBindingSize, e.limits.maxBufferSize))} per
+              buffer)
+              {e.splitTensors.map((t) => `; ${t.name} stored as ${t.chunks} row chunks`).join('')}
             </td>
           </tr>
         </tbody>

@@ -81,13 +81,35 @@ describe('memory estimates of the named targets', () => {
       expect(describeEstimate(estimateRunMemory(config, run(true)))).toMatch(/^Estimated LoRA memory ≈ /);
     }
     console.log(rows.join('\n'));
-    // SmolLM2's embedding (108.0 MiB) fits a default 128 MiB binding; Qwen2.5-0.5B's (519 MiB) does not
+    // SmolLM2's embedding (108.0 MiB) fits a default 128 MiB binding; Qwen2.5-0.5B's (519 MiB) is split
     expect(verdicts.get('SmolLM2-135M lora 128 MiB binding, 2 GiB budget')).toBe(true);
     expect(verdicts.get('Qwen2.5-0.5B-Instruct lora 128 MiB binding, 2 GiB budget')).toBe(false);
     expect(verdicts.get('Qwen2.5-0.5B-Instruct lora 1 GiB binding, 4 GiB budget')).toBe(true);
-    expect(estimateRunMemory(parseHfConfig(QWEN25_05B_INSTRUCT_CONFIG), run(true)).problems[0]).toMatch(
-      /^model\.embed_tokens\.weight needs 519\.3 MiB, over the adapter's 128\.0 MiB per-buffer limit$/,
-    );
+    const qwen = parseHfConfig(QWEN25_05B_INSTRUCT_CONFIG);
+    const at128 = (gradientAccumulation: number) =>
+      estimateRunMemory(
+        qwen,
+        { ...run(true), gradient_accumulation: gradientAccumulation },
+        {
+          limits: DEFAULT_LIMITS,
+          budgetBytes: 4 * GiB,
+        },
+      );
+    // 8 rows of 64 tokens: the logits [512, 151936] (296.8 MiB) are one buffer, the embedding is not
+    expect(at128(8).problems).toEqual([
+      "logits [B*T,V] needs 296.8 MiB, over the adapter's 128.0 MiB per-buffer limit (8 rows of 64 tokens per micro-batch: raise gradient_accumulation)",
+    ]);
+    // 1 row per micro-batch: logits 37.1 MiB; the 519.3 MiB embedding is 5 chunks of <= 30388 rows (104 MiB)
+    const fits = at128(64);
+    expect(fits.fits).toBe(true);
+    expect(fits.splitTensors).toEqual([
+      { name: 'model.embed_tokens.weight', bytes: 151936 * 896 * 4, chunks: 5 },
+    ]);
+    expect(describeEstimate(fits)).toMatch(/model\.embed_tokens\.weight stored as 5 row chunks$/);
+    expect(
+      estimateRunMemory(qwen, run(true), { limits: { maxStorageBufferBindingSize: GiB, maxBufferSize: GiB } })
+        .splitTensors,
+    ).toEqual([]);
     expect(49152 * 576 * 4).toBeLessThan(128 * MiB);
   });
 });

@@ -1,16 +1,18 @@
 /**
  * How much GPU memory a run needs, estimated from the model's config.json and the RunConfig before any
- * weights download, and whether the adapter can hold it: every tensor must fit one storage binding
- * (maxStorageBufferBindingSize, and maxBufferSize) and the total must fit the stated budget. The
+ * weights download, and whether the adapter can hold it: the token embedding and an untied LM head are
+ * stored as row chunks when larger than one storage binding (gpu/params.ts), every other tensor must
+ * fit one binding (maxStorageBufferBindingSize, and maxBufferSize), and the total must fit the budget. The
  * estimate counts what TabRL allocates (engine/model/gpu, engine/train): float32 weights, gradients and
  * AdamW moments of what trains (the adapters only under LoRA), the reference copy (none under LoRA: it
  * is the base with adapters off), one micro-batch's saved activations and logits, and the KV cache.
  */
 
+import { planRowChunks } from '../../kernels/runtime/row-chunks.js';
 import type { RunConfig } from '../config/schema.js';
 import { type ModelConfig, parameterCount } from './config.js';
 import { loraParamSpecs } from './lora.js';
-import { embeddingName } from './param-names.js';
+import { splittableParams } from './param-names.js';
 
 export interface AdapterLimits {
   maxStorageBufferBindingSize: number;
@@ -49,7 +51,10 @@ export interface MemoryEstimate {
     kvCache: number;
   };
   total: number;
+  /** The largest tensor, split or not. */
   largestTensor: { name: string; bytes: number };
+  /** [V,C] tables above the binding limit, stored as this many row chunks each. */
+  splitTensors: { name: string; bytes: number; chunks: number }[];
   /** The shapes the estimate assumed. */
   shapes: { microBatchRows: number; tokensPerRow: number; generationRows: number };
   limits: AdapterLimits;
@@ -99,20 +104,34 @@ export function estimateRunMemory(
     kvCache: (2 * L * generationRows * T * Hkv * D + generationRows * V) * F32,
   };
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
-  const candidates: [string, number][] = [
-    [embeddingName(model), V * C * F32],
+  const bindLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const tables = [...splittableParams(model)];
+  const splitTensors = tables
+    .map((name) => ({
+      name,
+      bytes: V * C * F32,
+      chunks: planRowChunks(V, C * F32, bindLimit).length,
+    }))
+    .filter((t) => t.chunks > 1);
+  // tensors that must fit one binding (the [V,C] tables are split instead)
+  const whole: [string, number][] = [
     ['logits [B*T,V]', N * V * F32],
     ['KV cache of one layer', generationRows * T * Hkv * D * F32],
     ['MLP activations [B*T,F]', N * F * F32],
+    ['MLP weight [F,C]', F * C * F32],
   ];
+  const candidates: [string, number][] = [...tables.map((t): [string, number] => [t, V * C * F32]), ...whole];
   const [name, bytes] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
-  const bindLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const problems: string[] = [];
-  for (const [what, b] of candidates)
-    if (b > bindLimit)
-      problems.push(
-        `${what} needs ${formatBytes(b)}, over the adapter's ${formatBytes(bindLimit)} per-buffer limit`,
-      );
+  for (const [what, b] of whole) {
+    if (b <= bindLimit) continue;
+    const hint = what.startsWith('logits')
+      ? ` (${microBatchRows} rows of ${T} tokens per micro-batch: raise gradient_accumulation)`
+      : '';
+    problems.push(
+      `${what} needs ${formatBytes(b)}, over the adapter's ${formatBytes(bindLimit)} per-buffer limit${hint}`,
+    );
+  }
   if (total > budgetBytes)
     problems.push(
       `the run needs about ${formatBytes(total)} in all, over the ${formatBytes(budgetBytes)} budget`,
@@ -124,6 +143,7 @@ export function estimateRunMemory(
     parts,
     total,
     largestTensor: { name, bytes },
+    splitTensors,
     shapes: { microBatchRows, tokensPerRow: T, generationRows },
     limits,
     budgetBytes,
@@ -167,7 +187,8 @@ export function describeEstimate(e: MemoryEstimate): string {
     .filter(([, b]) => b > 0)
     .map(([k, b]) => `${k} ${formatBytes(b)}`)
     .join(', ');
-  return `Estimated ${e.mode === 'lora' ? 'LoRA' : 'full fine-tuning'} memory ≈ ${formatBytes(e.total)} (${list}); largest tensor ${e.largestTensor.name} ${formatBytes(e.largestTensor.bytes)}`;
+  const split = e.splitTensors.map((t) => `; ${t.name} stored as ${t.chunks} row chunks`).join('');
+  return `Estimated ${e.mode === 'lora' ? 'LoRA' : 'full fine-tuning'} memory ≈ ${formatBytes(e.total)} (${list}); largest tensor ${e.largestTensor.name} ${formatBytes(e.largestTensor.bytes)}${split}`;
 }
 
 /** config.json of the named targets as published on the hub (HuggingFaceTB/SmolLM2-135M-Instruct shares SmolLM2-135M's). */
