@@ -94,6 +94,9 @@ export async function fetchWithProgress(
 /**
  * A hub repo as a read-only checkpoint folder. Files are fetched on first read, cached (key: the URL,
  * which names the revision), and kept in memory for the folder's lifetime so a second read is free.
+ * Files the repo lacks (404: optional ones such as trainer_state.json, or model.safetensors of a
+ * sharded repo) are remembered as absent too, under `URL?tabrl=absent`, so a reload asks the hub
+ * nothing and works offline; config.json is the exception, so a repo created after a typo is found.
  */
 export function hubCheckpointFs(
   id: string | HubRef,
@@ -110,8 +113,11 @@ export function hubCheckpointFs(
       options.onProgress?.({ file: name, loaded: hit.length, total: hit.length, cached: true, done: true });
       return hit;
     }
+    const absent = `${url}?tabrl=absent`;
+    if (name !== 'config.json' && (await options.cache?.get(absent))) return null;
     const bytes = await fetchWithProgress(url, name, options);
     if (bytes) await options.cache?.put(url, bytes);
+    else if (name !== 'config.json') await options.cache?.put(absent, new Uint8Array(0));
     return bytes;
   };
   return {

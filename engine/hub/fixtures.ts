@@ -7,7 +7,7 @@
  * original hub checkpoint (no prefix, `h.N.attn.bias` mask buffers), `llama` shaped like SmolLM2 (GQA 3:1,
  * tied embeddings), `qwen2` like Qwen2.5 (q/k/v bias, tied embeddings, bf16, two shards with an index).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type ModelConfig, parseHfConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
 import { paramSpecs } from '../model/param-names.js';
@@ -206,23 +206,58 @@ export interface LocalHub {
   close(): Promise<void>;
 }
 
-/** Serves `repos` (`org/name@revision` -> files) under the hub's resolve route; files go out in two chunks. */
-export async function startLocalHub(repos: Map<string, Map<string, Uint8Array>>): Promise<LocalHub> {
-  const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+export interface HubRouteOptions {
+  /** Path the hub's routes sit under (e.g. `/hub` beside a served site); default none. */
+  prefix?: string;
+  /** Chunks each file goes out in (default 2), `delayMs` apart (default 0): a slow link shows progress. */
+  chunks?: number;
+  delayMs?: number;
+}
+
+/**
+ * The hub's `{prefix}/{org}/{name}/resolve/{revision}/{file}` route over `repos`, logging each request's
+ * path (prefix removed) in `requests`; false when the path is not under the prefix (someone else's).
+ */
+export function hubRoute(
+  repos: Map<string, Map<string, Uint8Array>>,
+  requests: string[],
+  options: HubRouteOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const prefix = options.prefix ?? '';
+  const chunks = Math.max(1, options.chunks ?? 2);
+  return (req, res) => {
+    const full = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!full.startsWith(`${prefix}/`)) return false;
+    const path = full.slice(prefix.length);
     requests.push(path);
     const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const body = m ? repos.get(`${m[1]}@${m[2]}`)?.get(m[3]) : undefined;
     if (!body) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Entry not found');
-      return;
+      return true;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
-    const half = Math.floor(body.length / 2);
-    res.write(body.subarray(0, half));
-    res.end(body.subarray(half));
+    const size = Math.ceil(body.length / chunks);
+    const send = (i: number) => {
+      const part = body.subarray(i * size, (i + 1) * size);
+      if ((i + 1) * size >= body.length) res.end(part);
+      else {
+        res.write(part);
+        setTimeout(() => send(i + 1), options.delayMs ?? 0);
+      }
+    };
+    send(0);
+    return true;
+  };
+}
+
+/** Serves `repos` (`org/name@revision` -> files) under the hub's resolve route; files go out in two chunks. */
+export async function startLocalHub(repos: Map<string, Map<string, Uint8Array>>): Promise<LocalHub> {
+  const requests: string[] = [];
+  const route = hubRoute(repos, requests);
+  const server: Server = createServer((req, res) => {
+    route(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
