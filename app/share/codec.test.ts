@@ -8,7 +8,7 @@ import {
   MAX_SHARE_CHARS,
   SHARE_SCHEMA_VERSION,
 } from './codec.js';
-import { buildShareUrl, readLabUrlFlags } from './fragment.js';
+import { buildShareUrl, hubBaseUrl, readLabUrlFlags } from './fragment.js';
 
 const encodeRaw = (value: unknown) => bytesToBase64Url(deflateSync(strToU8(JSON.stringify(value))));
 
@@ -72,13 +72,25 @@ describe('lab URL flags', () => {
       share: 'abc_-',
       hide: ['algorithm', 'learning_rate'],
       presenter: false,
+      hub: null,
     });
     expect(readLabUrlFlags('', '?hide=presets&presenter=1')).toEqual({
       share: null,
       hide: ['presets'],
       presenter: true,
+      hub: null,
     });
     expect(readLabUrlFlags('#presenter=0', '?presenter=1').presenter).toBe(false);
+  });
+
+  it('hub= names a hub mirror, resolved against the page; only http(s)', () => {
+    const page = 'http://127.0.0.1:4173/tabrl/';
+    expect(hubBaseUrl(readLabUrlFlags('', '?hub=hub/').hub, page)).toBe('http://127.0.0.1:4173/tabrl/hub');
+    expect(hubBaseUrl(readLabUrlFlags('#hub=https://hf-mirror.com', '').hub, page)).toBe(
+      'https://hf-mirror.com',
+    );
+    expect(hubBaseUrl(readLabUrlFlags('', '?hub=javascript:alert(1)').hub, page)).toBe(null);
+    expect(hubBaseUrl(null, page)).toBe(null);
   });
 
   it('builds a link that keeps the page path (sub-paths included) and drops the old fragment', () => {

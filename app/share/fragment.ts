@@ -1,6 +1,8 @@
 /**
  * The lab's URL flags: `#c=...` (share payload), `hide=a,b` (controls hidden for classroom handouts,
- * as TensorFlow Playground does) and `presenter=1`, read from the fragment or the query string.
+ * as TensorFlow Playground does), `presenter=1` and `hub=URL` (a Hugging Face mirror, or a test server,
+ * in place of https://huggingface.co; relative to the page; the page's Content-Security-Policy still
+ * limits downloads to this site and the hub's hosts), read from the fragment or the query string.
  * The fragment keeps everything on the client: static hosts never see it.
  */
 
@@ -10,6 +12,20 @@ export interface LabUrlFlags {
   /** Control names to hide (RunConfig keys, or panels: `presets`, `algorithm`, `try`, ...). */
   hide: string[];
   presenter: boolean;
+  /** The `hub=` value as written (resolve it against the page with hubBaseUrl), or null. */
+  hub: string | null;
+}
+
+/** The hub base URL a `hub=` flag names, resolved against the page; null when absent or not http(s). */
+export function hubBaseUrl(flag: string | null, pageUrl: string): string | null {
+  if (!flag) return null;
+  try {
+    const url = new URL(flag, pageUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    return null;
+  }
 }
 
 function paramsOf(text: string): URLSearchParams {
@@ -32,6 +48,7 @@ export function readLabUrlFlags(hash: string, search = ''): LabUrlFlags {
     share: rawShare,
     hide,
     presenter: presenterFlag === '1' || presenterFlag === 'true' || presenterFlag === '',
+    hub: get('hub'),
   };
 }
 

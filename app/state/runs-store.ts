@@ -4,6 +4,7 @@
  * overlay, which one the inspector shows, and what the worker says it is doing live here too.
  */
 import { create } from 'zustand';
+import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 import type { RunState } from '../worker/protocol.js';
 
@@ -36,6 +37,8 @@ interface RunsState {
   inspectedStep: number | null;
   worker: { runId: string | null; state: RunState; step: number; message?: string };
   phase: PhaseStatus | null;
+  /** How the live run's prompts reach its model (chat template or raw), as its session reported. */
+  promptFormat: { runId: string; model: string; info: PromptFormatInfo } | null;
   warnings: string[];
   addRun: (run: RunRecord) => void;
   appendMetrics: (runId: string, rows: StepMetrics[]) => void;
@@ -47,6 +50,7 @@ interface RunsState {
   inspectStep: (step: number | null) => void;
   setWorkerState: (w: RunsState['worker']) => void;
   setPhase: (p: PhaseStatus | null) => void;
+  setPromptFormat: (p: RunsState['promptFormat']) => void;
   addWarning: (message: string) => void;
 }
 
@@ -67,6 +71,7 @@ export const useRunsStore = create<RunsState>((set) => ({
   inspectedStep: null,
   worker: { runId: null, state: 'idle', step: 0 },
   phase: null,
+  promptFormat: null,
   warnings: [],
   addRun: (run) =>
     set((s) => ({
@@ -115,6 +120,7 @@ export const useRunsStore = create<RunsState>((set) => ({
   inspectStep: (step) => set({ inspectedStep: step }),
   setWorkerState: (worker) => set({ worker }),
   setPhase: (phase) => set({ phase }),
+  setPromptFormat: (promptFormat) => set({ promptFormat }),
   addWarning: (message) => set((s) => ({ warnings: [...s.warnings.slice(-4), message] })),
 }));
 

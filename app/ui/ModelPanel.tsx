@@ -7,9 +7,7 @@
 import { useMemo, useState } from 'react';
 import type { RunConfig } from '../../engine/config/index.js';
 import {
-  cacheStorageHubCache,
   type DownloadProgress,
-  type HubCache,
   hubCheckpointFs,
   localModelName,
   parseHubId,
@@ -27,6 +25,8 @@ import {
   NAMED_TARGETS,
 } from '../../engine/model/memory.js';
 import { useConfigStore } from '../state/config-store.js';
+import { labHubOptions } from '../state/hub-options.js';
+import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
 
 // The panel sits in the narrow setup column: long tensor names and refusals wrap instead of widening it.
@@ -35,14 +35,6 @@ const TABLE_STYLE = { width: '100%', tableLayout: 'fixed', overflowWrap: 'anywhe
 
 /** What the lab may use in all (the trainer checks the same): the adapter's limits bound single tensors. */
 const BUDGET_BYTES = DEFAULT_BUDGET_BYTES;
-
-function hubCache(): HubCache | undefined {
-  try {
-    return cacheStorageHubCache();
-  } catch {
-    return undefined; // no secure context: downloads still work, uncached
-  }
-}
 
 export function ModelPanel() {
   const gpu = useLabStore((s) => s.gpu);
@@ -76,7 +68,7 @@ export function ModelPanel() {
     setBusy(true);
     setStatus(`reading config.json of ${ref.repo}@${ref.revision}`);
     try {
-      const bytes = await hubCheckpointFs(ref, { cache: hubCache() }).readFile('config.json');
+      const bytes = await hubCheckpointFs(ref, labHubOptions()).readFile('config.json');
       if (!bytes) throw new Error(`${ref.repo}@${ref.revision} has no config.json`);
       const model = parseHfConfig(JSON.parse(new TextDecoder().decode(bytes)));
       setChecked({ name: `${ref.repo}@${ref.revision}`, estimate: estimateFor(model) });
@@ -93,15 +85,15 @@ export function ModelPanel() {
     setBusy(true);
     try {
       if (checked.files) {
-        const cache = hubCache();
+        const cache = labHubOptions().cache;
         if (!cache)
           throw new Error('dropped folders need Cache Storage (serve the lab over https or localhost)');
         await storeLocalModel(cache, checked.name, checked.files);
       } else {
-        await prefetchHubModel(checked.name, {
-          cache: hubCache(),
-          onProgress: (p) => setProgress((m) => new Map(m).set(p.file, p)),
-        });
+        await prefetchHubModel(
+          checked.name,
+          labHubOptions({ onProgress: (p) => setProgress((m) => new Map(m).set(p.file, p)) }),
+        );
       }
       setOption(['model'], { name: checked.name, overrides: {} });
       setStatus(`${checked.name} is the run's model; press Start to train it`);
@@ -184,6 +176,7 @@ export function ModelPanel() {
         </button>
       )}
       {progress.size > 0 && <DownloadList progress={progress} />}
+      <PromptFormatView setting={config.chat_template} />
       <NamedTargets config={config} limits={limits} />
     </section>
   );
@@ -244,6 +237,38 @@ function DownloadList({ progress }: { progress: Map<string, DownloadProgress> })
         </li>
       ))}
     </ul>
+  );
+}
+
+/** Whether the live run's prompts go through its model's chat template, with one prompt as the model sees it. */
+function PromptFormatView({ setting }: { setting: RunConfig['chat_template'] }) {
+  const format = useRunsStore((s) => s.promptFormat);
+  const live = useRunsStore((s) => s.worker.runId);
+  const info = format && format.runId === live ? format.info : null;
+  let text: string;
+  if (!format || !info)
+    text =
+      setting === 'none'
+        ? 'Chat template: off (chat_template is none); prompts go to the model as written.'
+        : "Chat template: auto; a model's chat template is used when its tokenizer_config.json has one (shown when the run starts).";
+  else if (info.mode === 'template')
+    text = `Chat template: in use; each prompt is a user message rendered by ${format.model}'s template${
+      info.templateName ? ` "${info.templateName}"` : ''
+    }${info.systemPrompt !== null ? ' after the system prompt' : ''}.`;
+  else if (info.reason === 'off')
+    text = 'Chat template: off (chat_template is none); prompts go to the model as written.';
+  else
+    text = `Chat template: none; ${format.model} has no chat template, so prompts go to the model as written.`;
+  return (
+    <section data-testid="prompt-format" aria-label="Prompt format">
+      <p>{text}</p>
+      {info?.mode === 'template' && info.example && (
+        <figure>
+          <figcaption>{`The model sees ${JSON.stringify(info.example.prompt)} as:`}</figcaption>
+          <pre className="rendered-prompt">{info.example.rendered}</pre>
+        </figure>
+      )}
+    </section>
   );
 }
 

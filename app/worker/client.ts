@@ -4,6 +4,7 @@
  * promises keyed by request id.
  */
 import { scoreOnPage } from '../rewards/page-sandbox.js';
+import { labHubUrl } from '../state/hub-options.js';
 import { receiveMetrics, receiveSamples } from '../state/run-actions.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
@@ -25,7 +26,7 @@ export function startEngineWorker(): void {
       .getState()
       .setGpuError(`The engine worker failed to start: ${event.message || 'unknown error'}`);
   });
-  send({ type: 'hello', siteUrl: document.baseURI });
+  send({ type: 'hello', siteUrl: document.baseURI, hubUrl: labHubUrl() });
 }
 
 export function send(msg: ToWorker): void {
@@ -90,6 +91,9 @@ function handle(msg: FromWorker): void {
       break;
     case 'kernel-variants':
       runs.setKernelVariants(msg.runId, msg.variants);
+      break;
+    case 'prompt-format':
+      runs.setPromptFormat({ runId: msg.runId, model: msg.model, info: msg.info });
       break;
     case 'samples':
       receiveSamples(msg.runId, msg.samples);

@@ -15,6 +15,8 @@ const post = (msg: FromWorker, transfer: Transferable[] = []) =>
 let runtime: Promise<Runtime> | null = null;
 /** The page's address (its directory is the site root, sub-path included); sent with `hello`. */
 let siteUrl = new URL('../', self.location.href).href;
+/** The hub mirror the page names (`hub=`), or undefined for https://huggingface.co. */
+let hubUrl: string | undefined;
 
 function getRuntime(): Promise<Runtime> {
   if (!runtime) {
@@ -39,7 +41,7 @@ const loop = new RunLoop({
   post,
   // Kernel variants travel inside the config (RunConfig.kernel_variants); the session applies them.
   openSession: async (config, _kernelVariants, events, resume) =>
-    openTrainingSession(await getRuntime(), config, events, siteUrl, resume, rewardSandbox),
+    openTrainingSession(await getRuntime(), config, events, siteUrl, resume, rewardSandbox, hubUrl),
 });
 
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
@@ -47,6 +49,7 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
   switch (msg.type) {
     case 'hello':
       if (msg.siteUrl) siteUrl = msg.siteUrl;
+      hubUrl = msg.hubUrl;
       void hello();
       break;
     case 'start':

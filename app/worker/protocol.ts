@@ -5,14 +5,18 @@
  */
 import type { AdapterFacts } from '../../engine/device.js';
 import type { SandboxOutcome, UserRewardCode, UserRewardInput } from '../../engine/rewards/sandbox.js';
+import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 
 /** What the worker's run is doing. `lost`: the GPU device was lost; the history stays, Start resumes. */
 export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'failed' | 'lost';
 
 export type ToWorker =
-  /** `siteUrl`: the page's base address, where shipped models (`models/...`) are fetched from. */
-  | { type: 'hello'; siteUrl?: string }
+  /**
+   * `siteUrl`: the page's base address, where shipped models (`models/...`) are fetched from;
+   * `hubUrl`: the hub mirror the page's `hub=` flag names (default https://huggingface.co).
+   */
+  | { type: 'hello'; siteUrl?: string; hubUrl?: string }
   /** Run (or resume) `runId` until Pause or max_steps. A new runId disposes the old session first. */
   | { type: 'start'; runId: string; config: unknown; kernelVariants: Record<string, string> }
   /** Stop after the step in flight; the session stays for Step/Start. */
@@ -41,6 +45,8 @@ export type FromWorker =
   | { type: 'warning'; runId: string; message: string }
   /** The kernel variants the run's session uses (tuned on this adapter, or pinned): share links carry them. */
   | { type: 'kernel-variants'; runId: string; variants: Record<string, string> }
+  /** How the run's prompts reach its model (the model's chat template or raw), with an example. */
+  | { type: 'prompt-format'; runId: string; model: string; info: PromptFormatInfo }
   | { type: 'generated'; requestId: number; start: string[][]; current: string[][] }
   | { type: 'checkpoint'; requestId: number; files: [string, Uint8Array][] }
   | { type: 'request-failed'; requestId: number; message: string }

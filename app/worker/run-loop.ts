@@ -4,6 +4,8 @@
  * `flushIntervalMs`. The config of a session is frozen at creation: a Start or Step for another runId
  * disposes the old session and opens a new one; nothing mutates a running session.
  */
+
+import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type {
   CheckpointFiles,
   SessionEvents,
@@ -20,6 +22,8 @@ export interface SessionLike {
   dispose(): void;
   /** The kernel variants the session uses (tuned before its first step, or pinned). */
   readonly kernelVariants?: Record<string, string>;
+  /** How prompts reach the model (chat template or raw). */
+  readonly promptFormat?: PromptFormatInfo | null;
 }
 
 export type OpenSession = (
@@ -186,6 +190,15 @@ export class RunLoop {
     this.session = await this.options.openSession(config, kernelVariants, events, resume?.files);
     if (this.session.kernelVariants) {
       this.post({ type: 'kernel-variants', runId, variants: this.session.kernelVariants });
+    }
+    if (this.session.promptFormat) {
+      const model = (config as { model?: { name?: unknown } }).model?.name;
+      this.post({
+        type: 'prompt-format',
+        runId,
+        model: typeof model === 'string' ? model : '',
+        info: this.session.promptFormat,
+      });
     }
   }
 

@@ -4,6 +4,7 @@
  * from the site the page came from, so the lab works from any static host and sub-path.
  */
 import type { RunConfig } from '../../engine/config/index.js';
+import { cacheStorageHubCache } from '../../engine/hub/index.js';
 import { type CheckpointFs, memoryFs } from '../../engine/model/checkpoint.js';
 import type { RewardSandbox } from '../../engine/rewards/sandbox.js';
 import { createTrainingSession } from '../../engine/train/session.js';
@@ -34,11 +35,16 @@ export function openTrainingSession(
   siteUrl: string,
   resume?: CheckpointFiles,
   rewardSandbox?: RewardSandbox,
+  /** A hub mirror in place of https://huggingface.co (the page's `hub=` flag); same Cache Storage. */
+  hubUrl?: string,
 ): Promise<SessionLike> {
   // The page validated `config` with parseRunConfig before sending it (run-control.ts).
   return createTrainingSession(rt, config as RunConfig, events, {
     openCheckpoint: (name) => fetchCheckpointFs(siteUrl, name),
     resume: resume ? memoryFs(new Map(resume)) : undefined,
     rewardSandbox,
+    hub: hubUrl
+      ? { baseUrl: hubUrl, ...('caches' in globalThis ? { cache: cacheStorageHubCache() } : {}) }
+      : undefined,
   });
 }

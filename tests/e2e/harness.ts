@@ -4,7 +4,7 @@
  * `chromium` package provides /usr/bin/chromium, and WebGPU runs on its SwiftShader without a GPU.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
@@ -31,12 +31,19 @@ export interface StaticSite {
   close: () => Promise<void>;
 }
 
-/** Serves `dist/` under `basePath` ('/' or e.g. '/tabrl/') on a free localhost port. */
-export async function serveDist(basePath = '/'): Promise<StaticSite> {
+/**
+ * Serves `dist/` under `basePath` ('/' or e.g. '/tabrl/') on a free localhost port. `route`, when
+ * given, sees each request first and answers it by returning true (a stand-in hub on the same origin).
+ */
+export async function serveDist(
+  basePath = '/',
+  route?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<StaticSite> {
   if (!existsSync(join(DIST, 'index.html')))
     throw new Error(`${DIST}/index.html missing: run \`npx vite build\` first`);
   const base = basePath.endsWith('/') ? basePath : `${basePath}/`;
   const server: Server = createServer((req, res) => {
+    if (route?.(req, res)) return;
     const path = decodeURIComponent((req.url ?? '/').split('?')[0].split('#')[0]);
     if (!path.startsWith(base)) {
       res.writeHead(404).end('not under the base path');
