@@ -97,7 +97,9 @@ def file_names_and_shapes(path):
 def check_tokenizer(fixture, folder, expected):
     tok = AutoTokenizer.from_pretrained(folder)
     ids = tok.encode(expected["tokenizer_text"], add_special_tokens=False)
-    record(fixture, "tokenizer encodes like TabRL", ids == expected["tokenizer_ids"], f"{ids[:6]}...")
+    want = expected["tokenizer_ids"]
+    detail = f"{type(tok).__name__}, {len(ids)} ids" if ids == want else f"{type(tok).__name__}: {ids} vs TabRL {want}"
+    record(fixture, "tokenizer encodes like TabRL", ids == want, detail)
 
 
 def check_full(name, folder, expected):
