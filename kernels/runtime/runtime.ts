@@ -12,7 +12,8 @@ import { type KernelTiming, TimestampProfiler } from './profiler.js';
 export type { KernelTiming };
 
 import { BufferError, DeviceLostError, formatBytes, formatShape, KernelError } from './errors.js';
-import { type DType, shapeSize, Tensor, type TensorOwner } from './tensor.js';
+import { packF16, unpackF16 } from './f16.js';
+import { type DType, dtypeBytes, shapeSize, Tensor, type TensorOwner } from './tensor.js';
 import type { Uniforms } from './uniforms.js';
 
 export interface DispatchSpec {
@@ -125,7 +126,7 @@ export class Runtime implements TensorOwner {
 
   /** A fresh tensor whose contents are undefined (pooled memory); use `zeros` when that matters. */
   empty(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
-    const bytes = shapeSize(shape) * 4;
+    const bytes = shapeSize(shape) * dtypeBytes(dtype);
     return new Tensor(this, this.acquire(bytes, label, shape), shape, dtype, label);
   }
 
@@ -161,15 +162,19 @@ export class Runtime implements TensorOwner {
         ? Float32Array.from(data)
         : t.dtype === 'u32'
           ? Uint32Array.from(data)
-          : Int32Array.from(data);
+          : t.dtype === 'f16'
+            ? packF16(data)
+            : Int32Array.from(data);
     this.device.queue.writeBuffer(t.buffer, t.offset, host.buffer, host.byteOffset, host.byteLength);
   }
 
   /** Copies `src` into `dst` (equal sizes), in command order. */
   copy(src: Tensor, dst: Tensor): void {
-    if (src.size !== dst.size) throw new Error(`copy: ${src} into ${dst}: sizes differ`);
+    if (src.size !== dst.size || src.dtype !== dst.dtype)
+      throw new Error(`copy: ${src} into ${dst}: sizes or types differ`);
     this.endPass();
-    this.ensureEncoder().copyBufferToBuffer(src.buffer, src.offset, dst.buffer, dst.offset, src.byteLength);
+    const bytes = Math.ceil(src.byteLength / 4) * 4;
+    this.ensureEncoder().copyBufferToBuffer(src.buffer, src.offset, dst.buffer, dst.offset, bytes);
   }
 
   private acquire(bytes: number, label: string, shape: readonly number[]): GPUBuffer {
@@ -437,15 +442,22 @@ export class Runtime implements TensorOwner {
     const out = await Promise.all(
       staging.map(async (b, i) => {
         await b.mapAsync(MapMode.READ);
-        const raw = b.getMappedRange().slice(0, tensors[i].byteLength);
+        const t = tensors[i];
+        const raw = b.getMappedRange().slice(0, Math.ceil(t.byteLength / 4) * 4);
         b.unmap();
         b.destroy();
-        const dtype = tensors[i].dtype;
-        return dtype === 'f32'
-          ? new Float32Array(raw)
-          : dtype === 'u32'
-            ? new Uint32Array(raw)
-            : new Int32Array(raw);
+        switch (t.dtype) {
+          case 'f32':
+            return new Float32Array(raw);
+          case 'u32':
+            return new Uint32Array(raw);
+          case 'i32':
+            return new Int32Array(raw);
+          case 'f16':
+            return unpackF16(new Uint32Array(raw), t.size);
+          default:
+            return t.dtype satisfies never;
+        }
       }),
     );
     return out;
@@ -455,6 +467,7 @@ export class Runtime implements TensorOwner {
     return (await this.readMany([t]))[0];
   }
 
+  /** Reads an f32 tensor, or an f16 one widened to float32. */
   async readF32(t: Tensor): Promise<Float32Array> {
     const out = await this.read(t);
     if (!(out instanceof Float32Array)) throw new Error(`readF32: ${t} is ${t.dtype}`);

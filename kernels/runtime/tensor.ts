@@ -5,7 +5,13 @@
  */
 import { formatShape } from './errors.js';
 
-export type DType = 'f32' | 'u32' | 'i32';
+/** 'f16': IEEE half, packed two per 32-bit word (runtime/f16.ts); read back as float32. */
+export type DType = 'f32' | 'u32' | 'i32' | 'f16';
+
+/** Bytes per element. */
+export function dtypeBytes(dtype: DType): number {
+  return dtype === 'f16' ? 2 : 4;
+}
 
 /** What a tensor needs from its owner; the Runtime implements it. */
 export interface TensorOwner {
@@ -32,7 +38,7 @@ export class Tensor {
   }
 
   get byteLength(): number {
-    return this.size * 4;
+    return this.size * dtypeBytes(this.dtype);
   }
 
   get isDisposed(): boolean {
