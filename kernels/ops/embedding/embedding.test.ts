@@ -4,6 +4,7 @@
  * accumulation into a non-zero gradient; the backward is bitwise deterministic across runs.
  */
 import { describe, expect, it } from 'vitest';
+import { roundToF16 } from '../../runtime/f16.js';
 import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';
 import { testRuntime } from '../../testing/gpu.js';
@@ -143,6 +144,40 @@ describe('embedding on the GPU', () => {
       /table\[1\] must have shape \[\?,12\]/,
     );
     for (const t of [whole, ...chunks, dWhole, ...dChunks, idsT, posT, posTableT, dxT]) t.dispose();
+  });
+
+  it('gathers from an f16 table, whole or in row chunks, as the reference does from the rounded table', async () => {
+    const rt = await testRuntime();
+    const [n, v, c, tpos] = [19, 11, 7, 4]; // odd C: rows straddle 32-bit words
+    const table = randn(800, v * c);
+    const rounded = Float64Array.from(roundToF16(table));
+    const posTable = f32(randn(801, tpos * c));
+    const ids = randint(802, n, v);
+    ids[2] = v; // out of range
+    const pos = Int32Array.from({ length: n }, (_, r) => r % tpos);
+    const idsT = rt.upload(ids, [n], 'ids', 'i32');
+    const posT = rt.upload(pos, [n], 'pos', 'i32');
+    const posTableT = rt.upload(posTable, [tpos, c], 'posTable');
+    const positions = { table: posTableT, pos: posT };
+    const want = embeddingForwardRef(rounded, v, c, ids, { table: posTable, tpos, pos });
+    const whole = rt.upload(table, [v, c], 'table.f16', 'f16');
+    const chunks = [
+      rt.upload(table.subarray(0, 5 * c), [5, c], 'table.f16.0', 'f16'),
+      rt.upload(table.subarray(5 * c), [6, c], 'table.f16.1', 'f16'),
+    ];
+    for (const [what, t] of [
+      ['whole', whole],
+      ['chunks', chunks],
+    ] as const) {
+      const x = embeddingForward(rt, t, idsT, { positions });
+      expectClose(await rt.readF32(x), want, FWD, `x from f16 (${what})`);
+      x.dispose();
+    }
+    expect(() => embeddingForward(rt, [chunks[0], rt.zeros([6, c], 'wide')], idsT)).toThrow(
+      /must all be f32 or all f16/,
+    );
+    expect(() => embeddingBackward(rt, rt.zeros([n, c], 'dx'), idsT, whole)).toThrow(/dtable must be f32/);
+    for (const t of [whole, ...chunks, idsT, posT, posTableT]) t.dispose();
   });
 
   it('refuses float ids and mismatched widths', async () => {

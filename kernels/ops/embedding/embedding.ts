@@ -47,11 +47,14 @@ export interface EmbeddingBackwardOptions {
 
 function checkIds(op: string, name: string, ids: Tensor, n?: number): void {
   expectShape(op, name, ids, [n]);
-  const ok: Record<DType, boolean> = { i32: true, u32: true, f32: false };
+  const ok: Record<DType, boolean> = { i32: true, u32: true, f32: false, f16: false };
   if (!ok[ids.dtype]) throw new Error(`${op}: ${name} must be i32 or u32, got ${ids.dtype}`);
 }
 
-/** x[N,C] = table[ids[n]] (+ positions.table[pos[n]]); ids outside [0,V) read as zero rows. */
+/**
+ * x[N,C] = table[ids[n]] (+ positions.table[pos[n]]); ids outside [0,V) read as zero rows. The table
+ * (not the positions) may be f16, widened to f32 on load.
+ */
 export function embeddingForward(
   rt: Runtime,
   table: EmbeddingTable,
@@ -67,12 +70,15 @@ export function embeddingForward(
     expectShape(op, 'positions.table', pos.table, [undefined, c]);
     checkIds(op, 'positions.pos', pos.pos, n);
   }
+  const half = chunks[0].dtype === 'f16';
+  if (chunks.some((t) => t.dtype !== (half ? 'f16' : 'f32')))
+    throw new Error(`${op}: table chunks must all be f32 or all f16`);
   const x = rt.empty([n, c], 'embedding.x');
   chunks.forEach((chunk, i) => {
     rt.dispatch({
-      kernel: 'embedding.forward',
+      kernel: half ? 'embedding.forwardF16' : 'embedding.forward',
       code: CODE,
-      entry: 'forward',
+      entry: half ? 'forwardF16' : 'forward',
       // without positions the table and ids stand in for the position bindings (hasPos = 0: never read)
       read: [chunk, ids, pos?.table ?? chunk, pos?.pos ?? ids],
       write: [x],
@@ -87,6 +93,7 @@ export function embeddingForward(
 function scatterAddRows(rt: Runtime, dx: Tensor, ids: Tensor, dtable: EmbeddingTable): void {
   const [n, c] = dx.shape;
   const { chunks, starts, v } = tableChunks('embeddingBackward', 'dtable', dtable, c);
+  if (chunks.some((t) => t.dtype !== 'f32')) throw new Error('embeddingBackward: dtable must be f32');
   const links = rt.empty([n, 2], 'embedding.links', 'i32');
   rt.dispatch({
     kernel: 'embedding.linkEqualIds',

@@ -30,6 +30,28 @@ fn chunkRow(id: i32, p: Params) -> i32 {
 @group(0) @binding(4) var<storage, read_write> fwdX: array<f32>;    // [N,C]
 @group(0) @binding(5) var<uniform> fwdParams: Params;
 
+// Where element i of x reads: its row within the bound chunk (-1: a zero row), or -2 when another
+// chunk's dispatch writes it (ids of other chunks; ids outside the table go to the first chunk's).
+fn forwardSource(i: u32) -> i32 {
+  let row = i / fwdParams.c;
+  let id = fwdIds[row];
+  let local = chunkRow(id, fwdParams);
+  let inTable = id >= 0 && u32(id) < fwdParams.vTotal;
+  if (local < 0 && (inTable || fwdParams.rowStart != 0u)) { return -2; }
+  return local;
+}
+
+// x[i] = value (+ the position row's element).
+fn forwardStore(i: u32, value: f32) {
+  var x = value;
+  if (fwdParams.hasPos == 1u) {
+    let row = i / fwdParams.c;
+    let p = fwdPos[row];
+    if (p >= 0 && u32(p) < fwdParams.tpos) { x += fwdPosTable[u32(p) * fwdParams.c + i - row * fwdParams.c]; }
+  }
+  fwdX[i] = x;
+}
+
 @compute @workgroup_size(64)
 fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
            @builtin(local_invocation_index) lid: u32) {
@@ -37,20 +59,31 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   if (wg >= grid.end) { return; }
   let i = wg * 64u + lid;
   if (i >= fwdParams.n * fwdParams.c) { return; }
-  let row = i / fwdParams.c;
-  let ch = i - row * fwdParams.c;
-  let id = fwdIds[row];
-  let local = chunkRow(id, fwdParams);
-  let inTable = id >= 0 && u32(id) < fwdParams.vTotal;
-  // ids of other chunks are written by their dispatch; ids outside the table by the first chunk's
-  if (local < 0 && (inTable || fwdParams.rowStart != 0u)) { return; }
+  let local = forwardSource(i);
+  if (local == -2) { return; }
   var x = 0.0;
-  if (local >= 0) { x = fwdTable[u32(local) * fwdParams.c + ch]; }
-  if (fwdParams.hasPos == 1u) {
-    let p = fwdPos[row];
-    if (p >= 0 && u32(p) < fwdParams.tpos) { x += fwdPosTable[u32(p) * fwdParams.c + ch]; }
+  if (local >= 0) { x = fwdTable[u32(local) * fwdParams.c + i % fwdParams.c]; }
+  forwardStore(i, x);
+}
+
+// ---- forwardF16: the same gather from a table of packed f16 pairs (a frozen LoRA base), widened to f32
+@group(0) @binding(0) var<storage, read> fwdTableF16: array<u32>;  // [V,C] halves, element e in word e/2
+
+@compute @workgroup_size(64)
+fn forwardF16(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+              @builtin(local_invocation_index) lid: u32) {
+  let wg = flatWorkgroup(wid, nwg);
+  if (wg >= grid.end) { return; }
+  let i = wg * 64u + lid;
+  if (i >= fwdParams.n * fwdParams.c) { return; }
+  let local = forwardSource(i);
+  if (local == -2) { return; }
+  var x = 0.0;
+  if (local >= 0) {
+    let e = u32(local) * fwdParams.c + i % fwdParams.c;
+    x = unpack2x16float(fwdTableF16[e >> 1u])[e & 1u];
   }
-  fwdX[i] = x;
+  forwardStore(i, x);
 }
 
 // ---- linkEqualIds: links[n] = (1 if n is the first row with its id else 0, next row with the same id or -1)

@@ -1,7 +1,7 @@
 // Bindings and loads/stores for matmul on any shape: the same 4-wide helpers as
 // matmul-io-vec4.wgsl, assembled from scalars, each element checked against the matrix edge.
 @group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
+// binding 1 (`b`) and its reader `readB1` come from matmul-b-scalar-f32.wgsl or matmul-b-scalar-f16.wgsl
 @group(0) @binding(2) var<storage, read> bias: array<f32>;  // [N]; bound to `a` and unread without hasBias
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
@@ -35,7 +35,7 @@ fn loadB4(bt: u32, row: u32, col: u32) -> vec4f {
   if (row >= rows) { return v; }
   let base = bt * params.strideB + row * cols;
   for (var j = 0u; j < 4u; j++) {
-    if (col + j < cols) { v[j] = b[base + col + j]; }
+    if (col + j < cols) { v[j] = readB1(base + col + j); }
   }
   return v;
 }

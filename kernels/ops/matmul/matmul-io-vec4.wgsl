@@ -2,7 +2,7 @@
 // (the wrapper checks): each load is one vec4. Rows outside the matrix read as zeros.
 // A is stored [Bt?][rowsA][colsA] = [M,K], or [K,M] with TRANS_A; B likewise [K,N], or [N,K] with TRANS_B.
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
-@group(0) @binding(1) var<storage, read> b: array<vec4f>;
+// binding 1 (`b`) and its reader `readB` come from matmul-b-f32.wgsl or matmul-b-f16.wgsl
 @group(0) @binding(2) var<storage, read> bias: array<vec4f>;  // [N]; bound to `a` and unread without hasBias
 @group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
 
@@ -30,7 +30,7 @@ fn loadB4(bt: u32, row: u32, col: u32) -> vec4f {
   let rows = select(params.K, params.N, TRANS_B);
   let cols = select(params.N, params.K, TRANS_B);
   if (row >= rows || col >= cols) { return vec4f(0.0); }
-  return b[(bt * params.strideB + row * cols + col) >> 2u];
+  return readB((bt * params.strideB + row * cols + col) >> 2u);
 }
 
 // c[bt][row][col .. col+3] = v (+ bias[col ..]) (+ old c)

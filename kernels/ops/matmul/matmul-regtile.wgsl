@@ -40,7 +40,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let K4 = params.K & ~3u;
   for (var k = 0u; k < K4; k += 4u) {
     var at = mat4x4f(a[ia.x], a[ia.y], a[ia.z], a[ia.w]);
-    var bt4 = mat4x4f(b[ib.x], b[ib.y], b[ib.z], b[ib.w]);
+    var bt4 = mat4x4f(readB(ib.x), readB(ib.y), readB(ib.z), readB(ib.w));
     if (TRANS_A) { at = transpose(at); }
     if (TRANS_B) { bt4 = transpose(bt4); }
     acc += bt4 * at;

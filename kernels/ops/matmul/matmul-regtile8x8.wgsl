@@ -49,8 +49,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   for (var k = 0u; k < K4; k += 4u) {
     var at0 = mat4x4f(a[ia0.x], a[ia0.y], a[ia0.z], a[ia0.w]);
     var at1 = mat4x4f(a[ia1.x], a[ia1.y], a[ia1.z], a[ia1.w]);
-    var b4 = mat4x4f(b[ib.x], b[ib.y], b[ib.z], b[ib.w]);
-    var b5 = mat4x4f(b[ib1.x], b[ib1.y], b[ib1.z], b[ib1.w]);
+    var b4 = mat4x4f(readB(ib.x), readB(ib.y), readB(ib.z), readB(ib.w));
+    var b5 = mat4x4f(readB(ib1.x), readB(ib1.y), readB(ib1.z), readB(ib1.w));
     if (TRANS_A) {
       at0 = transpose(at0);
       at1 = transpose(at1);

@@ -7,6 +7,9 @@
  * memory: what GPUs favour). Without an explicit `variant` the runtime's autotuner picks per shape
  * class, starting from `defaultMatmulVariant`.
  * Shapes whose contiguous dimensions are multiples of 4 use vec4 loads; others a checked scalar path.
+ * B may be an f16 tensor (frozen LoRA base weights, packed two per word): every variant then reads it
+ * through an unpacking loader (matmul-b-f16.wgsl) and keeps its float32 math; the autotuner keys
+ * those shapes apart (`.h`), so f16 twins of the four variants are timed on their own.
  */
 import { autotunerFor, type TuneJob } from '../../autotune/autotuner.js';
 import { formatShape, KernelError } from '../../runtime/errors.js';
@@ -14,6 +17,10 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { makeShader } from '../../runtime/shader.js';
 import { expectShape, ShapeError, type Tensor } from '../../runtime/tensor.js';
 import { uniforms } from '../../runtime/uniforms.js';
+import bF16 from './matmul-b-f16.wgsl?raw';
+import bF32 from './matmul-b-f32.wgsl?raw';
+import bScalarF16 from './matmul-b-scalar-f16.wgsl?raw';
+import bScalarF32 from './matmul-b-scalar-f32.wgsl?raw';
 import blocks from './matmul-blocks.wgsl?raw';
 import checkedBody from './matmul-checked.wgsl?raw';
 import ioScalar from './matmul-io-scalar.wgsl?raw';
@@ -125,11 +132,12 @@ function kernelPlan(variant: MatmulVariant, vec4: boolean): KernelPlan {
 }
 
 const shaders = new Map<string, string>();
-function shaderFor(body: string, vec4: boolean): string {
-  const key = `${body}/${vec4}`;
+function shaderFor(body: string, vec4: boolean, halfB: boolean): string {
+  const key = `${body}/${vec4}/${halfB}`;
   let code = shaders.get(key);
   if (!code) {
-    code = makeShader(`${vec4 ? ioVec4 : ioScalar}\n${blocks}\n${body}`);
+    const loadB = vec4 ? (halfB ? bF16 : bF32) : halfB ? bScalarF16 : bScalarF32;
+    code = makeShader(`${loadB}\n${vec4 ? ioVec4 : ioScalar}\n${blocks}\n${body}`);
     shaders.set(key, code);
   }
   return code;
@@ -147,9 +155,10 @@ export function dispatchMatmul(
   accumulate: boolean,
 ): void {
   const { body, tileM, tileN, constants } = kernelPlan(variant, d.vec4);
+  const halfB = b.dtype === 'f16';
   rt.dispatch({
-    kernel: `matmul.${variant}`,
-    code: shaderFor(body, d.vec4),
+    kernel: `matmul.${variant}${halfB ? '.f16b' : ''}`,
+    code: shaderFor(body, d.vec4, halfB),
     constants: { ...constants, TRANS_A: +d.transA, TRANS_B: +d.transB },
     read: [a, b, bias ?? a],
     write: [out],
@@ -159,20 +168,26 @@ export function dispatchMatmul(
   });
 }
 
-/** The autotuner's key: kernel, rounded log2 of each size, transposes, load width. */
-export function matmulShapeClass(d: MatmulDims): string {
+/** The autotuner's key: kernel, rounded log2 of each size, transposes, load width, `.h` for an f16 B. */
+export function matmulShapeClass(d: MatmulDims, halfB = false): string {
   const lg = (x: number) => Math.round(Math.log2(x));
-  return `matmul/b${lg(d.batch)}.m${lg(d.M)}.k${lg(d.K)}.n${lg(d.N)}.t${+d.transA}${+d.transB}.${d.vec4 ? 'v4' : 's'}`;
+  return `matmul/b${lg(d.batch)}.m${lg(d.M)}.k${lg(d.K)}.n${lg(d.N)}.t${+d.transA}${+d.transB}.${d.vec4 ? 'v4' : 's'}${halfB ? '.h' : ''}`;
 }
 
 /** What the autotuner times for a shape class: this exact problem on scratch tensors. */
-function tuneJob(rt: Runtime, d: MatmulDims, aShape: readonly number[], bShape: readonly number[]): TuneJob {
+export function matmulTuneJob(
+  rt: Runtime,
+  d: MatmulDims,
+  aShape: readonly number[],
+  bShape: readonly number[],
+  bType: 'f32' | 'f16' = 'f32',
+): TuneJob {
   return {
-    key: matmulShapeClass(d),
+    key: matmulShapeClass(d, bType === 'f16'),
     variants: MATMUL_VARIANTS,
     prepare() {
       const a = rt.zeros(aShape, 'autotune.a');
-      const b = rt.zeros(bShape, 'autotune.b');
+      const b = rt.zeros(bShape, 'autotune.b', bType);
       const out = rt.empty(d.outShape, 'autotune.out');
       return {
         run: (variant) => dispatchMatmul(rt, variant as MatmulVariant, d, a, b, undefined, out, false),
@@ -192,6 +207,8 @@ export function defaultMatmulVariant(rt: Runtime): MatmulVariant {
 /** [M,N] = op(a) @ op(b) (+ bias) (+ out), or [Bt,M,N] when either operand is batched. */
 export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const d = matmulDims(a.shape, b.shape, opts.transA, opts.transB);
+  if (a.dtype !== 'f32' || (b.dtype !== 'f32' && b.dtype !== 'f16') || (opts.out && opts.out.dtype !== 'f32'))
+    throw new ShapeError('matmul', `a and out must be f32 and b f32 or f16, got a:${a.dtype} b:${b.dtype}`);
   if (opts.bias) expectShape('matmul', 'bias', opts.bias, [d.N]);
   if (opts.accumulate && !opts.out)
     throw new ShapeError('matmul', 'accumulate needs an `out` tensor to add into');
@@ -211,7 +228,10 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts: MatmulOptions = 
   }
   const variant =
     opts.variant ??
-    (autotunerFor(rt).select(tuneJob(rt, d, a.shape, b.shape), defaultMatmulVariant(rt)) as MatmulVariant);
+    (autotunerFor(rt).select(
+      matmulTuneJob(rt, d, a.shape, b.shape, b.dtype === 'f16' ? 'f16' : 'f32'),
+      defaultMatmulVariant(rt),
+    ) as MatmulVariant);
   const out = opts.out ?? rt.empty(d.outShape, 'matmul.out');
   dispatchMatmul(rt, variant, d, a, b, opts.bias, out, Boolean(opts.accumulate));
   return out;
