@@ -1,11 +1,13 @@
 /**
  * LoRA GRPO through the real training session, for tiny random checkpoints of every HF layout served by
  * a local hub: the run loads by hub id, takes a few steps with a KL reference (the base with adapters
- * off), trains only the adapters (the base weights come back bit-identical), and saves a checkpoint of
+ * off), trains only the adapters (the base weights, held as f16, come back as the hub's values rounded to
+ * f16, bit for bit), and saves a checkpoint of
  * merged weights that reloads with the policy's logits. A run whose estimate does not fit is refused
  * after config.json, before any weights are requested.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roundToF16 } from '../../kernels/runtime/f16.js';
 import { expectClose } from '../../kernels/testing/compare.js';
 import { testRuntime } from '../../kernels/testing/gpu.js';
 import { presetConfig } from '../config/presets.js';
@@ -16,6 +18,7 @@ import { createTrainingSession } from '../train/session.js';
 import { memoryFs, readCheckpoint } from './checkpoint.js';
 import { GpuModel } from './gpu/model.js';
 import { ModelTooLargeError } from './memory.js';
+import { paramSpecs } from './param-names.js';
 
 let hub: LocalHub;
 const tiny = new Map(TINY_LAYOUTS.map((l) => [l, tinyCheckpoint(l, 3)]));
@@ -68,14 +71,23 @@ describe.each(TINY_LAYOUTS)('LoRA GRPO on a %s checkpoint loaded from the hub', 
     const merged = await session.policyWeights();
     const files = await session.saveCheckpoint(memoryFs());
     const saved = await readCheckpoint(memoryFs(files));
+    // the frozen base is held as f16 (its matrices; norms and biases stay f32): what the hub served, rounded
+    const stored = new Map(
+      paramSpecs(base.config).map((s) => {
+        const v = base.params.get(s.name)!;
+        return [s.name, s.shape.length === 2 && s.name !== 'transformer.wpe.weight' ? roundToF16(v) : v];
+      }),
+    );
     const changed = [...saved.params]
-      .filter(([k, v]) => v.some((x, i) => x !== base.params.get(k)![i]))
+      .filter(([k, v]) => v.some((x, i) => x !== stored.get(k)![i]))
       .map(([k]) => k);
     expect(changed.length).toBeGreaterThan(0);
     expect(changed.every((k) => /(attn|mlp)\./.test(k) && k.endsWith('.weight'))).toBe(true);
-    // the unmerged base inside the session is untouched
-    const policyBase = await (session as unknown as { ctx: { model: GpuModel } }).ctx.model.params.download();
-    for (const [k, v] of base.params) expect(policyBase.get(k), k).toEqual(v);
+    // the unmerged base inside the session is untouched, and stored as f16
+    const policyParams = (session as unknown as { ctx: { model: GpuModel } }).ctx.model.params;
+    expect(policyParams.hasHalfWeights).toBe(true);
+    const policyBase = await policyParams.download();
+    for (const [k, v] of stored) expect(policyBase.get(k), k).toEqual(v);
     // the saved (merged) folder runs as the LoRA policy does
     const ids = [[2, 3, 4, 5, 6]];
     const reloaded = GpuModel.load(rt, saved.config, saved.params);

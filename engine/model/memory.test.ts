@@ -26,40 +26,51 @@ const run = (lora: boolean) =>
     lora: lora ? { rank: 8, alpha: 16, target_modules: ['q', 'k', 'v', 'o'] } : null,
   });
 
+// [name, config, parameters, LoRA adapter parameters, parameters in vectors (norms, biases: kept f32)]
 const TARGETS = [
-  ['SmolLM2-135M', SMOLLM2_135M_CONFIG, 134_515_008, 30 * (9216 + 6144 + 6144 + 9216)],
-  ['Qwen2.5-0.5B-Instruct', QWEN25_05B_INSTRUCT_CONFIG, 494_032_768, 24 * (14336 + 8192 + 8192 + 14336)],
+  ['SmolLM2-135M', SMOLLM2_135M_CONFIG, 134_515_008, 30 * (9216 + 6144 + 6144 + 9216), 30 * 2 * 576 + 576],
+  [
+    'Qwen2.5-0.5B-Instruct',
+    QWEN25_05B_INSTRUCT_CONFIG,
+    494_032_768,
+    24 * (14336 + 8192 + 8192 + 14336),
+    24 * (2 * 896 + 896 + 128 + 128) + 896, // norms and the q, k, v biases
+  ],
 ] as const;
 
 describe('memory estimates of the named targets', () => {
-  it.each(TARGETS)('%s: parameters, adapters, and each part by hand', (_name, raw, params, adapterParams) => {
-    const config = parseHfConfig(raw);
-    expect(parameterCount(config)).toBe(params);
-    const full = estimateRunMemory(config, run(false));
-    const lora = estimateRunMemory(config, run(true));
-    expect(full.parameters).toBe(params);
-    expect(full.trainableParameters).toBe(params);
-    expect(lora.trainableParameters).toBe(adapterParams);
-    // full: f32 weights, gradients, two AdamW moments, a reference copy (beta = 0.04)
-    expect(full.parts.weights).toBe(4 * params);
-    expect(full.parts.gradients).toBe(4 * params);
-    expect(full.parts.optimizer).toBe(8 * params);
-    expect(full.parts.reference).toBe(4 * params);
-    // LoRA: frozen base, adapters trained, no reference copy (the base with adapters off)
-    expect(lora.parts.weights).toBe(4 * (params + adapterParams));
-    expect(lora.parts.gradients).toBe(4 * adapterParams);
-    expect(lora.parts.optimizer).toBe(8 * adapterParams);
-    expect(lora.parts.reference).toBe(0);
-    // activations are the same; logits [8 rows x 64 tokens, V] and their gradient
-    const V = config.vocabSize;
-    expect(full.shapes).toEqual({ microBatchRows: 8, tokensPerRow: 64, generationRows: 64 });
-    expect(full.parts.logits).toBe(2 * 8 * 64 * V * 4);
-    expect(lora.parts.activations).toBe(full.parts.activations);
-    // KV cache: 2 x layers x 64 rows x 64 tokens x Hkv x D floats, plus the generation logits
-    const kv = 2 * config.numLayers * 64 * 64 * config.numKvHeads * config.headDim * 4 + 64 * V * 4;
-    expect(full.parts.kvCache).toBe(kv);
-    expect(lora.total).toBeLessThan(full.total);
-  });
+  it.each(TARGETS)(
+    '%s: parameters, adapters, and each part by hand',
+    (_name, raw, params, adapterParams, vectors) => {
+      const config = parseHfConfig(raw);
+      expect(parameterCount(config)).toBe(params);
+      const full = estimateRunMemory(config, run(false));
+      const lora = estimateRunMemory(config, run(true));
+      expect(full.parameters).toBe(params);
+      expect(full.trainableParameters).toBe(params);
+      expect(lora.trainableParameters).toBe(adapterParams);
+      // full: f32 weights, gradients, two AdamW moments, a reference copy (beta = 0.04)
+      expect(full.parts.weights).toBe(4 * params);
+      expect(full.parts.gradients).toBe(4 * params);
+      expect(full.parts.optimizer).toBe(8 * params);
+      expect(full.parts.reference).toBe(4 * params);
+      // LoRA: frozen base with its matrices in f16 (vectors f32), f32 adapters trained, no reference copy
+      // (the base with adapters off)
+      expect(lora.parts.weights).toBe(2 * (params - vectors) + 4 * vectors + 4 * adapterParams);
+      expect(lora.parts.gradients).toBe(4 * adapterParams);
+      expect(lora.parts.optimizer).toBe(8 * adapterParams);
+      expect(lora.parts.reference).toBe(0);
+      // activations are the same; logits [8 rows x 64 tokens, V] and their gradient
+      const V = config.vocabSize;
+      expect(full.shapes).toEqual({ microBatchRows: 8, tokensPerRow: 64, generationRows: 64 });
+      expect(full.parts.logits).toBe(2 * 8 * 64 * V * 4);
+      expect(lora.parts.activations).toBe(full.parts.activations);
+      // KV cache: 2 x layers x 64 rows x 64 tokens x Hkv x D floats, plus the generation logits
+      const kv = 2 * config.numLayers * 64 * 64 * config.numKvHeads * config.headDim * 4 + 64 * V * 4;
+      expect(full.parts.kvCache).toBe(kv);
+      expect(lora.total).toBeLessThan(full.total);
+    },
+  );
 
   it('says what the common adapter limits allow', () => {
     const rows: string[] = [];
@@ -99,13 +110,22 @@ describe('memory estimates of the named targets', () => {
     expect(at128(8).problems).toEqual([
       "logits [B*T,V] needs 296.8 MiB, over the adapter's 128.0 MiB per-buffer limit (8 rows of 64 tokens per micro-batch: raise gradient_accumulation)",
     ]);
-    // 1 row per micro-batch: logits 37.1 MiB; the 519.3 MiB embedding is 5 chunks of <= 30388 rows (104 MiB)
+    // 1 row per micro-batch: logits 37.1 MiB; the f16 embedding (259.7 MiB) is 3 chunks of <= 50648 rows
     const fits = at128(64);
     expect(fits.fits).toBe(true);
     expect(fits.splitTensors).toEqual([
+      { name: 'model.embed_tokens.weight', bytes: 151936 * 896 * 2, chunks: 3 },
+    ]);
+    expect(describeEstimate(fits)).toMatch(/model\.embed_tokens\.weight stored as 3 row chunks$/);
+    // full fine-tuning keeps it f32: 519.3 MiB in 5 chunks of <= 30388 rows (104 MiB)
+    const full = estimateRunMemory(
+      qwen,
+      { ...run(false), gradient_accumulation: 64 },
+      { limits: DEFAULT_LIMITS },
+    );
+    expect(full.splitTensors).toEqual([
       { name: 'model.embed_tokens.weight', bytes: 151936 * 896 * 4, chunks: 5 },
     ]);
-    expect(describeEstimate(fits)).toMatch(/model\.embed_tokens\.weight stored as 5 row chunks$/);
     expect(
       estimateRunMemory(qwen, run(true), { limits: { maxStorageBufferBindingSize: GiB, maxBufferSize: GiB } })
         .splitTensors,

@@ -3,16 +3,17 @@
  * weights download, and whether the adapter can hold it: the token embedding and an untied LM head are
  * stored as row chunks when larger than one storage binding (gpu/params.ts), every other tensor must
  * fit one binding (maxStorageBufferBindingSize, and maxBufferSize), and the total must fit the budget. The
- * estimate counts what TabRL allocates (engine/model/gpu, engine/train): float32 weights, gradients and
- * AdamW moments of what trains (the adapters only under LoRA), the reference copy (none under LoRA: it
- * is the base with adapters off), one micro-batch's saved activations and logits, and the KV cache.
+ * estimate counts what TabRL allocates (engine/model/gpu, engine/train): float32 weights (under LoRA the
+ * frozen base's matrices in f16, gpu/params.ts), gradients and AdamW moments of what trains (the adapters
+ * only under LoRA), the reference copy (none under LoRA: it is the base with adapters off), one
+ * micro-batch's saved activations and logits, and the KV cache.
  */
 
 import { planRowChunks } from '../../kernels/runtime/row-chunks.js';
 import type { RunConfig } from '../config/schema.js';
 import { type ModelConfig, parameterCount } from './config.js';
 import { loraParamSpecs } from './lora.js';
-import { splittableParams } from './param-names.js';
+import { paramSpecs, splittableParams } from './param-names.js';
 
 export interface AdapterLimits {
   maxStorageBufferBindingSize: number;
@@ -65,6 +66,16 @@ export interface MemoryEstimate {
 }
 
 const F32 = 4;
+const F16 = 2;
+
+/** Bytes of the model's weights: all float32, or (a frozen LoRA base) matrices in f16 but GPT-2's wpe. */
+function weightBytes(model: ModelConfig, halfMatrices: boolean): number {
+  return paramSpecs(model).reduce((n, s) => {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    const half = halfMatrices && s.shape.length === 2 && s.name !== 'transformer.wpe.weight';
+    return n + size * (half ? F16 : F32);
+  }, 0);
+}
 
 export function estimateRunMemory(
   model: ModelConfig,
@@ -95,7 +106,7 @@ export function estimateRunMemory(
   const perLayer = N * (4 * C + 4 + (H + 2 * Hkv) * D + H * D + H + (model.family === 'gpt2' ? 2 : 3) * F);
   const workspace = 2 * N * Math.max(F, (H + 2 * Hkv) * D, C) + 2 * N * C; // backward temporaries
   const parts = {
-    weights: P * F32 + (lora ? trainable * F32 : 0),
+    weights: weightBytes(model, Boolean(lora)) + (lora ? trainable * F32 : 0),
     gradients: trainable * F32,
     optimizer: 2 * trainable * F32,
     reference: run.beta > 0 && !lora ? P * F32 : 0,
@@ -106,11 +117,12 @@ export function estimateRunMemory(
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   const bindLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const tables = [...splittableParams(model)];
+  const tableElement = lora ? F16 : F32;
   const splitTensors = tables
     .map((name) => ({
       name,
-      bytes: V * C * F32,
-      chunks: planRowChunks(V, C * F32, bindLimit).length,
+      bytes: V * C * tableElement,
+      chunks: planRowChunks(V, C * tableElement, bindLimit).length,
     }))
     .filter((t) => t.chunks > 1);
   // tensors that must fit one binding (the [V,C] tables are split instead)
@@ -120,7 +132,10 @@ export function estimateRunMemory(
     ['MLP activations [B*T,F]', N * F * F32],
     ['MLP weight [F,C]', F * C * F32],
   ];
-  const candidates: [string, number][] = [...tables.map((t): [string, number] => [t, V * C * F32]), ...whole];
+  const candidates: [string, number][] = [
+    ...tables.map((t): [string, number] => [t, V * C * tableElement]),
+    ...whole,
+  ];
   const [name, bytes] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
   const problems: string[] = [];
   for (const [what, b] of whole) {

@@ -24,9 +24,9 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-/** A threshold that splits a [V,C] table into 3 chunks of whole 4-row groups. */
-function threeChunks(V: number, C: number): number {
-  return Math.ceil(V / 3 / 4) * 4 * C * 4;
+/** A threshold that splits a [V,C] table of `bytes`-byte elements into 3 chunks of whole 4-row groups. */
+function threeChunks(V: number, C: number, bytes: number): number {
+  return Math.ceil(V / 3 / 4) * 4 * C * bytes;
 }
 
 async function runSteps(rt: Runtime, config: RunConfig, splitBytes: number | null, steps: number) {
@@ -46,12 +46,14 @@ async function runSteps(rt: Runtime, config: RunConfig, splitBytes: number | nul
   return { rows, weights, chunks };
 }
 
-const CASES: [string, () => RunConfig, number, number][] = [
+// [name, config, V, C, bytes per embedding element: f32, or f16 for a LoRA run's frozen base]
+const CASES: [string, () => RunConfig, number, number, number][] = [
   [
     'full fine-tuning of the smoke model with a KL reference',
     () => resolveRunConfig({ ...presetConfig('smoke'), beta: 0.04, eval_every: 0, max_steps: 3 }),
     modelPreset('smoke').vocabSize,
     modelPreset('smoke').hiddenSize,
+    4,
   ],
   [
     'LoRA on a llama checkpoint from the hub',
@@ -67,15 +69,16 @@ const CASES: [string, () => RunConfig, number, number][] = [
       }),
     llama.config.vocabSize,
     llama.config.hiddenSize,
+    2,
   ],
 ];
 
-describe.each(CASES)('GRPO, %s, with the embedding in 3 row chunks', (_name, makeConfig, V, C) => {
+describe.each(CASES)('GRPO, %s, with the embedding in 3 row chunks', (_name, makeConfig, V, C, bytes) => {
   it('steps like the unsplit run', async () => {
     const rt = await testRuntime();
     const config = makeConfig();
     const whole = await runSteps(rt, config, null, 3);
-    const split = await runSteps(rt, config, threeChunks(V, C), 3);
+    const split = await runSteps(rt, config, threeChunks(V, C, bytes), 3);
     expect(whole.chunks).toEqual([V]);
     expect(split.chunks).toHaveLength(3);
     expect(split.chunks.reduce((a, b) => a + b, 0)).toBe(V);

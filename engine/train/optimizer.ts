@@ -34,6 +34,8 @@ export class AdamW {
     readonly rt: Runtime,
     params: GpuParams,
   ) {
+    if (params.hasHalfWeights)
+      throw new Error('AdamW: these parameters are stored as f16; full fine-tuning keeps f32 master weights');
     this.m = GpuParams.zerosLike(params, '.exp_avg');
     this.v = GpuParams.zerosLike(params, '.exp_avg_sq');
   }

@@ -101,7 +101,10 @@ export class TrainingSession {
     const examplePrompt = task.draw(createRng(config.seed).split('prompt-format')).prompt;
     const prompts = PromptFormat.forRun(policy.tokenizer, config, examplePrompt);
     events.onPhase?.('loading', 0.6, 'uploading weights');
-    const model = GpuModel.load(rt, policy.config, policy.values);
+    // LoRA never trains the base, so its matrices are stored as f16 (half the bytes; README, Bring your own model)
+    const model = GpuModel.load(rt, policy.config, policy.values, {
+      frozenWeights: config.lora ? 'f16' : 'f32',
+    });
     const lora = config.lora ? createAdapters(rt, policy.config, config.lora, rng.split('lora')) : null;
     if (lora) attachLora(model.params, lora);
     const tokenizer = policy.tokenizer;

@@ -6,7 +6,7 @@ import type { Runtime } from '../../../kernels/runtime/index.js';
 import type { ModelConfig } from '../config.js';
 import { disposeBatch, layoutSequences, uploadLayout } from './batch.js';
 import { meanCrossEntropy, nextTokenTargets } from './lm-loss.js';
-import { GpuParams } from './params.js';
+import { GpuParams, type UploadOptions } from './params.js';
 import { GpuTransformer } from './transformer.js';
 
 export class GpuModel {
@@ -20,8 +20,14 @@ export class GpuModel {
     this.transformer = new GpuTransformer(rt, config);
   }
 
-  static load(rt: Runtime, config: ModelConfig, values: ReadonlyMap<string, ArrayLike<number>>): GpuModel {
-    return new GpuModel(rt, config, GpuParams.upload(rt, config, values));
+  /** Uploads weights; `frozenWeights: 'f16'` halves the matrices of a base that will not train (LoRA). */
+  static load(
+    rt: Runtime,
+    config: ModelConfig,
+    values: ReadonlyMap<string, ArrayLike<number>>,
+    options: UploadOptions = {},
+  ): GpuModel {
+    return new GpuModel(rt, config, GpuParams.upload(rt, config, values, options));
   }
 
   /** Logits [B,T,V] for equal-length rows (no padding), as `transformers` computes them. */

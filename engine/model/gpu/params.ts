@@ -6,10 +6,30 @@
  * (kernels/runtime/row-chunks.ts): `chunks(name)` gives them to the ops that take chunks (gather,
  * scatter, head matmul), `get(name)` refuses them, and gradients and moments made by `zerosLike` are
  * chunked the same way, so elementwise updates pair chunk with chunk.
+ * `frozenWeights: 'f16'` stores the 2-D weight matrices as packed f16 (frozen LoRA bases: half the
+ * bytes; matmul and the embedding gather widen them to f32 on load); norms, biases and GPT-2's position
+ * table stay f32, as does a matrix with a value beyond f16's range. Training state is always f32.
  */
-import { planRowChunks, type Runtime, type Tensor } from '../../../kernels/runtime/index.js';
+import {
+  type DType,
+  dtypeBytes,
+  fitsF16,
+  planRowChunks,
+  type Runtime,
+  type Tensor,
+} from '../../../kernels/runtime/index.js';
 import type { ModelConfig } from '../config.js';
 import { type ParamSpec, paramSpecs, splittableParams } from '../param-names.js';
+
+export interface UploadOptions {
+  /** 'f16': weight matrices that never train stored as packed f16 (LoRA bases). Default 'f32'. */
+  frozenWeights?: 'f32' | 'f16';
+}
+
+/** Matrices that may be stored as f16: every 2-D parameter but GPT-2's position table (small, added in f32). */
+function halfEligible(spec: ParamSpec): boolean {
+  return spec.shape.length === 2 && spec.name !== 'transformer.wpe.weight';
+}
 
 export class GpuParams {
   private constructor(
@@ -23,8 +43,13 @@ export class GpuParams {
   ) {}
 
   /** Uploads host values (every spec'd name must be present, with the spec'd size). */
-  static upload(rt: Runtime, config: ModelConfig, values: ReadonlyMap<string, ArrayLike<number>>): GpuParams {
-    return GpuParams.uploadSpecs(rt, config, paramSpecs(config), values, splittableParams(config));
+  static upload(
+    rt: Runtime,
+    config: ModelConfig,
+    values: ReadonlyMap<string, ArrayLike<number>>,
+    options: UploadOptions = {},
+  ): GpuParams {
+    return GpuParams.uploadSpecs(rt, config, paramSpecs(config), values, splittableParams(config), options);
   }
 
   /** Uploads host values for the given specs (LoRA adapters use their own, never split). */
@@ -34,6 +59,7 @@ export class GpuParams {
     specs: ParamSpec[],
     values: ReadonlyMap<string, ArrayLike<number>>,
     splittable: ReadonlySet<string> = new Set(),
+    options: UploadOptions = {},
   ): GpuParams {
     const parts = new Map<string, Tensor[]>();
     try {
@@ -43,14 +69,15 @@ export class GpuParams {
         const size = s.shape.reduce((a, b) => a * b, 1);
         if (v.length !== size)
           throw new Error(`parameter ${s.name} has ${v.length} values, shape [${s.shape}] needs ${size}`);
-        const shapes = splittable.has(s.name) ? chunkShapes(rt, s.shape) : [s.shape];
+        const dtype: DType = options.frozenWeights === 'f16' && halfEligible(s) && fitsF16(v) ? 'f16' : 'f32';
+        const shapes = splittable.has(s.name) ? chunkShapes(rt, s.shape, dtype) : [s.shape];
         let at = 0;
         const list: Tensor[] = [];
         parts.set(s.name, list);
         for (const [i, shape] of shapes.entries()) {
           const n = shape.reduce((a, b) => a * b, 1);
           const label = shapes.length > 1 ? `${s.name}#${i}` : s.name;
-          list.push(rt.upload(sliceValues(v, at, at + n), shape, label));
+          list.push(rt.upload(sliceValues(v, at, at + n), shape, label, dtype));
           at += n;
         }
       }
@@ -61,7 +88,7 @@ export class GpuParams {
     return new GpuParams(rt, config, specs, parts);
   }
 
-  /** Zero tensors of the same names, shapes and chunks (gradients, Adam moments). */
+  /** Zero f32 tensors of the same names, shapes and chunks (gradients, Adam moments). */
   static zerosLike(other: GpuParams, suffix: string): GpuParams {
     const parts = new Map<string, Tensor[]>();
     for (const s of other.specs)
@@ -84,7 +111,7 @@ export class GpuParams {
       parts.set(
         s.name,
         this.chunks(s.name).map((src) => {
-          const t = this.rt.empty(src.shape, `${src.label}${suffix}`);
+          const t = this.rt.empty(src.shape, `${src.label}${suffix}`, src.dtype);
           this.rt.copy(src, t);
           return t;
         }),
@@ -116,6 +143,11 @@ export class GpuParams {
 
   maybeChunks(name: string): readonly Tensor[] | undefined {
     return this.parts.get(name);
+  }
+
+  /** True when some parameter is stored as f16 (it cannot be trained in place). */
+  get hasHalfWeights(): boolean {
+    return this.list().some((t) => t.dtype === 'f16');
   }
 
   /** Every tensor, chunks included, in spec order. */
@@ -173,10 +205,10 @@ export class GpuParams {
 }
 
 /** Shapes of a parameter's chunks: row chunks of a 2-D tensor above `rt.splitBytes`, else itself. */
-function chunkShapes(rt: Runtime, shape: readonly number[]): (readonly number[])[] {
-  const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+function chunkShapes(rt: Runtime, shape: readonly number[], dtype: DType): (readonly number[])[] {
+  const bytes = shape.reduce((a, b) => a * b, 1) * dtypeBytes(dtype);
   if (bytes <= rt.splitBytes || shape.length !== 2) return [shape];
-  return planRowChunks(shape[0], shape[1] * 4, rt.splitBytes).map((rows) => [rows, shape[1]]);
+  return planRowChunks(shape[0], shape[1] * dtypeBytes(dtype), rt.splitBytes).map((rows) => [rows, shape[1]]);
 }
 
 function sliceValues(v: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
