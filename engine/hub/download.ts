@@ -154,8 +154,9 @@ export function droppedFilesFs(
 }
 
 /**
- * Downloads every file a checkpoint needs into the cache (config, tokenizer files, single or sharded
- * weights) without parsing them, so the lab can show progress before training and the worker then
+ * Downloads every file a checkpoint needs into the cache (config, tokenizer files, the chat_template.jinja
+ * newer transformers saves beside them when the repo has one, single or sharded weights) without parsing
+ * them, so the lab can show progress before training and the worker then
  * reads from the cache. Returns the files found.
  */
 export async function prefetchHubModel(id: string | HubRef, options: HubOptions): Promise<string[]> {
@@ -170,6 +171,7 @@ export async function prefetchHubModel(id: string | HubRef, options: HubOptions)
     throw new HubError(`${fs.ref.repo}@${fs.ref.revision}: config.json not found`);
   await get('tokenizer.json');
   await get('tokenizer_config.json');
+  await get('chat_template.jinja'); // absent in most repos: remembered as absent, like any optional file
   if (await get('model.safetensors')) return found;
   const index = await get('model.safetensors.index.json');
   if (!index)

@@ -7,7 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../model/checkpoint.js';
+import { memoryFs, readCheckpoint } from '../model/checkpoint.js';
+import { tokenizerFromJSON } from '../tokenizers/load.js';
+import { PromptFormat } from '../tokenizers/prompt-format.js';
 import { dirHubCache } from './cache-node.js';
 import { type LocalHub, startLocalHub, TINY_LAYOUTS, tinyCheckpoint } from './fixtures.js';
 import {
@@ -150,6 +152,81 @@ describe('hub downloads from a local server', () => {
       hubCheckpointFs('tiny/qwen2-sharded-bf16', { baseUrl: hub.baseUrl, cache, fetch: empty }),
     );
     expect(ckpt.config.family).toBe('qwen2');
+  });
+});
+
+describe('chat_template.jinja (where transformers >= 4.5x saves the chat template)', () => {
+  const FILE_TEMPLATE =
+    "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}";
+  const CONFIG_TEMPLATE = '{% for m in messages %}{{ m.content }}{% endfor %}';
+  const encoder = new TextEncoder();
+  const withFiles = (edit: (files: Map<string, Uint8Array>) => void) => {
+    const files = new Map(tinyCheckpoint('llama', 4).files);
+    edit(files);
+    return files;
+  };
+  const tokenizerConfigOf = (files: Map<string, Uint8Array>) =>
+    JSON.parse(new TextDecoder().decode(files.get('tokenizer_config.json'))) as Record<string, unknown>;
+
+  it('is read into tokenizer_config when the config has none, and renders prompts; a missing file is normal', async () => {
+    const files = withFiles((f) => f.set('chat_template.jinja', encoder.encode(FILE_TEMPLATE)));
+    expect(tokenizerConfigOf(files).chat_template).toBe(undefined);
+    const ckpt = await readCheckpoint(memoryFs(files));
+    expect(ckpt.tokenizerConfig?.chat_template).toBe(FILE_TEMPLATE);
+    // the rest of tokenizer_config.json is kept
+    expect(ckpt.tokenizerConfig?.eos_token).toBe(tokenizerConfigOf(files).eos_token);
+    const tokenizer = tokenizerFromJSON(ckpt.tokenizer, ckpt.tokenizerConfig);
+    const format = PromptFormat.forRun(tokenizer, { chat_template: 'auto', system_prompt: 'be brief' });
+    expect(format.render('1+2=')).toBe('[system] be brief\n[user] 1+2=\n[assistant] ');
+
+    const plain = await readCheckpoint(memoryFs(withFiles(() => {})));
+    expect(plain.tokenizerConfig).toEqual(tokenizerConfigOf(withFiles(() => {})));
+    const raw = PromptFormat.forRun(tokenizerFromJSON(plain.tokenizer, plain.tokenizerConfig), {
+      chat_template: 'auto',
+      system_prompt: null,
+    });
+    expect(raw.info().mode).toBe('raw');
+  });
+
+  it('wins over a chat_template in tokenizer_config.json (transformers: the file clobbers the config)', async () => {
+    const files = withFiles((f) => {
+      f.set(
+        'tokenizer_config.json',
+        encoder.encode(JSON.stringify({ ...tokenizerConfigOf(f), chat_template: CONFIG_TEMPLATE })),
+      );
+      f.set('chat_template.jinja', encoder.encode(FILE_TEMPLATE));
+    });
+    expect((await readCheckpoint(memoryFs(files))).tokenizerConfig?.chat_template).toBe(FILE_TEMPLATE);
+    files.delete('chat_template.jinja');
+    expect((await readCheckpoint(memoryFs(files))).tokenizerConfig?.chat_template).toBe(CONFIG_TEMPLATE);
+    // a folder with the file and no tokenizer_config.json still gets its template
+    files.delete('tokenizer_config.json');
+    files.set('chat_template.jinja', encoder.encode(FILE_TEMPLATE));
+    expect((await readCheckpoint(memoryFs(files))).tokenizerConfig).toEqual({ chat_template: FILE_TEMPLATE });
+  });
+
+  it('comes from the hub and is prefetched when the repo has it; its absence is remembered', async () => {
+    const repos = new Map([
+      ['tiny/jinja@main', withFiles((f) => f.set('chat_template.jinja', encoder.encode(FILE_TEMPLATE)))],
+      ['tiny/plain@main', withFiles(() => {})],
+    ]);
+    const hub = await startLocalHub(repos);
+    try {
+      const cache = memoryHubCache();
+      const options = { baseUrl: hub.baseUrl, cache };
+      expect(await prefetchHubModel('tiny/jinja', options)).toContain('chat_template.jinja');
+      expect(await prefetchHubModel('tiny/plain', options)).not.toContain('chat_template.jinja');
+      expect(hub.requests).toContain('/tiny/plain/resolve/main/chat_template.jinja');
+      const n = hub.requests.length;
+      const ckpt = await readCheckpoint(hubCheckpointFs('tiny/jinja', options));
+      expect(ckpt.tokenizerConfig?.chat_template).toBe(FILE_TEMPLATE);
+      const plain = await readCheckpoint(hubCheckpointFs('tiny/plain', options));
+      expect(plain.tokenizerConfig?.chat_template).toBe(undefined);
+      // both from the cache: the file's presence and its absence were both remembered
+      expect(hub.requests.slice(n).filter((p) => p.endsWith('/chat_template.jinja'))).toEqual([]);
+    } finally {
+      await hub.close();
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * A checkpoint folder in the Hugging Face layout, as plain data: config.json, model.safetensors (or
- * shards with model.safetensors.index.json), tokenizer.json + tokenizer_config.json, and optional TabRL
- * training state in trainer_state.json + trainer_state.safetensors (names `transformers` ignores, so the
+ * shards with model.safetensors.index.json), tokenizer.json + tokenizer_config.json (+ chat_template.jinja,
+ * where newer transformers saves the chat template), and optional TabRL training state in
+ * trainer_state.json + trainer_state.safetensors (names `transformers` ignores, so the
  * folder still loads there). Files go through `CheckpointFs`, so Node uses node:fs (checkpoint-node.ts)
  * and the browser File/OPFS/IndexedDB.
  */
@@ -37,7 +38,10 @@ export interface Checkpoint {
   params: Map<string, Float32Array>;
   /** tokenizer.json as parsed JSON, or null when the folder has none. */
   tokenizer: Record<string, unknown> | null;
-  /** tokenizer_config.json (special-token names etc.), or null. */
+  /**
+   * tokenizer_config.json (special-token names etc.), or null. A chat_template.jinja beside it is read
+   * into its `chat_template`, as transformers reads it (below).
+   */
   tokenizerConfig: Record<string, unknown> | null;
   trainerState: TrainerState | null;
 }
@@ -48,6 +52,7 @@ export const CHECKPOINT_FILES = {
   weightsIndex: 'model.safetensors.index.json',
   tokenizer: 'tokenizer.json',
   tokenizerConfig: 'tokenizer_config.json',
+  chatTemplate: 'chat_template.jinja',
   trainerJson: 'trainer_state.json',
   trainerTensors: 'trainer_state.safetensors',
 } as const;
@@ -111,13 +116,30 @@ export async function readCheckpoint(fs: CheckpointFs): Promise<Checkpoint> {
 
   const tokenizerBytes = await fs.readFile(F.tokenizer);
   const tokenizerConfigBytes = await fs.readFile(F.tokenizerConfig);
+  const tokenizerConfig = tokenizerConfigBytes
+    ? parseJsonFile(F.tokenizerConfig, tokenizerConfigBytes)
+    : null;
   return {
     config,
     params,
     tokenizer: tokenizerBytes ? parseJsonFile(F.tokenizer, tokenizerBytes) : null,
-    tokenizerConfig: tokenizerConfigBytes ? parseJsonFile(F.tokenizerConfig, tokenizerConfigBytes) : null,
+    tokenizerConfig: withChatTemplateFile(tokenizerConfig, await fs.readFile(F.chatTemplate)),
     trainerState: await readTrainerState(fs),
   };
+}
+
+/**
+ * tokenizer_config.json with chat_template.jinja's text as its `chat_template`. transformers (4.5x and
+ * 5.x save_pretrained) writes the template to that file instead of the config, and from_pretrained lets
+ * the file win over a `chat_template` the config also carries; TabRL follows, so a run and the exported
+ * TRL script see the same template. No file (the common case) leaves the config as it is.
+ */
+export function withChatTemplateFile(
+  tokenizerConfig: Record<string, unknown> | null,
+  jinja: Uint8Array | null,
+): Record<string, unknown> | null {
+  if (!jinja) return tokenizerConfig;
+  return { ...(tokenizerConfig ?? {}), chat_template: new TextDecoder().decode(jinja) };
 }
 
 async function readTrainerState(fs: CheckpointFs): Promise<TrainerState | null> {
