@@ -2,10 +2,12 @@
  * Exports held against committed tables: the HF folder's tensor names, order and shapes (GPT-2's Conv1D
  * [in,out] included) and config fields against hf-tables/*.json, reloading with bit-identical logits;
  * the PEFT adapter against peft-lora.json; the TRL script compiled by python3, using only the committed
- * GRPOConfig fields, with its Python rewards scoring like the JavaScript built-ins.
+ * GRPOConfig fields, with its Python rewards scoring like the JavaScript built-ins on plain and
+ * conversational completions, and run end to end over stand-ins for transformers / trl / datasets to see
+ * the dataset and max_prompt_length GRPOTrainer would get with and without a chat template.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,7 +32,14 @@ import {
   PEFT_TABLE,
   undeclaredConfigKeys,
 } from './hf-tables.js';
-import { exportHfFolder, PY_REWARDS, peftAdapterFiles, runPrompts, trlScript } from './index.js';
+import {
+  exportHfFolder,
+  PY_REWARDS,
+  peftAdapterFiles,
+  runPrompts,
+  TRANSFORMERS_REQUIREMENT,
+  trlScript,
+} from './index.js';
 import fields from './trl-grpo-config-fields.json';
 
 const decodeJson = (b: Uint8Array | undefined) =>
@@ -266,6 +275,15 @@ describe('TRL GRPOTrainer script', () => {
         }),
       },
     ] as const,
+    [
+      'chat template with a system prompt',
+      resolveRunConfig({
+        model: { name: 'Qwen/Qwen2.5-0.5B-Instruct@7ae557604adf67be50417f59c2c2f167def9a775', overrides: {} },
+        system_prompt: 'Answer with the number only.',
+        max_steps: 3,
+      }),
+      {},
+    ] as const,
   ];
   it.each(configs)(
     `%s: py_compile passes and GRPOConfig gets only TRL ${fields.trl_version} fields`,
@@ -278,7 +296,15 @@ describe('TRL GRPOTrainer script', () => {
       expect(used.length).toBeGreaterThan(20);
       expect(used.filter((k) => !allowed.has(k))).toEqual([]);
       expect(script).toContain(`trl==${fields.trl_version}`);
+      expect(script).toContain(`"${TRANSFORMERS_REQUIREMENT}"`);
       expect(script).toMatch(/GRPOTrainer\(\n {4}model=MODEL,/);
+      expect(script).toContain(`CHAT_TEMPLATE = "${config.chat_template}"`);
+      // a pinned hub revision reaches both the tokenizer and the model
+      const pinned = /@([0-9a-f]{40})$/.exec(config.model.name)?.[1];
+      if (pinned) {
+        expect(script).toContain(`REVISION = "${pinned}"`);
+        expect(used).toContain('model_init_kwargs');
+      } else expect(used).not.toContain('model_init_kwargs');
       if (config.lora)
         expect(script).toContain(
           'LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q_proj", "v_proj"]',
@@ -286,6 +312,124 @@ describe('TRL GRPOTrainer script', () => {
       if (config.reward_code.length) expect(script).toContain('# function short({ completion }) {');
     },
   );
+
+  // Stand-ins for the three packages the script imports: a character-level tokenizer whose chat template
+  // (FAKE_CHAT_TEMPLATE, JSON) is `<|role|>content\n` per message then `<|assistant|>`, and whose default
+  // encoding adds one special token in front; trl's maybe_apply_chat_template renders conversations as
+  // TRL 0.24.0 does (add_generation_prompt after a user turn); GRPOConfig / GRPOTrainer record their kwargs.
+  const stubs = join(dir, 'stubs');
+  for (const [pkg, source] of Object.entries({
+    transformers: `import json, os
+
+
+class FakeTokenizer:
+    def __init__(self, kwargs):
+        self.kwargs = kwargs
+        self.chat_template = json.loads(os.environ["FAKE_CHAT_TEMPLATE"])
+
+    def apply_chat_template(self, messages, tools=None, continue_final_message=False, tokenize=True, add_generation_prompt=False, **kwargs):
+        assert self.chat_template is not None, "no chat template"
+        assert not tokenize and add_generation_prompt and not continue_final_message
+        return "".join("<|" + m["role"] + "|>" + m["content"] + "\\n" for m in messages) + "<|assistant|>"
+
+    def __call__(self, text, add_special_tokens=True):
+        return {"input_ids": ([0] if add_special_tokens else []) + [ord(ch) for ch in text]}
+
+
+class AutoTokenizer:
+    @staticmethod
+    def from_pretrained(name, **kwargs):
+        return FakeTokenizer(dict(kwargs, name=name))
+`,
+    trl: `CALLS = {}
+
+
+def maybe_apply_chat_template(example, tokenizer):
+    prompt = example["prompt"]
+    if isinstance(prompt, str):
+        return {"prompt": prompt}
+    assert prompt[-1]["role"] == "user"
+    return {"prompt": tokenizer.apply_chat_template(prompt, continue_final_message=False, tokenize=False, add_generation_prompt=True)}
+
+
+class GRPOConfig:
+    def __init__(self, **kwargs):
+        CALLS["config"] = kwargs
+
+
+class GRPOTrainer:
+    def __init__(self, **kwargs):
+        CALLS["trainer"] = kwargs
+`,
+    datasets: `class Dataset:
+    @staticmethod
+    def from_list(rows):
+        return list(rows)
+`,
+  })) {
+    mkdirSync(join(stubs, pkg), { recursive: true });
+    writeFileSync(join(stubs, pkg, '__init__.py'), source);
+  }
+  /** Runs a generated script over the stand-ins; what GRPOConfig and GRPOTrainer were given. */
+  const runOverStubs = (script: string, chatTemplate: string | null) => {
+    const file = join(dir, 'run-me.py');
+    writeFileSync(file, script);
+    const out = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import json, runpy, sys, trl\nrunpy.run_path(sys.argv[1], run_name="stubbed")\nconfig, trainer = trl.CALLS["config"], trl.CALLS["trainer"]\nprint(json.dumps({"max_prompt_length": config["max_prompt_length"], "prompts": [r["prompt"] for r in trainer["train_dataset"]], "answers": [r["answer"] for r in trainer["train_dataset"]], "tokenizer": trainer["processing_class"].kwargs}))',
+        file,
+      ],
+      {
+        env: { ...process.env, PYTHONPATH: stubs, FAKE_CHAT_TEMPLATE: JSON.stringify(chatTemplate) },
+        stdio: 'pipe',
+      },
+    );
+    return JSON.parse(out.toString()) as {
+      max_prompt_length: number;
+      prompts: (string | { role: string; content: string }[])[];
+      answers: string[];
+      tokenizer: Record<string, unknown>;
+    };
+  };
+
+  it('prompts follow the chat-template rule: conversations with the system prompt only when the tokenizer has a template', () => {
+    const system = 'Answer with the number only.';
+    const base = { ...presetConfig('arithmetic'), max_steps: 2 };
+    const withSystem = resolveRunConfig({ ...base, system_prompt: system });
+    const want = runPrompts(withSystem);
+    const rendered = (p: string) => `<|system|>${system}\n<|user|>${p}\n<|assistant|>`;
+    // auto + system prompt, the model has a template: [system, user] conversations, max_prompt_length in
+    // tokens of the rendered text (no special token added, as GRPOTrainer encodes it)
+    const chat = runOverStubs(trlScript(withSystem), '{{ messages }}');
+    expect(chat.prompts).toEqual(
+      want.map((s) => [
+        { role: 'system', content: system },
+        { role: 'user', content: s.prompt },
+      ]),
+    );
+    expect(chat.answers).toEqual(want.map((s) => s.answer));
+    expect(chat.max_prompt_length).toBe(Math.max(...want.map((s) => [...rendered(s.prompt)].length)));
+    expect(chat.max_prompt_length).toBeGreaterThan(Math.max(...want.map((s) => s.prompt.length)) + 8);
+    expect(chat.tokenizer).toMatchObject({ truncation_side: 'left' });
+    // auto without a system prompt: a user turn alone
+    const userOnly = runOverStubs(trlScript(resolveRunConfig(base)), '{{ messages }}');
+    expect(userOnly.prompts[0]).toEqual([{ role: 'user', content: want[0].prompt }]);
+    // the model has no template (auto), or the run turned it off (none): the prompts as written
+    const plainWant = want.map((s) => s.prompt);
+    const noTemplate = runOverStubs(trlScript(resolveRunConfig(base)), null);
+    const off = runOverStubs(
+      trlScript(resolveRunConfig({ ...base, chat_template: 'none' })),
+      '{{ messages }}',
+    );
+    for (const plain of [noTemplate, off]) {
+      expect(plain.prompts).toEqual(plainWant);
+      expect(plain.max_prompt_length).toBe(Math.max(...plainWant.map((p) => p.length)));
+    }
+    // a system prompt with no template to place it is refused, as TabRL refuses the run
+    expect(() => runOverStubs(trlScript(withSystem), null)).toThrow(/system_prompt needs a chat template/);
+  });
 
   it('the Python rewards score like the JavaScript built-ins on drawn prompts and perturbed answers', () => {
     const cases: { completion: string; sample: ReturnType<typeof runPrompts>[number]; task: string }[] = [];
@@ -325,21 +469,25 @@ describe('TRL GRPOTrainer script', () => {
       numbers: sample.numbers ?? null,
     }));
     const file = join(dir, 'rewards.py');
+    // argv[1] "chat": each completion as GRPOTrainer passes it after conversational prompts
     writeFileSync(
       file,
-      `import ast, json, math, re, sys\nfrom fractions import Fraction\n${PY_REWARDS}\nrows = json.load(sys.stdin)\nc = [r["completion"] for r in rows]\na = [r["answer"] for r in rows]\nt = [r["tag"] for r in rows]\nn = [r["numbers"] for r in rows]\nm = ["exact"] * len(rows)\nprint(json.dumps([list(x) for x in zip(correct(c, a, t, n, m), format(c, t), char_match(c, a, t))]))\n`,
+      `import ast, json, math, re, sys\nfrom fractions import Fraction\n${PY_REWARDS}\nrows = json.load(sys.stdin)\nc = [r["completion"] for r in rows]\nif sys.argv[1] == "chat":\n    c = [[{"role": "assistant", "content": x}] for x in c]\na = [r["answer"] for r in rows]\nt = [r["tag"] for r in rows]\nn = [r["numbers"] for r in rows]\nm = ["exact"] * len(rows)\nprint(json.dumps([list(x) for x in zip(correct(c, a, t, n, m), format(c, t), char_match(c, a, t))]))\n`,
     );
-    const got = JSON.parse(
-      execFileSync('python3', [file], { input: JSON.stringify(rows) }).toString(),
-    ) as number[][];
-    const mismatches = got
-      .map((g, i) =>
-        JSON.stringify(g) === JSON.stringify(want[i])
-          ? null
-          : `${JSON.stringify(cases[i].completion)} on ${JSON.stringify(cases[i].sample.prompt)}: python ${g} js ${want[i]}`,
-      )
-      .filter(Boolean);
-    expect(mismatches.slice(0, 5)).toEqual([]);
+    for (const form of ['plain', 'chat']) {
+      const got = JSON.parse(
+        execFileSync('python3', [file, form], { input: JSON.stringify(rows) }).toString(),
+      ) as number[][];
+      expect(got.length).toBe(want.length);
+      const mismatches = got
+        .map((g, i) =>
+          JSON.stringify(g) === JSON.stringify(want[i])
+            ? null
+            : `${form} ${JSON.stringify(cases[i].completion)} on ${JSON.stringify(cases[i].sample.prompt)}: python ${g} js ${want[i]}`,
+        )
+        .filter(Boolean);
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    }
     expect(want.some(([c]) => c === 1) && want.some(([c]) => c === 0)).toBe(true);
     rmSync(dir, { recursive: true, force: true });
   });

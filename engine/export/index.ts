@@ -4,8 +4,10 @@ export { type PeftExportInput, peftAdapterFiles, peftTargetModules } from './pef
 export {
   GRPO_CONFIG_FIELDS,
   grpoConfigKwargs,
+  PY_PROMPTS,
   PY_REWARDS,
   runPrompts,
+  TRANSFORMERS_REQUIREMENT,
   TRL_VERSION,
   type TrlScriptOptions,
   trlScript,

@@ -5,7 +5,9 @@
  * the TRL version named in trl-grpo-config-fields.json (only those; a test checks every keyword). What
  * TRL has no field for (other advantage estimators, KL in the reward, DAPO's dynamic sampling, ...) is
  * written into the script as a NOTE rather than silently dropped. User reward code is JavaScript and
- * stays a stub with its source quoted.
+ * stays a stub with its source quoted. Prompts follow TabRL's chat-template rule (prompt-format.ts), decided
+ * when the script runs on the tokenizer GRPOTrainer uses, because TRL applies a template only to
+ * conversational prompts; max_prompt_length is measured on the rendered prompts so TRL never cuts one.
  */
 import type { RunConfig } from '../config/schema.js';
 import { parseHubId } from '../hub/hub-id.js';
@@ -49,11 +51,19 @@ export function py(v: unknown): Py {
     .join(', ')}}`;
 }
 
-/** The GRPOConfig keyword arguments for a RunConfig, and notes on what does not carry over. */
-export function grpoConfigKwargs(
-  c: RunConfig,
-  maxPromptChars: number,
-): { kwargs: [string, Py][]; notes: string[] } {
+/**
+ * Transformers releases the script asks for: TRL 0.24.0's own floor (its pyproject), capped below 5
+ * because TRL 0.24.0 (October 2025) predates transformers 5.0, so 4.x is what it was released against.
+ * The field list holds only TrainingArguments fields present in 4.57.6 and 5.17.0, so lifting the cap
+ * needs no change to the keywords.
+ */
+export const TRANSFORMERS_REQUIREMENT = 'transformers>=4.56.1,<5';
+
+/**
+ * The GRPOConfig keyword arguments for a RunConfig, and notes on what does not carry over. Values are
+ * Python expressions; `max_prompt_length` names MAX_PROMPT_LENGTH, which the script computes.
+ */
+export function grpoConfigKwargs(c: RunConfig): { kwargs: [string, Py][]; notes: string[] } {
   const notes: string[] = [];
   const rows = c.prompts_per_step * c.num_generations;
   const perDevice = Math.max(1, Math.round(rows / c.gradient_accumulation));
@@ -132,7 +142,7 @@ export function grpoConfigKwargs(
     ['per_device_train_batch_size', py(perDevice)],
     ['gradient_accumulation_steps', py(c.gradient_accumulation)],
     ['num_generations', py(c.num_generations)],
-    ['max_prompt_length', py(maxPromptChars)],
+    ['max_prompt_length', 'MAX_PROMPT_LENGTH'],
     ['max_completion_length', py(c.max_completion_length)],
     ['temperature', py(c.temperature)],
     ['top_p', py(c.top_p)],
@@ -162,6 +172,9 @@ export function grpoConfigKwargs(
   if (c.epsilon !== null && c.epsilon_high !== null) {
     kwargs.push(['epsilon', py(c.epsilon)], ['epsilon_high', py(c.epsilon_high)]);
   } else notes.push('epsilon null (no ratio clipping): TRL always clips; its default epsilon 0.2 applies.');
+  const hub = parseHubId(c.model.name);
+  // GRPOTrainer loads the model by name alone; the pinned revision goes through model_init_kwargs
+  if (hub && hub.revision !== 'main') kwargs.push(['model_init_kwargs', '{"revision": REVISION}']);
   return { kwargs, notes };
 }
 
@@ -178,6 +191,11 @@ export function runPrompts(c: RunConfig, options: TrlScriptOptions = {}): TaskSa
 }
 
 export const PY_REWARDS = `
+def completion_text(completion):
+    """The completion's text: GRPOTrainer passes a string for plain prompts and [{"role": "assistant", "content": ...}] for conversational ones."""
+    return completion if isinstance(completion, str) else completion[0]["content"]
+
+
 def extract_answer(completion, tag):
     """The trimmed text inside the first <tag>...</tag>, or the whole trimmed completion without a tag."""
     if not tag:
@@ -247,13 +265,17 @@ def is_correct(completion, answer, tag, numbers, match):
 
 def correct(completions, answer, tag, numbers, match, **kwargs):
     """1 when the task's verifier accepts the completion, else 0 (TabRL's built-in 'correct')."""
-    return [1.0 if is_correct(c, a, t, n, m) else 0.0 for c, a, t, n, m in zip(completions, answer, tag, numbers, match)]
+    return [
+        1.0 if is_correct(completion_text(c), a, t, n, m) else 0.0
+        for c, a, t, n, m in zip(completions, answer, tag, numbers, match)
+    ]
 
 
 def format(completions, tag, **kwargs):  # noqa: A001 - the name TabRL's metrics use
     """Exactly one <tag>...</tag> (spaces around allowed, no < or > inside); without a tag, non-empty with no tag characters."""
     out = []
-    for c, t in zip(completions, tag):
+    for completion, t in zip(completions, tag):
+        c = completion_text(completion)
         if not t:
             out.append(1.0 if c.strip() != "" and not re.search(r"[<>]", c) else 0.0)
         else:
@@ -265,7 +287,7 @@ def char_match(completions, answer, tag, **kwargs):
     """Matching characters at the same positions of the extracted and the expected answer, over the longer length."""
     out = []
     for c, a, t in zip(completions, answer, tag):
-        given = extract_answer(c, t)
+        given = extract_answer(completion_text(c), t)
         if given is None:
             out.append(0.0)
             continue
@@ -277,18 +299,65 @@ def char_match(completions, answer, tag, **kwargs):
     return out
 `;
 
+/**
+ * The prompt section of the script: TabRL's prompt-format rule applied to the tokenizer GRPOTrainer uses,
+ * and MAX_PROMPT_LENGTH measured on what it encodes.
+ */
+export const PY_PROMPTS = `
+tokenizer = AutoTokenizer.from_pretrained(MODEL, truncation_side="left", **MODEL_KWARGS)  # as GRPOTrainer loads it
+
+# Prompt format, decided here at run time on the tokenizer GRPOTrainer uses, which reads the same files TabRL
+# read (tokenizer_config.json, or chat_template.jinja beside it). With chat_template "auto" TabRL renders each
+# prompt as one user message, after SYSTEM_PROMPT when set, through the model's chat template with
+# add_generation_prompt whenever the model has one, and sends the prompt as written otherwise or with
+# chat_template "none". TRL 0.24.0 applies the chat template only to prompts given as conversations, so a
+# conversation is built exactly when TabRL used the template, and a plain string otherwise. Either way
+# GRPOTrainer encodes the prompt text without adding special tokens; for plain prompts TabRL adds the
+# tokenizer's own (which differs only for a tokenizer that adds a BOS itself, Llama-style).
+USE_CHAT_TEMPLATE = CHAT_TEMPLATE == "auto" and tokenizer.chat_template is not None
+if SYSTEM_PROMPT is not None and not USE_CHAT_TEMPLATE:
+    raise ValueError(
+        "system_prompt needs a chat template to place it, but "
+        + ('chat_template is "none"' if CHAT_TEMPLATE == "none" else "the tokenizer of " + str(MODEL) + " has none")
+        + " (TabRL refuses this run too)"
+    )
+
+
+def as_prompt(text):
+    """A task prompt as TabRL gave it to the model: a system + user conversation with a chat template, else the text."""
+    if not USE_CHAT_TEMPLATE:
+        return text
+    system = [] if SYSTEM_PROMPT is None else [{"role": "system", "content": SYSTEM_PROMPT}]
+    return system + [{"role": "user", "content": text}]
+
+
+def prompt_tokens(prompt):
+    """How many tokens GRPOTrainer feeds for a prompt: rendered by TRL's own maybe_apply_chat_template, no special tokens added."""
+    text = maybe_apply_chat_template({"prompt": prompt}, tokenizer)["prompt"]
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+DATASET = [dict(row, prompt=as_prompt(row["prompt"])) for row in ROWS]
+# max_prompt_length counts tokens of the rendered prompt and GRPOTrainer cuts longer prompts from the left;
+# TabRL never cuts a prompt, so the limit is the longest rendered prompt of this dataset.
+MAX_PROMPT_LENGTH = max(prompt_tokens(row["prompt"]) for row in DATASET)
+`;
+
 /** The whole script. */
 export function trlScript(c: RunConfig, options: TrlScriptOptions = {}): string {
   const samples = runPrompts(c, options);
-  const maxPromptChars = Math.max(8, ...samples.map((s) => s.prompt.length)) + 8;
-  const { kwargs, notes } = grpoConfigKwargs(c, maxPromptChars);
+  const { kwargs, notes } = grpoConfigKwargs(c);
   for (const [k] of kwargs)
     if (!GRPO_CONFIG_FIELDS.has(k))
       throw new Error(`trl export: ${k} is not a GRPOConfig field of TRL ${TRL_VERSION}`);
   const hub = parseHubId(c.model.name);
   const modelRef = hub
-    ? `${py(hub.repo)}${hub.revision !== 'main' ? `  # revision ${hub.revision}` : ''}`
+    ? py(hub.repo)
     : `${py(options.modelPath ?? './tabrl-model')}  # the HF folder exported from TabRL (model "${c.model.name}")`;
+  const modelKwargs =
+    hub && hub.revision !== 'main'
+      ? `REVISION = ${py(hub.revision)}\nMODEL_KWARGS = {"revision": REVISION}`
+      : 'MODEL_KWARGS = {}';
   const match = (c.task as { match?: string }).match ?? 'exact';
   const rows = samples.map(
     (s) =>
@@ -303,7 +372,7 @@ export function trlScript(c: RunConfig, options: TrlScriptOptions = {}): string 
         .split('\n')
         .map((l) => `# ${l}`)
         .join('\n');
-      return `\n# User reward "${name}", written in JavaScript for TabRL's sandbox:\n${quoted}\ndef ${name}(completions, **kwargs):\n    raise NotImplementedError("port the JavaScript reward ${name} above to Python")\n`;
+      return `\n# User reward "${name}", written in JavaScript for TabRL's sandbox:\n${quoted}\n# completions: strings, or [{"role": "assistant", "content": ...}] with a chat template (completion_text reads both).\ndef ${name}(completions, **kwargs):\n    raise NotImplementedError("port the JavaScript reward ${name} above to Python")\n`;
     })
     .join('');
   let peft = '';
@@ -319,10 +388,19 @@ export function trlScript(c: RunConfig, options: TrlScriptOptions = {}): string 
     notes.length > 0
       ? notes.map((n) => `# NOTE: ${n}`).join('\n')
       : '# Every TabRL option of this run maps onto a GRPOConfig field.';
+  const requirements = [
+    `trl==${TRL_VERSION}`,
+    TRANSFORMERS_REQUIREMENT,
+    'datasets',
+    ...(c.lora ? ['peft'] : []),
+  ];
   return `#!/usr/bin/env python3
 # Generated by TabRL: run "${c.algorithm}" on task ${c.task.name} with TRL's GRPOTrainer.
-# Requires trl==${TRL_VERSION} (the GRPOConfig fields used here are those of that version), transformers,
-# datasets${c.lora ? ', peft' : ''}. Run: python3 this_script.py
+# Requires trl==${TRL_VERSION} (the GRPOConfig fields used here are those of that version) with ${TRANSFORMERS_REQUIREMENT}
+# (4.56.1 is TRL ${TRL_VERSION}'s own floor; TRL ${TRL_VERSION} predates transformers 5, so 4.x is what it was released
+# against, and every keyword used here also exists in transformers 5.17.0). Install and run:
+#   pip install ${requirements.map((r) => `"${r}"`).join(' ')}
+#   python3 this_script.py
 ${noteLines}
 import ast
 import math
@@ -330,15 +408,19 @@ import re
 from fractions import Fraction
 
 from datasets import Dataset
-from trl import GRPOConfig, GRPOTrainer
+from transformers import AutoTokenizer
+from trl import GRPOConfig, GRPOTrainer, maybe_apply_chat_template
 ${peft}
 MODEL = ${modelRef}
+${modelKwargs}
+CHAT_TEMPLATE = ${py(c.chat_template)}  # the run's chat_template: "auto" (the model's template when it has one) or "none"
+SYSTEM_PROMPT = ${py(c.system_prompt)}  # the run's system_prompt (None: the template's own default)
 
-# The prompts the TabRL run trained on, in step order (${c.prompts_per_step} per step, seed ${c.seed}).
+# The prompts the TabRL run trained on, in step order (${c.prompts_per_step} per step, seed ${c.seed}), as written.
 ROWS = [
 ${rows.join('\n')}
 ]
-${PY_REWARDS}${userStubs}
+${PY_PROMPTS}${PY_REWARDS}${userStubs}
 
 training_args = GRPOConfig(
 ${kwargs.map(([k, v]) => `    ${k}=${v},`).join('\n')}
@@ -348,7 +430,8 @@ trainer = GRPOTrainer(
     model=MODEL,
     reward_funcs=[${c.reward_funcs.join(', ')}],
     args=training_args,
-    train_dataset=Dataset.from_list(ROWS),${peftArg}
+    train_dataset=Dataset.from_list(DATASET),
+    processing_class=tokenizer,${peftArg}
 )
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
  * Writes what scripts/hf-check/check.py needs to prove that real `transformers` and PEFT load TabRL's
  * exports: tiny random gpt2 / llama / qwen2 folders exported exactly as the lab exports them, PEFT adapter
  * folders (base, adapter, merged) for LoRA runs, the logits TabRL's float64 reference model gives on fixed
- * token ids, the state dict the committed tables expect, and the TRL script of every preset. Run:
+ * token ids, the state dict the committed tables expect, and the TRL script of every preset (plus a LoRA
+ * run and a chat-template run with a system prompt on a pinned hub model). Run:
  *   node --import tsx --import ./cli/raw-loader.mjs scripts/hf-check/make-fixtures.mts OUTDIR
  * Everything is seeded, so two runs write the same bytes.
  */
@@ -164,7 +165,7 @@ await loraModel(
   'LoRA on llama k_proj, o_proj, gate_proj',
 );
 
-// TRL scripts: every preset, plus a LoRA run on an exported folder
+// TRL scripts: every preset, plus a LoRA run on an exported folder and a chat-template run
 const trl = join(out, 'trl');
 mkdirSync(trl, { recursive: true });
 for (const p of PRESETS)
@@ -185,5 +186,13 @@ writeFileSync(
     maxPrompts: 64,
   }),
 );
+// conversational prompts with a system message, and a pinned revision (REVISION, model_init_kwargs)
+const chatRun = resolveRunConfig({
+  model: { name: 'Qwen/Qwen2.5-0.5B-Instruct@7ae557604adf67be50417f59c2c2f167def9a775', overrides: {} },
+  chat_template: 'auto',
+  system_prompt: 'Answer with the number only.',
+  max_steps: 3,
+});
+writeFileSync(join(trl, 'chat-template.py'), trlScript(chatRun, { maxPrompts: 64 }));
 writeFileSync(join(trl, 'grpo-config-fields.json'), json(fields));
 console.log(`wrote ${out}`);
