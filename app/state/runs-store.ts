@@ -4,6 +4,7 @@
  * overlay, which one the inspector shows, and what the worker says it is doing live here too.
  */
 import { create } from 'zustand';
+import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
 import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 import type { RunState } from '../worker/protocol.js';
@@ -39,6 +40,8 @@ interface RunsState {
   phase: PhaseStatus | null;
   /** How the live run's prompts reach its model (chat template or raw), as its session reported. */
   promptFormat: { runId: string; model: string; info: PromptFormatInfo } | null;
+  /** The live run's reward models and the execution provider each ended on, as its session reported. */
+  rewardModels: { runId: string; models: RewardModelInfo[] } | null;
   warnings: string[];
   addRun: (run: RunRecord) => void;
   appendMetrics: (runId: string, rows: StepMetrics[]) => void;
@@ -51,6 +54,7 @@ interface RunsState {
   setWorkerState: (w: RunsState['worker']) => void;
   setPhase: (p: PhaseStatus | null) => void;
   setPromptFormat: (p: RunsState['promptFormat']) => void;
+  setRewardModels: (r: RunsState['rewardModels']) => void;
   addWarning: (message: string) => void;
 }
 
@@ -72,6 +76,7 @@ export const useRunsStore = create<RunsState>((set) => ({
   worker: { runId: null, state: 'idle', step: 0 },
   phase: null,
   promptFormat: null,
+  rewardModels: null,
   warnings: [],
   addRun: (run) =>
     set((s) => ({
@@ -121,6 +126,7 @@ export const useRunsStore = create<RunsState>((set) => ({
   setWorkerState: (worker) => set({ worker }),
   setPhase: (phase) => set({ phase }),
   setPromptFormat: (promptFormat) => set({ promptFormat }),
+  setRewardModels: (rewardModels) => set({ rewardModels }),
   addWarning: (message) => set((s) => ({ warnings: [...s.warnings.slice(-4), message] })),
 }));
 

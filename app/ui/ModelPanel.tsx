@@ -28,6 +28,7 @@ import { useConfigStore } from '../state/config-store.js';
 import { labHubOptions } from '../state/hub-options.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
+import { RewardModelsView } from './RewardModelsView.js';
 
 // The panel sits in the narrow setup column: long tensor names and refusals wrap instead of widening it.
 const PANEL_STYLE = { minWidth: 0, maxWidth: '100%', overflowWrap: 'anywhere' } as const;
@@ -177,6 +178,7 @@ export function ModelPanel() {
       )}
       {progress.size > 0 && <DownloadList progress={progress} />}
       <PromptFormatView setting={config.chat_template} />
+      <RewardModelsView config={config} />
       <NamedTargets config={config} limits={limits} />
     </section>
   );

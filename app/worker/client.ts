@@ -5,6 +5,7 @@
  */
 import { scoreOnPage } from '../rewards/page-sandbox.js';
 import { labHubUrl } from '../state/hub-options.js';
+import { labOrtCpuFallback } from '../state/ort-options.js';
 import { receiveMetrics, receiveSamples } from '../state/run-actions.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
@@ -26,7 +27,12 @@ export function startEngineWorker(): void {
       .getState()
       .setGpuError(`The engine worker failed to start: ${event.message || 'unknown error'}`);
   });
-  send({ type: 'hello', siteUrl: document.baseURI, hubUrl: labHubUrl() });
+  send({
+    type: 'hello',
+    siteUrl: document.baseURI,
+    hubUrl: labHubUrl(),
+    ortCpuFallback: labOrtCpuFallback(),
+  });
 }
 
 export function send(msg: ToWorker): void {
@@ -94,6 +100,9 @@ function handle(msg: FromWorker): void {
       break;
     case 'prompt-format':
       runs.setPromptFormat({ runId: msg.runId, model: msg.model, info: msg.info });
+      break;
+    case 'reward-models':
+      runs.setRewardModels({ runId: msg.runId, models: msg.models });
       break;
     case 'samples':
       receiveSamples(msg.runId, msg.samples);

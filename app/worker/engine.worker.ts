@@ -17,6 +17,8 @@ let runtime: Promise<Runtime> | null = null;
 let siteUrl = new URL('../', self.location.href).href;
 /** The hub mirror the page names (`hub=`), or undefined for https://huggingface.co. */
 let hubUrl: string | undefined;
+/** false when the page's `ort-cpu-fallback=0` flag is set; sent with `hello`. */
+let ortCpuFallback = true;
 
 function getRuntime(): Promise<Runtime> {
   if (!runtime) {
@@ -41,7 +43,16 @@ const loop = new RunLoop({
   post,
   // Kernel variants travel inside the config (RunConfig.kernel_variants); the session applies them.
   openSession: async (config, _kernelVariants, events, resume) =>
-    openTrainingSession(await getRuntime(), config, events, siteUrl, resume, rewardSandbox, hubUrl),
+    openTrainingSession(
+      await getRuntime(),
+      config,
+      events,
+      siteUrl,
+      resume,
+      rewardSandbox,
+      hubUrl,
+      ortCpuFallback,
+    ),
 });
 
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
@@ -50,6 +61,7 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
     case 'hello':
       if (msg.siteUrl) siteUrl = msg.siteUrl;
       hubUrl = msg.hubUrl;
+      ortCpuFallback = msg.ortCpuFallback ?? true;
       void hello();
       break;
     case 'start':

@@ -4,6 +4,7 @@
  * samples arrive in batches (at most about ten posts a second), tagged with the run they belong to.
  */
 import type { AdapterFacts } from '../../engine/device.js';
+import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
 import type { SandboxOutcome, UserRewardCode, UserRewardInput } from '../../engine/rewards/sandbox.js';
 import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
@@ -14,9 +15,11 @@ export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'finished' |
 export type ToWorker =
   /**
    * `siteUrl`: the page's base address, where shipped models (`models/...`) are fetched from;
-   * `hubUrl`: the hub mirror the page's `hub=` flag names (default https://huggingface.co).
+   * `hubUrl`: the hub mirror the page's `hub=` flag names (default https://huggingface.co);
+   * `ortCpuFallback`: false when the page's `ort-cpu-fallback=0` flag forbids onnxruntime-web's WebGPU
+   * provider to leave nodes to the CPU (engine/rewards/onnx-runtime.ts OnnxPlacement).
    */
-  | { type: 'hello'; siteUrl?: string; hubUrl?: string }
+  | { type: 'hello'; siteUrl?: string; hubUrl?: string; ortCpuFallback?: boolean }
   /** Run (or resume) `runId` until Pause or max_steps. A new runId disposes the old session first. */
   | { type: 'start'; runId: string; config: unknown; kernelVariants: Record<string, string> }
   /** Stop after the step in flight; the session stays for Step/Start. */
@@ -47,6 +50,8 @@ export type FromWorker =
   | { type: 'kernel-variants'; runId: string; variants: Record<string, string> }
   /** How the run's prompts reach its model (the model's chat template or raw), with an example. */
   | { type: 'prompt-format'; runId: string; model: string; info: PromptFormatInfo }
+  /** The run's reward models and the onnxruntime-web execution provider each ended on. */
+  | { type: 'reward-models'; runId: string; models: RewardModelInfo[] }
   | { type: 'generated'; requestId: number; start: string[][]; current: string[][] }
   | { type: 'checkpoint'; requestId: number; files: [string, Uint8Array][] }
   | { type: 'request-failed'; requestId: number; message: string }

@@ -109,6 +109,38 @@ describe('the worker run loop', () => {
     await expect(loop.generate(['q'])).rejects.toThrow(/No run yet/);
   });
 
+  it('posts the reward models a session loaded, once, before its first metrics; none when it has none', async () => {
+    const { open } = scriptedSessions();
+    const models = [
+      {
+        name: 'tiny',
+        label: 'GOOD',
+        labelIndex: 1,
+        executionProvider: 'wasm' as const,
+        refused: [{ provider: 'webgpu' as const, message: 'no adapter' }],
+      },
+    ];
+    const withModels: typeof open = async (...args) => ({ ...(await open(...args)), rewardModels: models });
+    const { posts, post } = collect();
+    const loop = new RunLoop({ openSession: withModels, post, flushIntervalMs: 0 });
+    loop.step('rm', { max_steps: 3 }, {});
+    loop.step('rm', { max_steps: 3 }, {});
+    await settle(loop);
+    const kinds = posts.map((p) => p.type).filter((t) => t === 'reward-models' || t === 'metrics');
+    expect(kinds).toEqual(['reward-models', 'metrics', 'metrics']);
+    expect(posts.find((p) => p.type === 'reward-models')).toEqual({
+      type: 'reward-models',
+      runId: 'rm',
+      models,
+    });
+
+    const plain = collect();
+    const other = new RunLoop({ openSession: open, post: plain.post, flushIntervalMs: 0 });
+    other.step('p', {}, {});
+    await settle(other);
+    expect(plain.posts.some((p) => p.type === 'reward-models')).toBe(false);
+  });
+
   it('generate answers from the start and current model; reset disposes', async () => {
     const { log, open } = scriptedSessions();
     const { posts, post } = collect();

@@ -5,6 +5,7 @@
  * disposes the old session and opens a new one; nothing mutates a running session.
  */
 
+import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
 import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type {
   CheckpointFiles,
@@ -24,6 +25,8 @@ export interface SessionLike {
   readonly kernelVariants?: Record<string, string>;
   /** How prompts reach the model (chat template or raw). */
   readonly promptFormat?: PromptFormatInfo | null;
+  /** The reward models the session loaded, with their execution providers. */
+  readonly rewardModels?: readonly RewardModelInfo[];
 }
 
 export type OpenSession = (
@@ -199,6 +202,9 @@ export class RunLoop {
         model: typeof model === 'string' ? model : '',
         info: this.session.promptFormat,
       });
+    }
+    if (this.session.rewardModels && this.session.rewardModels.length > 0) {
+      this.post({ type: 'reward-models', runId, models: [...this.session.rewardModels] });
     }
   }
 

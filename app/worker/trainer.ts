@@ -37,12 +37,15 @@ export function openTrainingSession(
   rewardSandbox?: RewardSandbox,
   /** A hub mirror in place of https://huggingface.co (the page's `hub=` flag); same Cache Storage. */
   hubUrl?: string,
+  /** false: the page's `ort-cpu-fallback=0` flag (reward models on WebGPU only if it runs every node). */
+  ortCpuFallback = true,
 ): Promise<SessionLike> {
   // The page validated `config` with parseRunConfig before sending it (run-control.ts).
   return createTrainingSession(rt, config as RunConfig, events, {
     openCheckpoint: (name) => fetchCheckpointFs(siteUrl, name),
     resume: resume ? memoryFs(new Map(resume)) : undefined,
     rewardSandbox,
+    rewardModelPlacement: { webgpuCpuFallback: ortCpuFallback },
     hub: hubUrl
       ? { baseUrl: hubUrl, ...('caches' in globalThis ? { cache: cacheStorageHubCache() } : {}) }
       : undefined,

@@ -81,6 +81,9 @@ export async function run(argv: string[]): Promise<number> {
     stopAfter: integer(args, 'steps'),
     interrupted: () => stop,
     onWarning: (m) => console.error(`\nwarning: ${m}`),
+    onSetup: (lines) => {
+      for (const line of lines) console.error(`tabrl train: ${line}`);
+    },
     onStep: (m, session) => {
       bar ??= new ProgressBar(session.config.max_steps, 'train');
       const parts = [`step ${m.step}`];

@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseRunConfig } from '../../engine/config/resolve.js';
 import type { RunConfig } from '../../engine/config/schema.js';
 import { nodeCheckpointFs } from '../../engine/model/checkpoint-node.js';
+import { describeRewardModel } from '../../engine/rewards/onnx-info.js';
 import { createNodeRewardSandbox } from '../../engine/rewards/sandbox-node.js';
 import { createTrainingSession, type TrainingSession } from '../../engine/train/session.js';
 import type { StepMetrics } from '../../engine/train/session-types.js';
@@ -40,6 +41,8 @@ export interface TrainingOptions {
   /** Called after every step. */
   onStep?: (metrics: StepMetrics, session: TrainingSession) => void;
   onWarning?: (message: string) => void;
+  /** Called once after setup with what the run loaded (each reward model and its execution provider). */
+  onSetup?: (lines: string[]) => void;
   /** Polled between steps; when it returns true the run saves and stops. */
   interrupted?: () => boolean;
 }
@@ -84,6 +87,7 @@ export async function runTraining(o: TrainingOptions): Promise<TrainingSummary> 
     rewardSandbox,
   });
   const setupSeconds = (performance.now() - t0) / 1000;
+  o.onSetup?.(session.rewardModels.map(describeRewardModel));
   if (o.resume) await truncateLogs(out, session.stepsDone);
   else {
     // the config as run: the kernel variants chosen for this adapter make a replay exact

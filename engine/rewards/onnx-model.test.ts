@@ -4,6 +4,7 @@ import { createTask } from '../tasks';
 import { taskOptions } from '../tasks/options';
 import { CharTokenizer } from '../tokenizers/char-tokenizer';
 import type { RewardInput } from './builtin';
+import { describeRewardModel } from './onnx-info';
 import {
   classifierText,
   labelReward,
@@ -204,6 +205,46 @@ describe('reward models as reward functions', () => {
     } finally {
       disposeRewardFunctions(functions);
     }
+  });
+
+  it("reports each model's provider: WASM first here; WebGPU refused where the runtime has no such backend", async () => {
+    const config = {
+      reward_funcs: ['correct', 'tiny', 'second'],
+      reward_weights: null,
+      reward_models: [options({ label: 'POSITIVE' }), options({ name: 'second', label: 0 })],
+    };
+    const first = await loadRewardModels(config, () => folder);
+    disposeRewardFunctions(first.functions);
+    expect(first.info).toEqual([
+      { name: 'tiny', label: 'POSITIVE', labelIndex: 2, executionProvider: 'wasm', refused: [] },
+      { name: 'second', label: 0, labelIndex: 0, executionProvider: 'wasm', refused: [] },
+    ]);
+    expect(first.info.map(describeRewardModel)).toEqual([
+      'Reward model tiny (label POSITIVE): onnxruntime-web on WebAssembly',
+      'Reward model second (label 0): onnxruntime-web on WebAssembly',
+    ]);
+    // Node's onnxruntime-web build has no WebGPU backend: asked for it first, it refuses for real.
+    const fallback = await loadRewardModels(config, () => folder, { providers: ['webgpu', 'wasm'] });
+    try {
+      expect(fallback.info.map((i) => i.executionProvider)).toEqual(['wasm', 'wasm']);
+      for (const info of fallback.info) {
+        expect(info.refused).toHaveLength(1);
+        expect(info.refused[0].provider).toBe('webgpu');
+        expect(info.refused[0].message).toMatch(/webgpu/i);
+        expect(describeRewardModel(info)).toBe(
+          `Reward model ${info.name} (label ${info.label}): onnxruntime-web on WebAssembly (WebGPU refused: ${info.refused[0].message})`,
+        );
+      }
+      // the fallen-back models score as the first ones do
+      const r = await prepareBatchRewards(fallback.functions, inputs);
+      expect(r[0].fn(inputs[0])).toBeCloseTo(expected(options({ label: 'POSITIVE' }), TEXTS[0], 2), 5);
+      expect(r[1].fn(inputs[0])).toBeCloseTo(expected(options({ label: 0 }), TEXTS[0], 0), 5);
+    } finally {
+      disposeRewardFunctions(fallback.functions);
+    }
+    await expect(loadRewardModels(config, () => folder, { providers: ['webgpu'] })).rejects.toThrow(
+      /onnxruntime-web could not load the model \(webgpu: /,
+    );
   });
 
   it('refuses a model without a way to open folders, and mismatched weights', async () => {

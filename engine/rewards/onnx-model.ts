@@ -11,8 +11,15 @@ import type * as Ort from 'onnxruntime-web';
 import type { CheckpointFs } from '../model/checkpoint.js';
 import { tokenizerFromJSON } from '../tokenizers/load.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import type { RewardModelInfo } from './onnx-info.js';
 import type { RewardModelInput, RewardModelOptions, RewardModelOutput } from './onnx-options.js';
-import { createOnnxSession, loadOnnxRuntime, type OrtExecutionProvider } from './onnx-runtime.js';
+import {
+  createOnnxSession,
+  loadOnnxRuntime,
+  type OnnxPlacement,
+  type OrtExecutionProvider,
+  type OrtProviderRefusal,
+} from './onnx-runtime.js';
 
 /** The files of a reward-model folder, as read. */
 export interface RewardModelFiles {
@@ -154,6 +161,8 @@ export class OnnxRewardModel {
     private readonly session: Ort.InferenceSession,
     private readonly ort: typeof Ort,
     readonly executionProvider: OrtExecutionProvider,
+    /** Providers that refused the model before `executionProvider`, with onnxruntime-web's message. */
+    readonly refused: readonly OrtProviderRefusal[],
     readonly labelIndex: number,
     readonly numLabels: number,
     readonly padId: number,
@@ -165,25 +174,25 @@ export class OnnxRewardModel {
   static async load(
     options: RewardModelOptions,
     open: (path: string) => CheckpointFs,
-    providers?: readonly OrtExecutionProvider[],
+    placement: OnnxPlacement = {},
   ): Promise<OnnxRewardModel> {
     const where = `"${options.name}" (${options.path})`;
     return OnnxRewardModel.fromFiles(
       options,
       await readRewardModelFiles(open(options.path), where),
-      providers,
+      placement,
     );
   }
 
   static async fromFiles(
     options: RewardModelOptions,
     files: RewardModelFiles,
-    providers?: readonly OrtExecutionProvider[],
+    placement: OnnxPlacement = {},
   ): Promise<OnnxRewardModel> {
     const where = `reward model "${options.name}" (${options.path})`;
     const tokenizer = tokenizerFromJSON(files.tokenizer, files.tokenizerConfig);
     const ort = await loadOnnxRuntime();
-    const { session, executionProvider } = await createOnnxSession(files.model, providers);
+    const { session, executionProvider, refused } = await createOnnxSession(files.model, placement);
     try {
       for (const name of ['input_ids', 'attention_mask']) {
         if (!session.inputNames.includes(name)) {
@@ -210,6 +219,7 @@ export class OnnxRewardModel {
         session,
         ort,
         executionProvider,
+        refused,
         labelIndex,
         numLabels,
         padId,
@@ -245,6 +255,17 @@ export class OnnxRewardModel {
       );
     }
     return out.dims[1];
+  }
+
+  /** Name, label and execution provider, as the lab and the CLI report them (onnx-info.ts). */
+  get info(): RewardModelInfo {
+    return {
+      name: this.options.name,
+      label: this.options.label,
+      labelIndex: this.labelIndex,
+      executionProvider: this.executionProvider,
+      refused: this.refused.map((r) => ({ ...r })),
+    };
   }
 
   /** Token ids of one text (special tokens added as the tokenizer's post-processor says). */

@@ -9,9 +9,10 @@
 
 import type { CheckpointFs } from '../model/checkpoint.js';
 import type { RewardFn, RewardInput } from './builtin.js';
+import type { RewardModelInfo } from './onnx-info.js';
 import { OnnxRewardModel } from './onnx-model.js';
 import type { RewardModelOptions } from './onnx-options.js';
-import type { OrtExecutionProvider } from './onnx-runtime.js';
+import type { OnnxPlacement } from './onnx-runtime.js';
 import type { WeightedReward } from './score.js';
 
 /** A reward scored for a whole batch at once; `fn` alone throws (use prepareBatchRewards). */
@@ -80,6 +81,8 @@ export interface RunRewardModels {
   functions: BatchReward[];
   /** The other names and their weights, for runRewards (built-ins and reward_code). */
   others: { reward_funcs: string[]; reward_weights: number[] | null };
+  /** Where each loaded model runs, in reward_funcs order (onnx-info.ts). */
+  info: RewardModelInfo[];
 }
 
 /**
@@ -93,7 +96,7 @@ export async function loadRewardModels(
     reward_models: readonly RewardModelOptions[];
   },
   open?: (path: string) => CheckpointFs,
-  providers?: readonly OrtExecutionProvider[],
+  placement: OnnxPlacement = {},
 ): Promise<RunRewardModels> {
   const weights = config.reward_weights;
   if (weights && weights.length !== config.reward_funcs.length) {
@@ -102,6 +105,7 @@ export async function loadRewardModels(
     );
   }
   const functions: BatchReward[] = [];
+  const info: RewardModelInfo[] = [];
   const others: RunRewardModels['others'] = { reward_funcs: [], reward_weights: weights ? [] : null };
   try {
     for (const [i, name] of config.reward_funcs.entries()) {
@@ -114,13 +118,15 @@ export async function loadRewardModels(
       }
       if (!open)
         throw new Error(`reward model "${name}": this trainer cannot open folders (${options.path})`);
-      functions.push(rewardModelFunction(await OnnxRewardModel.load(options, open, providers), weight));
+      const model = await OnnxRewardModel.load(options, open, placement);
+      info.push(model.info);
+      functions.push(rewardModelFunction(model, weight));
     }
   } catch (e) {
     disposeRewardFunctions(functions);
     throw e;
   }
-  return { functions, others };
+  return { functions, others, info };
 }
 
 /** Releases the ONNX sessions of the reward models among `funcs`. */

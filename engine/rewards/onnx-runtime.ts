@@ -74,28 +74,75 @@ export function preferredExecutionProviders(): OrtExecutionProvider[] {
   return !isNode() && nav?.gpu ? ['webgpu', 'wasm'] : ['wasm'];
 }
 
+/** A provider that refused a model before the one used, with the error onnxruntime-web gave. */
+export interface OrtProviderRefusal {
+  provider: OrtExecutionProvider;
+  message: string;
+}
+
+/** What createOnnxSession made, and on which provider. */
+export interface OnnxSessionOnProvider {
+  session: Ort.InferenceSession;
+  executionProvider: OrtExecutionProvider;
+  /** Providers tried first that refused the model, in order (empty when the first one took it). */
+  refused: OrtProviderRefusal[];
+}
+
+/** Where reward models may run. */
+export interface OnnxPlacement {
+  /** Providers to try, best first (default: preferredExecutionProviders()). */
+  providers?: readonly OrtExecutionProvider[];
+  /**
+   * false: WebGPU takes a model only if it runs every node itself, as onnxruntime's
+   * `session.disable_cpu_ep_fallback` says; a model with a node WebGPU lacks (most int64 ops)
+   * then falls back to WebAssembly whole instead of being split between the GPU and the CPU.
+   * Default true (onnxruntime's default). The lab's `ort-cpu-fallback=0` flag sets it.
+   */
+  webgpuCpuFallback?: boolean;
+}
+
+/** The session options of one provider under `placement`, besides the ones every session gets. */
+function providerSessionOptions(
+  provider: OrtExecutionProvider,
+  placement: OnnxPlacement,
+): Ort.InferenceSession.SessionOptions {
+  switch (provider) {
+    case 'webgpu':
+      return placement.webgpuCpuFallback === false
+        ? { extra: { session: { disable_cpu_ep_fallback: '1' } } }
+        : {};
+    case 'wasm':
+      return {};
+    default:
+      return provider satisfies never;
+  }
+}
+
 /**
  * An InferenceSession on the first provider that accepts the model: WebGPU, and if creating it there
- * fails (no adapter, an operator it lacks), WASM. Returns the provider that was used.
+ * fails (no adapter, an operator it lacks under webgpuCpuFallback false), WASM. Says which provider
+ * was used and why the ones before it refused.
  */
 export async function createOnnxSession(
   model: Uint8Array,
-  providers: readonly OrtExecutionProvider[] = preferredExecutionProviders(),
-): Promise<{ session: Ort.InferenceSession; executionProvider: OrtExecutionProvider }> {
+  placement: OnnxPlacement = {},
+): Promise<OnnxSessionOnProvider> {
   const ort = await loadOnnxRuntime();
-  const failures: string[] = [];
-  for (const provider of providers) {
+  const refused: OrtProviderRefusal[] = [];
+  for (const provider of placement.providers ?? preferredExecutionProviders()) {
     try {
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         // Errors only: WebGPU otherwise warns that shape ops run on the CPU, on every load.
         logSeverityLevel: 3,
+        ...providerSessionOptions(provider, placement),
       });
-      return { session, executionProvider: provider };
+      return { session, executionProvider: provider, refused };
     } catch (e) {
-      failures.push(`${provider}: ${e instanceof Error ? e.message : String(e)}`);
+      refused.push({ provider, message: e instanceof Error ? e.message : String(e) });
     }
   }
+  const failures = refused.map((r) => `${r.provider}: ${r.message}`);
   throw new Error(`onnxruntime-web could not load the model (${failures.join('; ')})`);
 }

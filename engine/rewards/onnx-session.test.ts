@@ -99,6 +99,10 @@ describe('a GRPO run rewarded by an ONNX classifier', () => {
       },
     );
     try {
+      // Node's onnxruntime-web runs WASM only, so the session reports it as the first choice.
+      expect(session.rewardModels).toEqual([
+        { name: 'tiny', label: 'GOOD', labelIndex: 1, executionProvider: 'wasm', refused: [] },
+      ]);
       const metrics = [];
       for (let i = 0; i < 3; i++) metrics.push(await session.step());
       expect(warnings, 'no step was refused').toEqual([]);

@@ -23,7 +23,9 @@ import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
 import { initLoraParams, type LoraOptions, mergeLora } from '../model/lora.js';
 import { assertFits, estimateRunMemory, formatBytes, type MemoryOptions } from '../model/memory.js';
+import type { RewardModelInfo } from '../rewards/onnx-info.js';
 import { disposeRewardFunctions, loadRewardModels } from '../rewards/onnx-rewards.js';
+import type { OnnxPlacement } from '../rewards/onnx-runtime.js';
 import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
 import { createRng, type Rng } from '../rl/random.js';
 import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
@@ -53,6 +55,8 @@ export interface SessionOptions {
    * sandbox in the browser); required when reward_funcs names one. The caller owns and disposes it.
    */
   rewardSandbox?: RewardSandbox;
+  /** Where the config's reward models may run (default: WebGPU where there is one, else WASM). */
+  rewardModelPlacement?: OnnxPlacement;
 }
 
 const TRAINER_FORMAT = 'tabrl-trainer-state/1';
@@ -69,6 +73,8 @@ export class TrainingSession {
   lora: GpuLora | null = null;
   /** How prompts reach the model (chat template or raw), with one of the task's prompts rendered. */
   promptFormat: PromptFormatInfo | null = null;
+  /** The reward models reward_funcs names, with the execution provider each ended on. */
+  rewardModels: RewardModelInfo[] = [];
 
   private constructor(
     readonly rt: Runtime,
@@ -108,7 +114,7 @@ export class TrainingSession {
     const lora = config.lora ? createAdapters(rt, policy.config, config.lora, rng.split('lora')) : null;
     if (lora) attachLora(model.params, lora);
     const tokenizer = policy.tokenizer;
-    const rewardModels = await loadRewardModels(config, options.openCheckpoint);
+    const rewardModels = await loadRewardModels(config, options.openCheckpoint, options.rewardModelPlacement);
     const rewards = runRewards({ ...config, ...rewardModels.others }, options.rewardSandbox ?? null);
     const ctx: TrainerContext = {
       config,
@@ -156,6 +162,7 @@ export class TrainingSession {
     );
     session.lora = lora;
     session.promptFormat = prompts.info(examplePrompt);
+    session.rewardModels = rewardModels.info;
     if (options.resume) await session.restore(options.resume);
     else if (session.rlStarted()) session.takeReference();
     events.onPhase?.('tuning', 0, 'compiling kernels and choosing variants for this adapter');
