@@ -21,6 +21,7 @@ import {
   type RewardWorkerPort,
   rewardSourceForms,
   type SandboxOptions,
+  UNAVAILABLE_GLOBALS,
   type UserRewardCode,
 } from './sandbox.js';
 
@@ -40,6 +41,18 @@ export function browserWorkerScript(form: string): string {
     }
     if (!(name in self)) Object.defineProperty(self, name, { value: blocker, writable: false, configurable: false });
   })(names[i], messages[i]);
+  var unavailable = ${JSON.stringify(UNAVAILABLE_GLOBALS)};
+  for (var j = 0; j < unavailable.length; j++) (function (name, message) {
+    var getter = function () { throw new Error(message); };
+    var o = self;
+    while (o) {
+      if (Object.prototype.hasOwnProperty.call(o, name)) {
+        try { Object.defineProperty(o, name, { get: getter, configurable: false }); } catch (e) {}
+      }
+      o = Object.getPrototypeOf(o);
+    }
+    try { Object.defineProperty(self, name, { get: getter, configurable: false }); } catch (e) {}
+  })(unavailable[j][0], unavailable[j][1]);
 })();
 ${EVALUATE_OUTCOME_JS}
 var __tabrlPost = self.postMessage.bind(self);

@@ -19,6 +19,7 @@ import {
   type RewardWorkerPort,
   rewardSourceForms,
   type SandboxOptions,
+  UNAVAILABLE_GLOBALS,
   type UserRewardCode,
 } from './sandbox.js';
 
@@ -37,6 +38,11 @@ vm.runInContext(
     ' globalThis[names[i]] = function () { throw new Error(m); }; })(messages[i]); })',
   context,
 )(workerData.blocked.names, workerData.blocked.messages);
+vm.runInContext(
+  '(function (unavailable) { unavailable.forEach(function (u) { var m = u[1];' +
+    ' Object.defineProperty(globalThis, u[0], { get: function () { throw new Error(m); } }); }); })',
+  context,
+)(workerData.blocked.unavailable);
 ${EVALUATE_OUTCOME_JS}
 let reward = null;
 const errors = [];
@@ -67,7 +73,11 @@ function spawnNodeRewardWorker(code: UserRewardCode): RewardWorkerPort {
       name: code.name,
       forms: [forms.expression, forms.body],
       bodyFirst: preferBodyError(code.source),
-      blocked: { names: [...BLOCKED_GLOBALS], messages: BLOCKED_GLOBALS.map(blockedMessage) },
+      blocked: {
+        names: [...BLOCKED_GLOBALS],
+        messages: BLOCKED_GLOBALS.map(blockedMessage),
+        unavailable: UNAVAILABLE_GLOBALS,
+      },
     },
     resourceLimits: { maxOldGenerationSizeMb: 256 },
     stdout: true,

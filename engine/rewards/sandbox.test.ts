@@ -104,6 +104,33 @@ describe('Node reward sandbox', () => {
     expect(values(r.evil)[0]).toMatch(/threw: EvalError: Code generation from strings disallowed/);
     expect(values(r.imp)[0]).toMatch(/^error: (threw|returned a Promise)/);
   });
+
+  it('says there is no DOM and no storage when code reads document, window or the origin storage', async () => {
+    sandbox = createNodeRewardSandbox();
+    const r = await sandbox.score(
+      [
+        { name: 'dom', source: '() => document.title.length' },
+        { name: 'win', source: '(c) => window.location.href.length + c.length' },
+        { name: 'kind', source: "() => (typeof document === 'undefined' ? 0 : 1)" },
+        { name: 'idb', source: "() => { indexedDB.open('tabrl'); return 1; }" },
+        { name: 'store', source: "() => localStorage.getItem('x').length" },
+        { name: 'cache', source: "() => { caches.open('x'); return 1; }" },
+      ],
+      inputs.slice(0, 1),
+    );
+    expect(values(r.dom)).toEqual([
+      'error: threw: document is not available: reward functions run without a DOM',
+    ]);
+    expect(values(r.win)).toEqual([
+      'error: threw: window is not available: reward functions run without a DOM',
+    ]);
+    expect(values(r.kind)[0]).toMatch(/document is not available/);
+    expect(values(r.idb)).toEqual([
+      'error: threw: indexedDB is not available: reward functions run without storage',
+    ]);
+    expect(values(r.store)[0]).toMatch(/localStorage is not available/);
+    expect(values(r.cache)[0]).toMatch(/caches is not available/);
+  });
 });
 
 const split = (r: ReturnType<typeof runRewards>) => [r.builtin, r.user] as const;

@@ -21,7 +21,8 @@ import type { RewardError, ScoreResult, WeightedReward } from './score.js';
  * strings in scope. If the result is a function it is called with (completion, prompt, answer). The
  * final value must be a finite number; anything else (NaN, a string, a Promise, a throw) is an error
  * that refuses the training step. The code runs synchronously in a worker with no network (fetch,
- * XMLHttpRequest, WebSocket, EventSource, importScripts, nested workers are blocked), no DOM and no
+ * XMLHttpRequest, WebSocket, EventSource, importScripts, nested workers are blocked), no DOM, no storage
+ * (document, window, localStorage, indexedDB, caches throw when read) and no
  * shared state with the page; one batch of completions has `timeLimitMs` (default 2 s) in all.
  */
 export const REWARD_CODE_CONTRACT =
@@ -78,6 +79,20 @@ export const BLOCKED_GLOBALS = [
 
 export const blockedMessage = (name: string) =>
   `${name} is blocked: reward functions run without network access`;
+
+/**
+ * Globals whose every read throws, with why: the page's DOM (a Worker has none, but the message says
+ * so plainly instead of a bare ReferenceError) and the origin's storage, which a Blob-URL worker could
+ * otherwise open (the lab's saved runs live in IndexedDB, downloaded models in Cache Storage).
+ */
+export const UNAVAILABLE_GLOBALS: readonly (readonly [name: string, message: string])[] = [
+  ['document', 'document is not available: reward functions run without a DOM'],
+  ['window', 'window is not available: reward functions run without a DOM'],
+  ['localStorage', 'localStorage is not available: reward functions run without storage'],
+  ['sessionStorage', 'sessionStorage is not available: reward functions run without storage'],
+  ['indexedDB', 'indexedDB is not available: reward functions run without storage'],
+  ['caches', 'caches is not available: reward functions run without storage'],
+];
 
 /** The two readings of a source, as scripts whose value is the reward function (expression first). */
 export function rewardSourceForms(source: string): { expression: string; body: string } {

@@ -94,6 +94,12 @@ describe('reward code in the lab', () => {
       /fetch is blocked: reward functions run without network access/,
     );
     expect(await testOnSample(page, "() => new Function('return 1')()")).toMatch(/EvalError/);
+    expect(await testOnSample(page, '() => document.body.childElementCount')).toMatch(
+      /document is not available: reward functions run without a DOM/,
+    );
+    expect(await testOnSample(page, "() => { indexedDB.open('tabrl-runs'); return 1; }")).toMatch(
+      /indexedDB is not available: reward functions run without storage/,
+    );
     await testOnSample(page, LOOP);
     expect(await seriousViolations(page)).toEqual([]);
 
