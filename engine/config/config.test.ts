@@ -256,9 +256,9 @@ describe('round trip and --set', () => {
 });
 
 describe('presets', () => {
-  it('smoke, arithmetic and one per algorithm, each with a description paragraph and a paper link', () => {
+  it('smoke, arithmetic (lab and GPU-sized) and one per algorithm, each with a description paragraph and a paper link', () => {
     const names = PRESETS.map((p) => p.name);
-    expect(names).toEqual(['smoke', 'arithmetic', ...ALGORITHMS]);
+    expect(names).toEqual(['smoke', 'arithmetic', 'arithmetic-gpu', ...ALGORITHMS]);
     for (const p of PRESETS) {
       expect(p.description.length, p.name).toBeGreaterThan(150);
       expect(p.paper?.url, p.name).toMatch(/^https:\/\//);
@@ -273,6 +273,28 @@ describe('presets', () => {
     ]);
     expect(c.model.name).toBe('smoke');
     expect(c.learning_rate).toBe(1e-2);
+  });
+
+  it("arithmetic-gpu is the README's +20-point GRPO run: P=32, G=16, two passes, lr 3e-4, no reference, 300 steps", () => {
+    const c = presetConfig('arithmetic-gpu');
+    expect(c.model.name).toBe('/models/arithmetic-sft');
+    expect(c.algorithm).toBe('grpo');
+    expect(c.reward_funcs).toEqual(['correct', 'char_match']);
+    expect([
+      c.prompts_per_step,
+      c.num_generations,
+      c.num_iterations,
+      c.learning_rate,
+      c.beta,
+      c.max_steps,
+    ]).toEqual([32, 16, 2, 3e-4, 0, 300]);
+    expect([c.eval_every, c.eval_prompts, c.eval_samples, c.warmup_steps, c.lr_scheduler]).toEqual([
+      50,
+      200,
+      4,
+      5,
+      'constant',
+    ]);
   });
 
   it('arithmetic is the shipped warm start of the default model on 2-digit addition', () => {
