@@ -15,6 +15,7 @@ import { heldOutSet } from '../../engine/tasks/index.js';
 import { createTrainingSession } from '../../engine/train/session.js';
 import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, type ParsedArgs, parseArgs, required } from '../lib/args.js';
+import { loadDatasetRows } from '../lib/dataset.js';
 import { cliRuntime } from '../lib/gpu.js';
 import { openCheckpointOnDisk, REPO_ROOT } from '../lib/training.js';
 import { loadConfigArg } from './train.js';
@@ -115,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
     rt,
     config,
     { onWarning: (m) => console.error(`warning: ${m}`) },
-    { openCheckpoint: openCheckpointOnDisk },
+    { openCheckpoint: openCheckpointOnDisk, datasetRows: await loadDatasetRows(config) },
   );
   let metrics: Record<string, number>;
   let promptCount: number;

@@ -14,6 +14,7 @@ import { nodeCheckpointFs } from '../../engine/model/checkpoint-node.js';
 import { parseHfConfig } from '../../engine/model/config.js';
 import { describeEstimate, estimateRunMemory } from '../../engine/model/memory.js';
 import { one, parseArgs } from '../lib/args.js';
+import { loadDatasetRows } from '../lib/dataset.js';
 
 const USAGE = `usage: npm run tabrl -- export --run DIR (--hf OUT_DIR | --peft OUT_DIR | --trl FILE.py)
        npm run tabrl -- export --estimate MODEL [--run DIR] [--budget-gib G] [--binding-mib M]
@@ -100,7 +101,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (trl) {
     const modelPath = hf ? relative(join(trl, '..'), hf) || '.' : join(runDir, 'checkpoint');
-    await writeFile(trl, trlScript(config, { modelConfig: ckpt.config, modelPath }));
+    await writeFile(
+      trl,
+      trlScript(config, { modelConfig: ckpt.config, modelPath, datasetRows: await loadDatasetRows(config) }),
+    );
     console.log(`wrote the TRL script ${trl}`);
   }
   return 0;

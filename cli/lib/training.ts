@@ -15,6 +15,7 @@ import { createNodeRewardSandbox } from '../../engine/rewards/sandbox-node.js';
 import { createTrainingSession, type TrainingSession } from '../../engine/train/session.js';
 import type { StepMetrics } from '../../engine/train/session-types.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
+import { loadDatasetRows } from './dataset.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -85,6 +86,7 @@ export async function runTraining(o: TrainingOptions): Promise<TrainingSummary> 
     openCheckpoint: openCheckpointOnDisk,
     resume: o.resume ? nodeCheckpointFs(ckptDir) : undefined,
     rewardSandbox,
+    datasetRows: await loadDatasetRows(config),
   });
   const setupSeconds = (performance.now() - t0) / 1000;
   o.onSetup?.(session.rewardModels.map(describeRewardModel));

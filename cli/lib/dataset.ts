@@ -1,0 +1,58 @@
+/**
+ * The rows of a `dataset` task for the CLI: `task.source` is a JSONL file path (relative to the
+ * working directory), a site path of a file shipped in public/ ('/datasets/x.jsonl'), or an
+ * http(s) URL. A `local:NAME` source names a file dropped into the lab, which only the lab has.
+ * Bad lines are refused together, with their line numbers (engine/tasks/dataset.ts).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { RunConfig } from '../../engine/config/schema.js';
+import { type DatasetRow, parseJsonlDataset } from '../../engine/tasks/index.js';
+import { REPO_ROOT } from './training.js';
+
+const SHOWN_ERRORS = 10;
+
+/** The dataset's rows when the run's task is `dataset`; undefined for the generated tasks. */
+export async function loadDatasetRows(config: RunConfig): Promise<DatasetRow[] | undefined> {
+  const task = config.task;
+  if (task.name !== 'dataset') return undefined;
+  const text = await readSource(task.source);
+  const parsed = parseJsonlDataset(text);
+  if (!parsed.ok) {
+    const more =
+      parsed.errors.length > SHOWN_ERRORS ? `\n  ... and ${parsed.errors.length - SHOWN_ERRORS} more` : '';
+    throw new Error(
+      `dataset ${task.source}: ${parsed.errors.length} bad line(s); fix them and run again:\n  ` +
+        parsed.errors.slice(0, SHOWN_ERRORS).join('\n  ') +
+        more,
+    );
+  }
+  return parsed.rows;
+}
+
+async function readSource(source: string): Promise<string> {
+  if (source.startsWith('local:')) {
+    throw new Error(
+      `dataset "${source.slice('local:'.length)}" was a file dropped into the lab; give its path with --set task.source=PATH`,
+    );
+  }
+  if (/^https?:\/\//.test(source)) {
+    const response = await fetch(source).catch((e: unknown) => {
+      throw new Error(
+        `dataset ${source}: could not fetch it (${e instanceof Error ? e.message : String(e)})`,
+      );
+    });
+    if (!response.ok) throw new Error(`dataset ${source}: the server answered ${response.status}`);
+    return response.text();
+  }
+  const shipped = join(REPO_ROOT, 'public', source);
+  const path = source.startsWith('/') && existsSync(shipped) ? shipped : resolve(source);
+  return readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new Error(
+      e.code === 'ENOENT'
+        ? `dataset ${source}: no file at ${path}`
+        : `dataset ${source}: could not read ${path} (${e.message})`,
+    );
+  });
+}
