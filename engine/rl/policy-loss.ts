@@ -1,8 +1,9 @@
 /**
  * The whole per-step loss of the RL algorithms in float64, with its gradient in every token's
- * log-prob and every value prediction: the oracle the GPU trainer must agree with (it either ports
- * this to WGSL or uploads dL/dlp). Composes surrogate.ts, kl.ts and aggregation.ts; SFT and RFT
- * use `sftLoss` below. Layout: rows B (= P*G completions), L = max_completion_length, flat [B*L].
+ * log-prob and every value prediction: the oracle that the GPU trainer's loss kernel
+ * (kernels/ops/policy_loss, driven by engine/train/gpu-policy-loss.ts) is tested against. Composes
+ * surrogate.ts, kl.ts and aggregation.ts; SFT and RFT use `sftLoss` below. Layout: rows B
+ * (= P*G completions), L = max_completion_length, flat [B*L].
  */
 
 import { aggregationWeights, effectiveMask, type LossType } from './aggregation';

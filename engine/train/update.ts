@@ -1,9 +1,10 @@
 /**
- * The weight updates: the policy-gradient step of the GRPO family and PPO (per-token log-probs on the
- * GPU, the loss and dL/dlp from engine/rl's float64 `policyLoss` oracle, backward through the token
- * log-prob kernel and the transformer), and the SFT step of SFT, RFT and warm-ups. With several
- * micro-batches, a first inference pass gathers the log-probs the step-wide aggregation needs, then
- * each micro-batch runs forward and backward in turn, so only one micro-batch's activations live at once.
+ * The weight updates: the policy-gradient step of the GRPO family and PPO, and the SFT step of SFT,
+ * RFT and warm-ups. The policy step stays on the GPU: per micro-batch, forward, token log-probs, the
+ * policy-loss kernel (weights per token from the CPU-known masks, so no log-prob readback; PPO's value
+ * loss too) and backward; the loss and metrics come back in one read at the end. The float64
+ * `policyLoss` of engine/rl is the oracle its tests hold it to. Only one micro-batch's activations
+ * live at once.
  */
 import {
   tokenLogprobEntropy,
@@ -14,8 +15,9 @@ import { disposeBatch, type GpuBatch, layoutSequences, uploadLayout } from '../m
 import { meanCrossEntropy } from '../model/gpu/lm-loss.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
-import type { Activations, ForwardResult } from '../model/gpu/transformer.js';
-import { type PolicyLossOptions, type PolicyLossResult, policyLoss } from '../rl/policy-loss.js';
+import type { Activations } from '../model/gpu/transformer.js';
+import type { PolicyLossOptions } from '../rl/policy-loss.js';
+import { GpuPolicyLoss, type PolicyStepResult, policyTokens } from './gpu-policy-loss.js';
 import type { ValueHead } from './value-head.js';
 
 /** Prompt and completion token ids of one row of a step. */
@@ -66,14 +68,6 @@ function release(l: LaidOut): void {
 function gather(values: ArrayLike<number>, l: LaidOut, L: number): Float64Array {
   const out = new Float64Array(l.B * L);
   for (let b = 0; b < l.B; b++) for (let t = 0; t < L; t++) out[b * L + t] = values[b * l.T + l.Tp - 1 + t];
-  return out;
-}
-
-/** [B*L] -> [B*T] at completion positions (zeros elsewhere). */
-function scatter(values: ArrayLike<number>, l: LaidOut, L: number, offset: number): Float32Array {
-  const out = new Float32Array(l.B * l.T);
-  for (let b = 0; b < l.B; b++)
-    for (let t = 0; t < L; t++) out[b * l.T + l.Tp - 1 + t] = values[(offset + b) * L + t];
   return out;
 }
 
@@ -130,116 +124,61 @@ export interface PolicyStepInput {
   value?: { head: ValueHead; oldValues: Float64Array; returns: Float64Array };
 }
 
-/** Accumulates the policy loss's gradient into `grads` (zeroed by the caller); returns the loss and its metrics. */
+/**
+ * Accumulates the policy loss's gradient into `grads` (zeroed by the caller) micro-batch by
+ * micro-batch, the loss kernel feeding the backward on the GPU; returns the loss and its metrics,
+ * read once after every backward is queued.
+ */
 export async function accumulatePolicyGradient(
   model: GpuModel,
   params: GpuParams,
   grads: GpuParams,
   input: PolicyStepInput,
   options: PolicyLossOptions,
-): Promise<PolicyLossResult> {
+): Promise<PolicyStepResult> {
   const rt = model.rt;
   const B = input.rows.length;
   const M = input.microBatches;
   const size = B / M;
-  const microBatch = Array.from({ length: B }, (_, b) => Math.floor(b / size));
+  if (!Number.isInteger(size)) throw new Error(`accumulatePolicyGradient: ${B} rows in ${M} micro-batches`);
   const value = input.value;
-  const lossInput = (lp: Float64Array, entropy: Float64Array, values?: Float64Array) =>
-    policyLoss(
-      {
-        rows: B,
-        lp,
-        old: input.useSampledAsOld ? input.sampledLogprobs : null,
-        ref: input.refLogprobs,
-        advantages: input.advantages,
-        mask: input.mask,
-        truncated: input.truncated,
-        microBatch,
-        entropies: entropy,
-        ...(value && values ? { values, oldValues: value.oldValues, returns: value.returns } : {}),
-      },
-      options,
-    );
-  const slices = Array.from({ length: M }, (_, m) => input.rows.slice(m * size, (m + 1) * size));
-  if (M === 1) {
-    const l = layOut(rt, input.rows, input.L, input.pad);
+  const tokens = policyTokens(
+    {
+      rows: B,
+      L: input.L,
+      advantages: input.advantages,
+      mask: input.mask,
+      truncated: input.truncated,
+      microBatch: Array.from({ length: B }, (_, b) => Math.floor(b / size)),
+      old: input.useSampledAsOld ? input.sampledLogprobs : null,
+      ref: input.refLogprobs,
+      value: value && { oldValues: value.oldValues, returns: value.returns },
+    },
+    options,
+  );
+  const loss = new GpuPolicyLoss(rt, tokens);
+  const temperature = input.temperature;
+  for (let m = 0; m < M; m++) {
+    const l = layOut(rt, input.rows.slice(m * size, (m + 1) * size), input.L, input.pad);
     const fwd = model.transformer.forward(params, l.batch, { train: true });
-    const tl = tokenLogprobEntropy(rt, fwd.logits, l.chosen, { temperature: input.temperature });
+    const tl = tokenLogprobEntropy(rt, fwd.logits, l.chosen, { temperature });
     const v = value?.head.forward(fwd.hidden);
-    const [lpAll, hAll, vAll] = await rt.readMany([tl.logprob, tl.entropy, ...(v ? [v] : [])]);
-    const result = lossInput(
-      gather(lpAll, l, input.L),
-      gather(hAll, l, input.L),
-      vAll ? gather(vAll, l, input.L) : undefined,
-    );
-    backwardTokens(model, params, grads, l, fwd, tl.lse, result, input, 0);
-    for (const t of [tl.logprob, tl.entropy, tl.lse, fwd.logits, v]) t?.dispose();
-    release(l);
-    return result;
-  }
-  // pass 1: log-probs of every micro-batch under the current weights
-  const lp = new Float64Array(B * input.L);
-  const entropy = new Float64Array(B * input.L);
-  const values = value ? new Float64Array(B * input.L) : undefined;
-  for (let m = 0; m < M; m++) {
-    const part = await completionLogprobs(
-      model,
-      params,
-      slices[m],
-      input.L,
-      input.temperature,
-      input.pad,
-      value?.head,
-    );
-    lp.set(part.lp, m * size * input.L);
-    entropy.set(part.entropy, m * size * input.L);
-    if (values && part.values) values.set(part.values, m * size * input.L);
-  }
-  const result = lossInput(lp, entropy, values);
-  // pass 2: forward and backward per micro-batch with its share of dL/dlp
-  for (let m = 0; m < M; m++) {
-    const l = layOut(rt, slices[m], input.L, input.pad);
-    const fwd = model.transformer.forward(params, l.batch, { train: true });
-    const tl = tokenLogprobEntropy(rt, fwd.logits, l.chosen, { temperature: input.temperature });
-    backwardTokens(model, params, grads, l, fwd, tl.lse, result, input, m * size);
+    const g = loss.microBatch(tl.logprob, tl.entropy, v, {
+      rowOffset: m * size,
+      rows: l.B,
+      T: l.T,
+      Tp: l.Tp,
+    });
+    const dHidden = value && g.dvalues ? value.head.backward(fwd.hidden, g.dvalues) : undefined;
+    const dlogits = tokenLogprobEntropyBackward(rt, fwd.logits, l.chosen, tl.lse, g.dlogprob, g.dentropy, {
+      temperature,
+    });
+    model.transformer.backward(params, grads, fwd.saved as Activations, dlogits, dHidden);
+    for (const t of [dlogits, dHidden, g.dlogprob, g.dentropy, g.dvalues, v]) t?.dispose();
     for (const t of [tl.logprob, tl.entropy, tl.lse, fwd.logits]) t.dispose();
     release(l);
   }
-  return result;
-}
-
-function backwardTokens(
-  model: GpuModel,
-  params: GpuParams,
-  grads: GpuParams,
-  l: LaidOut,
-  fwd: ForwardResult,
-  lse: Tensor,
-  result: PolicyLossResult,
-  input: PolicyStepInput,
-  rowOffset: number,
-): void {
-  const rt = model.rt;
-  const logits = fwd.logits;
-  let dHidden: Tensor | undefined;
-  if (input.value) {
-    const dv = rt.upload(scatter(result.dLossDValues, l, input.L, rowOffset), [l.B * l.T], 'dloss.dvalue');
-    dHidden = input.value.head.backward(fwd.hidden, dv);
-    dv.dispose();
-  }
-  const dlp = rt.upload(scatter(result.dLossDLp, l, input.L, rowOffset), [l.B * l.T], 'dloss.dlogprob');
-  const hasEntropyGrad = result.dLossDEntropy.some((x) => x !== 0);
-  const dh = hasEntropyGrad
-    ? rt.upload(scatter(result.dLossDEntropy, l, input.L, rowOffset), [l.B * l.T], 'dloss.dentropy')
-    : undefined;
-  const dlogits = tokenLogprobEntropyBackward(rt, logits, l.chosen, lse, dlp, dh, {
-    temperature: input.temperature,
-  });
-  model.transformer.backward(params, grads, fwd.saved as Activations, dlogits, dHidden);
-  dlogits.dispose();
-  dlp.dispose();
-  dh?.dispose();
-  dHidden?.dispose();
+  return loss.read();
 }
 
 /**

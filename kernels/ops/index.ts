@@ -12,6 +12,7 @@ export * from './embedding/embedding.js';
 export * from './gelu/gelu.js';
 export * from './layernorm/layernorm.js';
 export * from './matmul/matmul.js';
+export * from './policy_loss/policy_loss.js';
 export * from './reduce/reduce.js';
 export * from './rmsnorm/rmsnorm.js';
 export * from './rope/rope.js';
