@@ -4,14 +4,26 @@
  * edit while a run is live starts a new run with the new config (the running one is never mutated).
  */
 import type { RunConfig } from '../../engine/config/index.js';
-import { send } from '../worker/client.js';
+import { send as postToWorker } from '../worker/client.js';
 import { useConfigStore } from './config-store.js';
 import { useConsentStore } from './consent-store.js';
+import {
+  missingDatasetMessage,
+  missingLocalDataset,
+  rowsForConfig,
+  useDatasetStore,
+} from './dataset-store.js';
 import { createLiveRun } from './run-actions.js';
 import { type RunRecord, useRunsStore } from './runs-store.js';
 import { useUiStore } from './ui-store.js';
 
 const sameConfig = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The dropped rows each live run was started with: a file dropped again under the same name leaves the
+ * config unchanged, but its run must not reuse the session that holds the old rows.
+ */
+const rowsOfRun = new Map<string, readonly unknown[] | undefined>();
 
 function runName(config: RunConfig, preset: string | null): string {
   const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -19,14 +31,28 @@ function runName(config: RunConfig, preset: string | null): string {
 }
 
 /** The run Start/Step should drive: the active live run if the worker holds it with this config. */
-function runFor(config: RunConfig): RunRecord {
+function runFor(config: RunConfig, rows: readonly unknown[] | undefined): RunRecord {
   const runs = useRunsStore.getState();
   const active = runs.activeRunId ? runs.runs[runs.activeRunId] : undefined;
   // 'lost': the worker kept the run's last checkpoint and resumes from it on a new device
   const held =
     runs.worker.runId === active?.id && ['paused', 'running', 'starting', 'lost'].includes(runs.worker.state);
-  if (active && active.source === 'live' && held && sameConfig(active.config, config)) return active;
-  return createLiveRun(config, config.kernel_variants, runName(config, useConfigStore.getState().presetName));
+  if (
+    active &&
+    active.source === 'live' &&
+    held &&
+    sameConfig(active.config, config) &&
+    rowsOfRun.get(active.id) === rows
+  )
+    return active;
+  const run = createLiveRun(
+    config,
+    config.kernel_variants,
+    runName(config, useConfigStore.getState().presetName),
+  );
+  rowsOfRun.clear();
+  rowsOfRun.set(run.id, rows);
+  return run;
 }
 
 function validConfig(): RunConfig | null {
@@ -45,31 +71,44 @@ function validConfig(): RunConfig | null {
       title: 'The configuration is not valid',
       text: `Fix these options first: ${errors.join('; ')}`,
     });
+    return null;
+  }
+  const missing = missingLocalDataset(resolved, useDatasetStore.getState().loaded);
+  if (missing !== null) {
+    useUiStore.getState().notify({
+      kind: 'error',
+      title: 'The dataset is not here',
+      text: `${missingDatasetMessage(missing)}.`,
+    });
+    return null;
   }
   return resolved;
 }
 
-export function startRun(): void {
+/** Start and Step: the run for the edited config, with the dropped dataset's rows when its task reads them. */
+function startOrStep(type: 'start' | 'step'): void {
   const config = validConfig();
   if (!config) return;
-  const run = runFor(config);
-  send({ type: 'start', runId: run.id, config: run.config, kernelVariants: run.kernelVariants });
+  const datasetRows = rowsForConfig(config, useDatasetStore.getState().loaded);
+  const run = runFor(config, datasetRows);
+  postToWorker({ type, runId: run.id, config: run.config, kernelVariants: run.kernelVariants, datasetRows });
+}
+
+export function startRun(): void {
+  startOrStep('start');
 }
 
 export function stepRun(): void {
-  const config = validConfig();
-  if (!config) return;
-  const run = runFor(config);
-  send({ type: 'step', runId: run.id, config: run.config, kernelVariants: run.kernelVariants });
+  startOrStep('step');
 }
 
 export function pauseRun(): void {
-  send({ type: 'pause' });
+  postToWorker({ type: 'pause' });
 }
 
 /** Disposes the worker's session; the run's history stays in the list and on the charts. */
 export function resetRun(): void {
-  send({ type: 'reset' });
+  postToWorker({ type: 'reset' });
 }
 
 /** While a run is live, a valid edit of the config starts a new run with it (after a short pause). */

@@ -1,8 +1,11 @@
 /**
  * Start, Pause, Step, Reset, and the status line (step, tokens/s, phase) with progress bars while the
- * model loads and kernels compile and tune. A failed or lost run says why here.
+ * model loads and kernels compile and tune. A failed or lost run says why here, and so does a dataset
+ * task whose file is not in this tab (Start and Step wait for it).
  */
+import { useConfigStore } from '../state/config-store.js';
 import { useConsentStore } from '../state/consent-store.js';
+import { missingDatasetMessage, missingLocalDataset, useDatasetStore } from '../state/dataset-store.js';
 import { pauseRun, resetRun, startRun, stepRun } from '../state/run-control.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
@@ -19,7 +22,10 @@ export function RunControls() {
   const phase = useRunsStore((s) => s.phase);
   const active = useRunsStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : undefined));
   const consentPending = useConsentStore((s) => s.pending !== null);
-  const canRun = useLabStore((s) => s.gpu.kind === 'ready') && !consentPending;
+  const loadedDataset = useDatasetStore((s) => s.loaded);
+  // a dataset task whose file was dropped on another machine (a share link) cannot run until dropped here
+  const missingDataset = useConfigStore((s) => missingLocalDataset(s.resolved, loadedDataset));
+  const canRun = useLabStore((s) => s.gpu.kind === 'ready') && !consentPending && missingDataset === null;
   const running = worker.state === 'running' || worker.state === 'starting';
   const rows = active?.metrics ?? [];
   const step =
@@ -79,6 +85,11 @@ export function RunControls() {
             )}
           </div>
         </div>
+      )}
+      {missingDataset !== null && (
+        <p className="run-message paused" data-testid="dataset-needed">
+          {missingDatasetMessage(missingDataset)} (the drop zone is in the task section).
+        </p>
       )}
       {worker.state === 'paused' && worker.message && worker.runId === active?.id && (
         <p className="run-message paused" role="alert">

@@ -42,7 +42,7 @@ const rewardSandbox = new RemoteRewardSandbox(post);
 const loop = new RunLoop({
   post,
   // Kernel variants travel inside the config (RunConfig.kernel_variants); the session applies them.
-  openSession: async (config, _kernelVariants, events, resume) =>
+  openSession: async (config, _kernelVariants, events, resume, datasetRows) =>
     openTrainingSession(
       await getRuntime(),
       config,
@@ -52,6 +52,7 @@ const loop = new RunLoop({
       rewardSandbox,
       hubUrl,
       ortCpuFallback,
+      datasetRows,
     ),
 });
 
@@ -65,13 +66,13 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
       void hello();
       break;
     case 'start':
-      loop.start(msg.runId, msg.config, msg.kernelVariants);
+      loop.start(msg.runId, msg.config, msg.kernelVariants, msg.datasetRows);
       break;
     case 'pause':
       loop.pause();
       break;
     case 'step':
-      loop.step(msg.runId, msg.config, msg.kernelVariants);
+      loop.step(msg.runId, msg.config, msg.kernelVariants, msg.datasetRows);
       break;
     case 'reset':
       loop.reset();

@@ -6,6 +6,7 @@
 import type { AdapterFacts } from '../../engine/device.js';
 import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
 import type { SandboxOutcome, UserRewardCode, UserRewardInput } from '../../engine/rewards/sandbox.js';
+import type { DatasetRow } from '../../engine/tasks/index.js';
 import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 
@@ -20,12 +21,28 @@ export type ToWorker =
    * provider to leave nodes to the CPU (engine/rewards/onnx-runtime.ts OnnxPlacement).
    */
   | { type: 'hello'; siteUrl?: string; hubUrl?: string; ortCpuFallback?: boolean }
-  /** Run (or resume) `runId` until Pause or max_steps. A new runId disposes the old session first. */
-  | { type: 'start'; runId: string; config: unknown; kernelVariants: Record<string, string> }
+  /**
+   * Run (or resume) `runId` until Pause or max_steps. A new runId disposes the old session first.
+   * `datasetRows`: a `dataset` task's rows from a file dropped on the page (source `local:NAME`);
+   * without them the worker fetches the task's source (a URL or site path).
+   */
+  | {
+      type: 'start';
+      runId: string;
+      config: unknown;
+      kernelVariants: Record<string, string>;
+      datasetRows?: DatasetRow[];
+    }
   /** Stop after the step in flight; the session stays for Step/Start. */
   | { type: 'pause' }
-  /** Exactly one RL step of `runId` (creating its session if needed). */
-  | { type: 'step'; runId: string; config: unknown; kernelVariants: Record<string, string> }
+  /** Exactly one RL step of `runId` (creating its session if needed); `datasetRows` as for start. */
+  | {
+      type: 'step';
+      runId: string;
+      config: unknown;
+      kernelVariants: Record<string, string>;
+      datasetRows?: DatasetRow[];
+    }
   /** Dispose the session and forget it. */
   | { type: 'reset' }
   /** Destroy the GPU device as a driver reset would (tests; `window.tabrlSimulateDeviceLoss()`). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionEvents, StepMetrics } from '../../engine/train/session-types.js';
 import type { FromWorker } from './protocol.js';
-import { RunLoop, type SessionLike } from './run-loop.js';
+import { type OpenSession, RunLoop, type SessionLike } from './run-loop.js';
 
 /** A scripted session: step k reports reward k/10 and a one-group sample; records its lifecycle. */
 function scriptedSessions() {
@@ -139,6 +139,30 @@ describe('the worker run loop', () => {
     other.step('p', {}, {});
     await settle(other);
     expect(plain.posts.some((p) => p.type === 'reward-models')).toBe(false);
+  });
+
+  it("hands a start's or step's dataset rows to the session it opens, also when reopening after a lost device", async () => {
+    const given: (readonly unknown[] | undefined)[] = [];
+    const { open } = scriptedSessions();
+    const recording: OpenSession = async (config, variants, events, _resume, rows) => {
+      given.push(rows);
+      return open(config, variants, events);
+    };
+    const { post } = collect();
+    const loop = new RunLoop({ openSession: recording, post, flushIntervalMs: 0 });
+    const rowsA = [{ prompt: '1+1=', answer: '2' }];
+    const rowsB = [{ prompt: '2+2=', answer: '4' }];
+    loop.step('a', { max_steps: 9 }, {}, rowsA);
+    loop.step('a', { max_steps: 9 }, {}, rowsA);
+    await settle(loop);
+    expect(given).toEqual([rowsA]);
+    loop.deviceLost('GPU device lost (destroyed): gone');
+    loop.step('a', { max_steps: 9 }, {}, rowsA);
+    await settle(loop);
+    loop.start('b', { max_steps: 1 }, {}, rowsB);
+    loop.step('c', {}, {});
+    await settle(loop);
+    expect(given).toEqual([rowsA, rowsA, rowsB, undefined]);
   });
 
   it('generate answers from the start and current model; reset disposes', async () => {

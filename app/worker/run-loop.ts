@@ -6,6 +6,7 @@
  */
 
 import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
+import type { DatasetRow } from '../../engine/tasks/index.js';
 import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type {
   CheckpointFiles,
@@ -35,6 +36,8 @@ export type OpenSession = (
   events: SessionEvents,
   /** A checkpoint of this run to continue from (after the GPU device was lost). */
   resume?: CheckpointFiles,
+  /** A `dataset` task's rows the page sent (a dropped file); absent: the session loads the source. */
+  datasetRows?: readonly DatasetRow[],
 ) => Promise<SessionLike>;
 
 export interface RunLoopOptions {
@@ -79,10 +82,15 @@ export class RunLoop {
     this.checkpointEvery = options.checkpointEvery ?? 10;
   }
 
-  start(runId: string, config: unknown, kernelVariants: Record<string, string>): void {
+  start(
+    runId: string,
+    config: unknown,
+    kernelVariants: Record<string, string>,
+    datasetRows?: readonly DatasetRow[],
+  ): void {
     this.wantRun = true;
     this.enqueue(async () => {
-      await this.ensureSession(runId, config, kernelVariants);
+      await this.ensureSession(runId, config, kernelVariants, datasetRows);
       if (!this.session) return;
       this.setState('running');
       while (this.wantRun && this.session && this.runId === runId) {
@@ -101,10 +109,15 @@ export class RunLoop {
     this.wantRun = false;
   }
 
-  step(runId: string, config: unknown, kernelVariants: Record<string, string>): void {
+  step(
+    runId: string,
+    config: unknown,
+    kernelVariants: Record<string, string>,
+    datasetRows?: readonly DatasetRow[],
+  ): void {
     this.wantRun = false;
     this.enqueue(async () => {
-      await this.ensureSession(runId, config, kernelVariants);
+      await this.ensureSession(runId, config, kernelVariants, datasetRows);
       if (!this.session) return;
       this.setState('running');
       if (await this.stepOnce()) this.setState('paused');
@@ -166,7 +179,12 @@ export class RunLoop {
     return this.busy;
   }
 
-  private async ensureSession(runId: string, config: unknown, kernelVariants: Record<string, string>) {
+  private async ensureSession(
+    runId: string,
+    config: unknown,
+    kernelVariants: Record<string, string>,
+    datasetRows?: readonly DatasetRow[],
+  ) {
     if (this.session && this.runId === runId) return;
     this.flush();
     const resume = this.state === 'lost' && this.lastCheckpoint?.runId === runId ? this.lastCheckpoint : null;
@@ -190,7 +208,7 @@ export class RunLoop {
       },
       onWarning: (message) => this.post({ type: 'warning', runId, message }),
     };
-    this.session = await this.options.openSession(config, kernelVariants, events, resume?.files);
+    this.session = await this.options.openSession(config, kernelVariants, events, resume?.files, datasetRows);
     if (this.session.kernelVariants) {
       this.post({ type: 'kernel-variants', runId, variants: this.session.kernelVariants });
     }

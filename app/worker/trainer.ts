@@ -1,15 +1,18 @@
 /**
  * Opens training sessions in the worker: engine/train/session.ts's `createTrainingSession` on the
  * worker's runtime, with shipped warm starts (`model.name` such as `/models/arithmetic-sft`) fetched
- * from the site the page came from, so the lab works from any static host and sub-path.
+ * from the site the page came from, so the lab works from any static host and sub-path. A `dataset`
+ * task takes the rows the page sent (a dropped file) or fetches its source the same way.
  */
 import type { RunConfig } from '../../engine/config/index.js';
 import { cacheStorageHubCache } from '../../engine/hub/index.js';
 import { type CheckpointFs, memoryFs } from '../../engine/model/checkpoint.js';
 import type { RewardSandbox } from '../../engine/rewards/sandbox.js';
+import type { DatasetRow } from '../../engine/tasks/index.js';
 import { createTrainingSession } from '../../engine/train/session.js';
 import type { CheckpointFiles, SessionEvents } from '../../engine/train/session-types.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
+import { fetchDatasetRows } from './dataset-source.js';
 import type { SessionLike } from './run-loop.js';
 
 /** A read-only checkpoint folder served over HTTP next to the page (`<site>/models/<name>/<file>`). */
@@ -28,7 +31,7 @@ export function fetchCheckpointFs(siteUrl: string, name: string): CheckpointFs {
   };
 }
 
-export function openTrainingSession(
+export async function openTrainingSession(
   rt: Runtime,
   config: unknown,
   events: SessionEvents,
@@ -39,9 +42,18 @@ export function openTrainingSession(
   hubUrl?: string,
   /** false: the page's `ort-cpu-fallback=0` flag (reward models on WebGPU only if it runs every node). */
   ortCpuFallback = true,
+  /** A dataset task's rows from a file dropped on the page; absent: fetched from the task's source. */
+  datasetRows?: readonly DatasetRow[],
 ): Promise<SessionLike> {
   // The page validated `config` with parseRunConfig before sending it (run-control.ts).
-  return createTrainingSession(rt, config as RunConfig, events, {
+  const run = config as RunConfig;
+  let rows = datasetRows;
+  if (run.task.name === 'dataset' && !rows) {
+    events.onPhase?.('loading', 0, `dataset ${run.task.source}`);
+    rows = await fetchDatasetRows(run.task.source, siteUrl);
+  }
+  return createTrainingSession(rt, run, events, {
+    datasetRows: rows,
     openCheckpoint: (name) => fetchCheckpointFs(siteUrl, name),
     resume: resume ? memoryFs(new Map(resume)) : undefined,
     rewardSandbox,

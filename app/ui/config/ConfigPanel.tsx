@@ -1,6 +1,7 @@
 /**
  * The config panel: task and model first, then every other RunConfig option in groups (the first
- * ones open). Controls named in the URL's `hide=` flag are left out, for classroom handouts.
+ * ones open). Controls named in the URL's `hide=` flag are left out, for classroom handouts. The task
+ * section also takes a dropped JSONL dataset (DatasetDrop).
  */
 import { useMemo } from 'react';
 import { useConfigStore, valueAt } from '../../state/config-store.js';
@@ -14,6 +15,7 @@ import {
   TASK_NAME_FIELD,
   taskFields,
 } from './config-fields.js';
+import { DatasetDrop } from './DatasetDrop.js';
 import { RewardCodeEditor } from './RewardCodeEditor.js';
 
 function visibleFields(fields: FieldSpec[], hidden: readonly string[]): FieldSpec[] {
@@ -25,10 +27,10 @@ export function ConfigPanel() {
   const taskName = useConfigStore((s) => String(valueAt(s, ['task', 'name']) ?? ''));
   const errors = useConfigStore((s) => s.errors);
   const groups = useMemo(() => optionGroups(), []);
-  const taskAndModel = visibleFields(
-    [TASK_NAME_FIELD, ...taskFields(taskName), MODEL_NAME_FIELD, MODEL_OVERRIDES_FIELD],
-    hidden,
-  );
+  // `hide=task` hides the dataset drop with the task choice; `hide=dataset` hides only the drop
+  const showDataset = !hidden.includes('task') && !hidden.includes('dataset');
+  const task = visibleFields([TASK_NAME_FIELD, ...taskFields(taskName)], hidden);
+  const model = visibleFields([MODEL_NAME_FIELD, MODEL_OVERRIDES_FIELD], hidden);
   return (
     <section className="config" aria-labelledby="config-title">
       <h2 id="config-title">Configuration</h2>
@@ -37,10 +39,14 @@ export function ConfigPanel() {
           {errors.length} option{errors.length === 1 ? '' : 's'} need fixing before a run can start.
         </p>
       )}
-      {taskAndModel.length > 0 && (
+      {task.length + model.length > 0 && (
         <fieldset className="group">
           <legend>Task and model</legend>
-          {taskAndModel.map((f) => (
+          {task.map((f) => (
+            <ConfigField key={f.path.join('.')} spec={f} />
+          ))}
+          {showDataset && <DatasetDrop />}
+          {model.map((f) => (
             <ConfigField key={f.path.join('.')} spec={f} />
           ))}
         </fieldset>

@@ -14,23 +14,30 @@ import {
   type UserRewardInput,
 } from '../../../engine/rewards/sandbox.js';
 import { createRng } from '../../../engine/rl/random.js';
-import { createTask } from '../../../engine/tasks/index.js';
+import { createTask, type DatasetRow } from '../../../engine/tasks/index.js';
 import { scoreOnPage } from '../../rewards/page-sandbox.js';
 import { errorsAt, useConfigStore, valueAt } from '../../state/config-store.js';
+import { rowsForConfig, useDatasetStore } from '../../state/dataset-store.js';
 
 const EXAMPLE = '(completion, prompt, answer) => (completion.trim() === answer ? 1 : 0)';
 
-/** A few (completion, prompt, answer) triples of the config's task: gold, a wrong answer, empty. */
-export function sampleInputs(config: RunConfig | null): UserRewardInput[] {
+/**
+ * A few (completion, prompt, answer) triples of the config's task: gold, a wrong answer, empty. A
+ * dataset task draws from `datasetRows` (the dropped file's), when there are some.
+ */
+export function sampleInputs(
+  config: RunConfig | null,
+  datasetRows?: readonly DatasetRow[],
+): UserRewardInput[] {
   let samples = [{ prompt: '12+34=', answer: '46', gold: '46' }];
   try {
     if (config) {
-      const task = createTask(config.task);
+      const task = createTask(config.task, { rows: datasetRows });
       const rng = createRng(config.seed).split('reward-code-test');
       samples = [task.draw(rng), task.draw(rng)];
     }
   } catch {
-    // a dataset task without its rows: the fixed sample above
+    // a dataset task whose rows are not in this tab (a URL the worker fetches, or not dropped yet)
   }
   return samples.flatMap((s) => [
     { completion: s.gold, prompt: s.prompt, answer: s.answer },
@@ -124,7 +131,8 @@ function Entry({ index, entry, all }: { index: number; entry: UserRewardCode; al
   };
   const runTest = async () => {
     setTesting(true);
-    const inputs = sampleInputs(resolved ?? lastValid);
+    const config = resolved ?? lastValid;
+    const inputs = sampleInputs(config, rowsForConfig(config, useDatasetStore.getState().loaded));
     try {
       const out = await scoreOnPage([entry], inputs);
       setTest({ inputs, outcomes: out[entry.name] ?? [] });
