@@ -5,7 +5,7 @@
 import { parseRunConfig } from '../../engine/config/index.js';
 import { useConfigStore } from '../state/config-store.js';
 import { useConsentStore } from '../state/consent-store.js';
-import { localDatasetName, missingDatasetMessage } from '../state/dataset-store.js';
+import { replayHint } from '../state/dataset-store.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { decodeSharePayload, encodeSharePayload } from './codec.js';
@@ -47,16 +47,11 @@ export function applyUrlFlags(hash: string, search: string): void {
     return;
   }
   useConfigStore.getState().loadConfig(parsed.config as unknown as Record<string, unknown>, null);
-  const task = parsed.config.task;
-  const localName = task.name === 'dataset' ? localDatasetName(task.source) : null;
   ui.notify({
     kind: 'info',
     title: 'Configuration loaded from the share link',
-    // a dropped dataset never travels in a link: only its name does
-    text:
-      localName === null
-        ? 'Press Start to replay the run.'
-        : `${missingDatasetMessage(localName)} (the drop zone is in the task section); then press Start.`,
+    // a dropped dataset never travels in a link, only its name: the hint says to drop it here
+    text: replayHint(parsed.config),
   });
 }
 

@@ -8,6 +8,7 @@ import { create } from 'zustand';
 import { parseRunConfig, type RunConfig, SHARED_DEFAULTS } from '../../engine/config/index.js';
 import { isBuiltinReward } from '../../engine/rewards/sandbox.js';
 import { useConfigStore } from './config-store.js';
+import { datasetDropHint, replayHint } from './dataset-store.js';
 import { useUiStore } from './ui-store.js';
 
 interface ConsentState {
@@ -45,7 +46,7 @@ export const useConsentStore = create<ConsentState>((set, get) => ({
     useUiStore.getState().notify({
       kind: 'info',
       title: 'Configuration loaded from the share link',
-      text: `Its reward code (${config.reward_code.map((c) => c.name).join(', ')}) runs in a sandbox without network access. Press Start to replay the run.`,
+      text: `Its reward code (${config.reward_code.map((c) => c.name).join(', ')}) runs in a sandbox without network access. ${replayHint(config)}`,
     });
   },
   decline: () => {
@@ -60,7 +61,8 @@ export const useConsentStore = create<ConsentState>((set, get) => ({
       text:
         (dropped.length > 0
           ? `The reward functions ${dropped.join(', ')} were removed; reward_funcs is now ${clean.reward_funcs.join(', ')}. `
-          : '') + 'The run will not replay the shared one exactly.',
+          : '') +
+        `The run will not replay the shared one exactly.${datasetDropHint(clean) ? ` ${datasetDropHint(clean)}` : ''}`,
     });
   },
 }));

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../engine/rl/random.js';
 import { createTask, type DatasetRow, drawSample, taskOptions } from '../../engine/tasks/index.js';
 import {
+  datasetDropHint,
   datasetTaskFor,
   localDatasetName,
   missingLocalDataset,
   readDatasetFile,
+  replayHint,
   rowsForConfig,
   summarizeDataset,
 } from './dataset-store.js';
@@ -94,5 +96,16 @@ describe('a dropped JSONL dataset', () => {
     expect(missingLocalDataset(null, null)).toBeNull();
     expect(localDatasetName('local:x:y.jsonl')).toBe('x:y.jsonl');
     expect(localDatasetName('datasets/x.jsonl')).toBeNull();
+  });
+
+  it('tells a link opener to drop the file its task reads, and only then', () => {
+    expect(replayHint({ task: { name: 'addition' } })).toBe('Press Start to replay the run.');
+    expect(replayHint({ task: { name: 'dataset', source: '/datasets/a.jsonl' } })).toBe(
+      'Press Start to replay the run.',
+    );
+    expect(datasetDropHint({ task: { name: 'dataset', source: '/datasets/a.jsonl' } })).toBeNull();
+    expect(replayHint({ task: { name: 'dataset', source: 'local:a.jsonl' } })).toBe(
+      "This link's task reads the dataset a.jsonl, which stays on the sharer's machine: drop a.jsonl here to run it (the drop zone is in the task section); then press Start.",
+    );
   });
 });

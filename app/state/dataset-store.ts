@@ -104,6 +104,20 @@ export function missingDatasetMessage(name: string): string {
   return `This link's task reads the dataset ${name}, which stays on the sharer's machine: drop ${name} here to run it`;
 }
 
+/** For a config whose task reads a local file (a link's): drop it here before Start. Else null. */
+export function datasetDropHint(config: unknown): string | null {
+  const source = datasetSourceOf(config);
+  const name = source === null ? null : localDatasetName(source);
+  return name === null
+    ? null
+    : `${missingDatasetMessage(name)} (the drop zone is in the task section); then press Start.`;
+}
+
+/** What to do with a config that arrived in a link: Start, or first drop the local file its task reads. */
+export function replayHint(config: unknown): string {
+  return datasetDropHint(config) ?? 'Press Start to replay the run.';
+}
+
 interface DatasetState {
   loaded: LoadedDataset | null;
   /** The last dropped file that was refused, with why; cleared by the next good file. */

@@ -3,16 +3,17 @@
  * line and changes nothing; a good one (60 two-digit sums) becomes the dataset task with a summary,
  * and Step trains on it from the default warm start: the inspector shows its training
  * prompts, each completion scored as the rewards say it should be. A share link whose task reads a
- * local file says so and keeps Start disabled until the file is dropped. Axe checks the new UI.
+ * local file says so and keeps Start disabled until the file is dropped. A source that is a site path
+ * is fetched by the worker (under the app's sub-path), and fetch failures are said. Axe checks the new UI.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSharePayload } from '../../app/share/codec.js';
 import { presetConfig } from '../../engine/config/index.js';
 import { isHeldOut } from '../../engine/tasks/split.js';
-import { screenshotPath, useLab } from './harness.js';
+import { launchChromium, screenshotPath, serveDist, useLab } from './harness.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -73,6 +74,10 @@ const configValues = (page: Page) =>
 
 const option = (page: Page, path: string) =>
   page.locator(`[data-option="${path}"] input, [data-option="${path}"] select`).first();
+
+/** The prompts of the inspector's groups (the latest step). */
+const inspectedPrompts = (page: Page) =>
+  page.getByRole('region', { name: 'Group inspector' }).locator('.group-card code.prompt').allTextContents();
 
 async function waitForState(page: Page, state: string) {
   await page.waitForFunction(
@@ -244,6 +249,107 @@ describe('user datasets in the lab', () => {
     expect(await page.getByTestId('dataset-held-out').textContent()).toBe(
       String(ROWS.filter((r) => isHeldOut(r.prompt, 0.2)).length),
     );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a link with reward code and a local dataset: after Accept it still waits for the file; Test on sample uses its rows', async () => {
+    const config = {
+      ...presetConfig('arithmetic'),
+      task: { name: 'dataset' as const, source: 'local:sums.jsonl' },
+      reward_code: [{ name: 'echo', source: '(completion, prompt, answer) => answer.length' }],
+      reward_funcs: ['correct', 'echo'],
+    };
+    const page = await fx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${fx.site.url}#c=${encodeSharePayload(config, {})}`);
+    const dialog = page.getByRole('dialog', { name: 'This link contains reward code' });
+    await dialog.waitFor({ timeout: 30_000 });
+    await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
+    await dialog.getByRole('button', { name: 'Accept' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('notice-info').textContent()).toContain(
+      "This link's task reads the dataset sums.jsonl, which stays on the sharer's machine: drop sums.jsonl here to run it",
+    );
+    const start = page.getByRole('button', { name: 'Start', exact: true });
+    expect(await start.isDisabled()).toBe(true);
+    await page.getByLabel('Use a JSONL dataset').setInputFiles(file('sums.jsonl', GOOD));
+    await page.getByTestId('dataset-summary').waitFor();
+    expect(await start.isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Test on sample echo' }).click();
+    const table = page.getByRole('table', { name: 'Test results' });
+    await table.waitFor({ timeout: 20_000 });
+    const prompts = await table.locator('tbody tr td:first-child').allTextContents();
+    expect(prompts.length).toBeGreaterThan(0);
+    for (const p of prompts) expect(ANSWER.has(p), p).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('dataset sources the worker fetches', () => {
+  let site: Awaited<ReturnType<typeof serveDist>>;
+  let browser: Browser;
+  const asked: string[] = [];
+  beforeAll(async () => {
+    site = await serveDist('/tabrl/', (req, res) => {
+      if (!req.url?.includes('/datasets/')) return false;
+      asked.push(req.url);
+      if (req.url !== '/tabrl/datasets/sums.jsonl') return false; // the site's 404
+      res.writeHead(200, { 'content-type': 'application/jsonl' }).end(GOOD);
+      return true;
+    });
+    browser = await launchChromium({ webgpu: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  it('a site path is fetched under the sub-path and trains; a missing file and a blocked host are said', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(site.url);
+    await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
+    await option(page, 'task.name').selectOption('dataset');
+    const source = option(page, 'task.source');
+    const step = page.getByRole('button', { name: 'Step', exact: true });
+    const failure = page.locator('.run-message.failed');
+
+    await source.fill('/datasets/missing.jsonl');
+    expect(await page.getByTestId('dataset-summary').textContent()).toContain(
+      'The engine fetches /datasets/missing.jsonl when the run starts',
+    );
+    await step.click();
+    await failure.waitFor({ timeout: 60_000 });
+    expect(await failure.textContent()).toBe(
+      `The run stopped: dataset /datasets/missing.jsonl: HTTP 404 from ${site.url}datasets/missing.jsonl`,
+    );
+
+    await source.fill('https://example.invalid/sums.jsonl');
+    await step.click();
+    await expect
+      .poll(() => failure.textContent(), { timeout: 60_000 })
+      .toMatch(
+        /^The run stopped: dataset https:\/\/example.invalid\/sums.jsonl: could not fetch https:\/\/example.invalid\/sums.jsonl \(.+\)\. The lab reads datasets from its own site, or from a host the page's Content-Security-Policy allows/,
+      );
+
+    await source.fill('/datasets/sums.jsonl');
+    await step.click();
+    await expect
+      .poll(async () => Number(await page.getByTestId('step-count').textContent()), {
+        timeout: 240_000,
+        interval: 500,
+      })
+      .toBe(1);
+    await waitForState(page, 'paused');
+    const train = new Set(ROWS.filter((r) => !isHeldOut(r.prompt, 0.1)).map((r) => r.prompt));
+    const prompts = await inspectedPrompts(page);
+    expect(prompts).toHaveLength(8);
+    for (const p of prompts) expect(train.has(p), p).toBe(true);
+    expect(asked).toEqual(['/tabrl/datasets/missing.jsonl', '/tabrl/datasets/sums.jsonl']);
     expect(errors).toEqual([]);
     await page.close();
   });
