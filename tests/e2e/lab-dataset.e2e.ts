@@ -238,7 +238,13 @@ describe('user datasets in the lab', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath('lab-dataset-share-link'), fullPage: false });
 
-    await page.getByLabel('Use a JSONL dataset').setInputFiles(file('sums.jsonl', GOOD));
+    // dropped on the zone this time (a real drop event), not chosen with the picker
+    const transfer = await page.evaluateHandle((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'sums.jsonl', { type: 'application/jsonl' }));
+      return dt;
+    }, GOOD);
+    await page.locator('.dataset-drop').dispatchEvent('drop', { dataTransfer: transfer });
     await page.getByTestId('dataset-summary').waitFor();
     expect(await start.isEnabled()).toBe(true);
     expect(await page.getByTestId('dataset-needed').count()).toBe(0);
