@@ -27,6 +27,7 @@ let base = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tabrl-dataset-'));
   await writeFile(join(dir, 'add.jsonl'), JSONL);
+  await writeFile(join(dir, 'add-bom.jsonl'), `\uFEFF${JSONL}`);
   await writeFile(
     join(dir, 'bad.jsonl'),
     '{"prompt":"1+1=","answer":2}\nnot json\n\n{"prompt":"","answer":1}\n{"prompt":"x","answer":[1]}\n',
@@ -53,6 +54,8 @@ describe('loadDatasetRows', () => {
     expect(fromFile).toHaveLength(40);
     expect(fromFile?.[3]).toEqual({ prompt: '3+1=', answer: '4' });
     expect(await loadDatasetRows(withSource(`${base}/add.jsonl`))).toEqual(fromFile);
+    // a UTF-8 byte order mark (Windows editors) is dropped, as the lab's File.text() and fetch drop it
+    expect(await loadDatasetRows(withSource(join(dir, 'add-bom.jsonl')))).toEqual(fromFile);
     expect(await loadDatasetRows(presetConfig('smoke'))).toBeUndefined();
   });
 

@@ -48,11 +48,13 @@ async function readSource(source: string): Promise<string> {
   }
   const shipped = join(REPO_ROOT, 'public', source);
   const path = source.startsWith('/') && existsSync(shipped) ? shipped : resolve(source);
-  return readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new Error(
       e.code === 'ENOENT'
         ? `dataset ${source}: no file at ${path}`
         : `dataset ${source}: could not read ${path} (${e.message})`,
     );
   });
+  // readFile keeps a UTF-8 byte order mark; the lab's File.text() and fetch's text() drop it
+  return text.replace(/^\uFEFF/, '');
 }
