@@ -222,8 +222,13 @@ export class TrainingSession {
 
   /** Answers of the starting or current policy to free-form prompts (the lab's Try panel). */
   async generate(prompts: readonly string[], which: 'start' | 'current', samples = 1): Promise<string[][]> {
-    const params =
-      which === 'start' ? GpuParams.upload(this.rt, this.modelConfig, this.startValues) : undefined;
+    // LoRA's starting policy is the frozen base the run holds (adapters off, as the KL reference): a
+    // view, not a float32 copy that the memory estimate does not count
+    const start = () =>
+      this.lora
+        ? baseView(this.ctx.model.params)
+        : GpuParams.upload(this.rt, this.modelConfig, this.startValues);
+    const params = which === 'start' ? start() : undefined;
     try {
       const rows = prompts.flatMap((p) =>
         Array.from({ length: samples }, () => this.ctx.rolloutCtx.prompts.encode(p)),
