@@ -4,10 +4,15 @@
  */
 import { NoAdapterError, openBrowserRuntime } from '../../engine/device.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
+import { policedFetch } from './connect-policy.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { RemoteRewardSandbox } from './remote-sandbox.js';
 import { RunLoop } from './run-loop.js';
 import { openTrainingSession } from './trainer.js';
+
+// The page's <meta> CSP does not reach this worker (a worker file's policy comes with its own
+// response), so the worker keeps to the page's connect-src itself: see connect-policy.ts.
+self.fetch = policedFetch(self.fetch.bind(self), self.location.origin);
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) =>
   (self as unknown as Worker).postMessage(msg, transfer);

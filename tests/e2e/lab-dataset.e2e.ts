@@ -339,7 +339,7 @@ describe('dataset sources the worker fetches', () => {
     await expect
       .poll(() => failure.textContent(), { timeout: 60_000 })
       .toMatch(
-        /^The run stopped: dataset https:\/\/example.invalid\/sums.jsonl: could not fetch https:\/\/example.invalid\/sums.jsonl \(.+\)\. The lab reads datasets from its own site, or from a host the page's Content-Security-Policy allows/,
+        /^The run stopped: dataset https:\/\/example.invalid\/sums.jsonl: could not fetch https:\/\/example.invalid\/sums.jsonl \(https:\/\/example.invalid is not an allowed host: the lab reads only from its own site and the Hugging Face hub .+\)\. The lab reads datasets from its own site, or from a host the page's Content-Security-Policy allows/,
       );
 
     await source.fill('/datasets/sums.jsonl');
