@@ -59,6 +59,19 @@ describe('loadDatasetRows', () => {
     expect(await loadDatasetRows(presetConfig('smoke'))).toBeUndefined();
   });
 
+  it('reads site paths from public/ with or without the leading slash, as the lab does', async () => {
+    const name = `tmp-dataset-test-${process.pid}.jsonl`;
+    const shipped = join(ROOT, 'public', name);
+    await writeFile(shipped, JSONL);
+    try {
+      const want = await loadDatasetRows(withSource(join(dir, 'add.jsonl')));
+      expect(await loadDatasetRows(withSource(`/${name}`))).toEqual(want);
+      expect(await loadDatasetRows(withSource(name))).toEqual(want);
+    } finally {
+      await rm(shipped, { force: true });
+    }
+  });
+
   it('refuses bad lines together with their numbers, a missing file, a 404 and a lab-only file', async () => {
     await expect(loadDatasetRows(withSource(join(dir, 'bad.jsonl')))).rejects.toThrow(
       /3 bad line\(s\)[\s\S]*line 2: not valid JSON[\s\S]*line 4: "prompt" must be a non-empty string[\s\S]*line 5: "answer" must be a string or a finite number/,

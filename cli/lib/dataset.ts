@@ -1,8 +1,8 @@
 /**
  * The rows of a `dataset` task for the CLI: `task.source` is a JSONL file path (relative to the
- * working directory), a site path of a file shipped in public/ ('/datasets/x.jsonl'), or an
- * http(s) URL. A `local:NAME` source names a file dropped into the lab, which only the lab has.
- * Bad lines are refused together, with their line numbers (engine/tasks/dataset.ts).
+ * working directory), a site path of a file shipped in public/ ('/datasets/x.jsonl' or
+ * 'datasets/x.jsonl', as the lab reads it), or an http(s) URL. A `local:NAME` source names a
+ * file dropped into the lab, which only the lab has. Bad lines are refused together, with their line numbers (engine/tasks/dataset.ts).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -46,8 +46,11 @@ async function readSource(source: string): Promise<string> {
     if (!response.ok) throw new Error(`dataset ${source}: the server answered ${response.status}`);
     return response.text();
   }
-  const shipped = join(REPO_ROOT, 'public', source);
-  const path = source.startsWith('/') && existsSync(shipped) ? shipped : resolve(source);
+  // a site path, as the lab reads it ('/datasets/x.jsonl' or 'datasets/x.jsonl' under public/), unless
+  // a relative path names a file in the working directory
+  const shipped = join(REPO_ROOT, 'public', source.replace(/^\/+/, ''));
+  const onDisk = resolve(source);
+  const path = existsSync(shipped) && (source.startsWith('/') || !existsSync(onDisk)) ? shipped : onDisk;
   const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new Error(
       e.code === 'ENOENT'
