@@ -71,24 +71,48 @@ export interface PolicyLossResult {
   };
 }
 
-export function policyLoss(input: PolicyLossInput, options: PolicyLossOptions): PolicyLossResult {
-  const { rows, lp, old, mask } = input;
+/** What a step's loss needs besides the current log-probs, checked once; both loss paths use it. */
+export interface LossTokens {
+  rows: number;
+  L: number;
+  /** [B*L] the loss_type weight of each token (aggregation.ts). */
+  weights: Float64Array;
+  /** [B*L] 1 on tokens that count (mask, minus truncated completions when masked). */
+  counted: Float64Array;
+  /** [B*L] each token's advantage (a per-completion advantage repeated over its tokens). */
+  advantage: Float64Array;
+  /** Completion tokens that count: the metrics' denominator. */
+  tokens: number;
+  klInLoss: boolean;
+  /** The estimator of the logged kl: k1 when KL is in the reward. */
+  metricEstimator: KlEstimator;
+}
+
+/**
+ * Checks a step's inputs against rows x L and lays out its per-token weights, counted mask and
+ * advantages exactly as `policyLoss` aggregates them; `who` prefixes the error messages.
+ */
+export function lossTokens(
+  input: Pick<PolicyLossInput, 'rows' | 'old' | 'ref' | 'advantages' | 'mask' | 'truncated' | 'microBatch'>,
+  options: PolicyLossOptions,
+  who: string,
+): LossTokens {
+  const { rows, mask } = input;
   const n = mask.length;
   const L = n / rows;
-  if (!Number.isInteger(L) || lp.length !== n || (old && old.length !== n)) {
-    throw new Error(`policyLoss: lp ${lp.length}, old ${old?.length}, mask ${n} do not fit rows ${rows}`);
+  if (!Number.isInteger(L)) throw new Error(`${who}: mask ${n} does not fit rows ${rows}`);
+  for (const [name, a] of [
+    ['old', input.old],
+    ['ref', input.ref],
+  ] as const) {
+    if (a && a.length !== n) throw new Error(`${who}: ${name} ${a.length} != mask ${n}`);
   }
   const perToken = input.advantages.length === n;
   if (!perToken && input.advantages.length !== rows) {
-    throw new Error(
-      `policyLoss: advantages length ${input.advantages.length} is neither B=${rows} nor B*L=${n}`,
-    );
+    throw new Error(`${who}: advantages length ${input.advantages.length} is neither B=${rows} nor B*L=${n}`);
   }
   const klInLoss = options.kl_in === 'loss' && options.beta !== 0;
-  const ref = input.ref ?? null;
-  if (klInLoss && !ref) throw new Error('policyLoss: beta > 0 with kl_in = loss needs ref');
-  if (options.entropy_coef !== 0 && !input.entropies)
-    throw new Error('policyLoss: entropy_coef needs entropies');
+  if (klInLoss && !input.ref) throw new Error(`${who}: beta > 0 with kl_in = loss needs ref`);
   const agg = {
     mask,
     rows,
@@ -99,6 +123,24 @@ export function policyLoss(input: PolicyLossInput, options: PolicyLossOptions): 
   };
   const weights = aggregationWeights(options.loss_type, agg);
   const counted = effectiveMask(agg);
+  const advantage = new Float64Array(n);
+  let tokens = 0;
+  for (let k = 0; k < n; k++) {
+    advantage[k] = perToken ? input.advantages[k] : input.advantages[Math.floor(k / L)];
+    tokens += counted[k];
+  }
+  const metricEstimator: KlEstimator = options.kl_in === 'reward' ? 'k1' : options.kl_estimator;
+  return { rows, L, weights, counted, advantage, tokens, klInLoss, metricEstimator };
+}
+
+export function policyLoss(input: PolicyLossInput, options: PolicyLossOptions): PolicyLossResult {
+  const { lp, old, mask } = input;
+  const n = mask.length;
+  if (lp.length !== n) throw new Error(`policyLoss: lp ${lp.length} != mask ${n}`);
+  const { weights, counted, advantage, klInLoss, metricEstimator } = lossTokens(input, options, 'policyLoss');
+  const ref = input.ref ?? null;
+  if (options.entropy_coef !== 0 && !input.entropies)
+    throw new Error('policyLoss: entropy_coef needs entropies');
   const dLossDLp = new Float64Array(n);
   const dLossDEntropy = new Float64Array(n);
   let loss = 0;
@@ -107,11 +149,9 @@ export function policyLoss(input: PolicyLossInput, options: PolicyLossOptions): 
   let high = 0;
   let klSum = 0;
   let entropySum = 0;
-  const metricEstimator: KlEstimator = options.kl_in === 'reward' ? 'k1' : options.kl_estimator;
   for (let k = 0; k < n; k++) {
     if (!counted[k]) continue;
-    const a = perToken ? input.advantages[k] : input.advantages[Math.floor(k / L)];
-    const s = clippedSurrogate(lp[k], old ? old[k] : null, a, options);
+    const s = clippedSurrogate(lp[k], old ? old[k] : null, advantage[k], options);
     let tokenLoss = s.loss;
     let tokenGrad = s.grad;
     if (klInLoss && ref) {

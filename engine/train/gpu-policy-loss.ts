@@ -7,7 +7,6 @@
  * (policy-loss-gpu.test.ts); the sums are float32 on the GPU rather than float64.
  */
 import {
-  type KlEstimatorCode,
   POLICY_INFO,
   POLICY_STATS,
   type PolicyLossKernelOptions,
@@ -17,8 +16,7 @@ import {
 } from '../../kernels/ops/policy_loss/policy_loss.js';
 import { columnSums } from '../../kernels/ops/reduce/reduce.js';
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
-import { aggregationWeights, effectiveMask } from '../rl/aggregation.js';
-import type { PolicyLossOptions, PolicyLossResult } from '../rl/policy-loss.js';
+import { lossTokens, type PolicyLossOptions, type PolicyLossResult } from '../rl/policy-loss.js';
 
 /** The loss and metrics of a step; the per-token gradients stayed on the GPU. */
 export type PolicyStepResult = Pick<PolicyLossResult, 'loss' | 'policyLoss' | 'valueLoss' | 'metrics'>;
@@ -59,42 +57,19 @@ export interface PolicyTokens {
 
 /** Weights, masks and per-token advantages exactly as `policyLoss` aggregates them. */
 export function policyTokens(input: PolicyTokensInput, options: PolicyLossOptions): PolicyTokens {
-  const { rows, L, mask } = input;
-  const n = rows * L;
-  if (mask.length !== n) throw new Error(`policyTokens: mask ${mask.length} != rows ${rows} * L ${L}`);
-  for (const [name, a] of [
-    ['old', input.old],
-    ['ref', input.ref],
-  ] as const) {
-    if (a && a.length !== n) throw new Error(`policyTokens: ${name} ${a.length} != ${n}`);
+  const { rows, L } = input;
+  if (input.mask.length !== rows * L) {
+    throw new Error(`policyTokens: mask ${input.mask.length} != rows ${rows} * L ${L}`);
   }
-  const perToken = input.advantages.length === n;
-  if (!perToken && input.advantages.length !== rows) {
-    throw new Error(`policyTokens: advantages ${input.advantages.length} is neither B=${rows} nor B*L=${n}`);
-  }
-  const klInLoss = options.kl_in === 'loss' && options.beta !== 0;
-  if (klInLoss && !input.ref) throw new Error('policyTokens: beta > 0 with kl_in = loss needs ref');
-  const agg = {
-    mask,
-    rows,
-    truncated: input.truncated,
-    mask_truncated_completions: options.mask_truncated_completions,
-    microBatch: input.microBatch,
-    max_completion_length: options.max_completion_length,
-  };
-  const weight = aggregationWeights(options.loss_type, agg);
-  const counted = effectiveMask(agg);
-  const advantage = new Float64Array(n);
-  let tokens = 0;
-  for (let k = 0; k < n; k++) {
-    advantage[k] = perToken ? input.advantages[k] : input.advantages[Math.floor(k / L)];
-    tokens += counted[k];
-  }
-  const metric: KlEstimatorCode = options.kl_in === 'reward' ? 'k1' : options.kl_estimator;
+  const { weights, counted, advantage, tokens, klInLoss, metricEstimator } = lossTokens(
+    input,
+    options,
+    'policyTokens',
+  );
   return {
     rows,
     L,
-    weight,
+    weight: weights,
     counted,
     advantage,
     old: input.old,
@@ -113,7 +88,7 @@ export function policyTokens(input: PolicyTokensInput, options: PolicyLossOption
       beta: options.beta,
       klEstimator: options.kl_estimator,
       hasRef: input.ref !== null,
-      klMetric: metric,
+      klMetric: metricEstimator,
       entropyCoef: options.entropy_coef,
     },
   };
