@@ -85,7 +85,14 @@ export async function run(argv: string[]): Promise<number> {
       for (const line of lines) console.error(`tabrl train: ${line}`);
     },
     onStep: (m, session) => {
-      bar ??= new ProgressBar(session.config.max_steps, 'train');
+      // Created at the end of the first step of this process: that step's time and the steps a
+      // resumed run had already done are known, so the eta rates only this process's steps.
+      bar ??= new ProgressBar(
+        session.config.max_steps,
+        'train',
+        session.stepsDone - 1,
+        performance.now() - m.step_time * 1000,
+      );
       const parts = [`step ${m.step}`];
       if (m.reward !== undefined) parts.push(`reward ${m.reward.toFixed(3)}`);
       if (m.loss !== undefined) parts.push(`loss ${m.loss.toFixed(4)}`);
