@@ -12,7 +12,7 @@ import { type KernelTiming, TimestampProfiler } from './profiler.js';
 export type { KernelTiming };
 
 import { BufferError, DeviceLostError, formatBytes, formatShape, KernelError } from './errors.js';
-import { packF16, unpackF16 } from './f16.js';
+import { decodeHost, encodeHost } from './host-data.js';
 import { type DType, dtypeBytes, shapeSize, Tensor, type TensorOwner } from './tensor.js';
 import type { Uniforms } from './uniforms.js';
 
@@ -157,14 +157,7 @@ export class Runtime implements TensorOwner {
     if (data.length !== t.size)
       throw new Error(`write "${t.label}": ${data.length} values for ${t.size} elements`);
     this.submit();
-    const host =
-      t.dtype === 'f32'
-        ? Float32Array.from(data)
-        : t.dtype === 'u32'
-          ? Uint32Array.from(data)
-          : t.dtype === 'f16'
-            ? packF16(data)
-            : Int32Array.from(data);
+    const host = encodeHost(t.dtype, data);
     this.device.queue.writeBuffer(t.buffer, t.offset, host.buffer, host.byteOffset, host.byteLength);
   }
 
@@ -446,18 +439,7 @@ export class Runtime implements TensorOwner {
         const raw = b.getMappedRange().slice(0, Math.ceil(t.byteLength / 4) * 4);
         b.unmap();
         b.destroy();
-        switch (t.dtype) {
-          case 'f32':
-            return new Float32Array(raw);
-          case 'u32':
-            return new Uint32Array(raw);
-          case 'i32':
-            return new Int32Array(raw);
-          case 'f16':
-            return unpackF16(new Uint32Array(raw), t.size);
-          default:
-            return t.dtype satisfies never;
-        }
+        return decodeHost(t.dtype, raw, t.size);
       }),
     );
     return out;
