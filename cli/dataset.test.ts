@@ -3,17 +3,16 @@
  * lines refused together with their numbers; and a real `tabrl train` child process on the
  * machine's WebGPU whose samples are the file's prompts, scored against the file's answers.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetConfig, resolveRunConfig } from '../engine/config/index.js';
+import { ROOT, tabrl } from './cli-run.testing.js';
 import { loadDatasetRows } from './lib/dataset.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const ROWS = Array.from({ length: 40 }, (_, i) => ({
   prompt: `${i % 10}+${(i * 7) % 10}=`,
   answer: (i % 10) + ((i * 7) % 10),
@@ -85,22 +84,6 @@ describe('loadDatasetRows', () => {
     );
   });
 });
-
-function tabrl(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((ok, fail) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--import', './cli/raw-loader.mjs', 'cli/main.ts', ...args],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => ok({ code, stderr }));
-  });
-}
 
 describe('tabrl train on a dataset task', () => {
   it("trains on the file's prompts and scores them against its answers; a bad file stops before training", async () => {

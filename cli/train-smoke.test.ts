@@ -5,37 +5,11 @@
  * step, as the uninterrupted run, and end with byte-identical weights. Only wall-clock fields
  * (step_time, tokens_per_second, timing/*) may differ.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '..');
-
-interface CliRun {
-  code: number | null;
-  stderr: string;
-  seconds: number;
-}
-
-/** `npm run tabrl -- ARGS` without npm: the same node flags as package.json's tabrl script. */
-function tabrl(args: string[]): Promise<CliRun> {
-  const t0 = performance.now();
-  return new Promise((ok, fail) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--import', './cli/raw-loader.mjs', 'cli/main.ts', ...args],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (code) => ok({ code, stderr, seconds: (performance.now() - t0) / 1000 }));
-  });
-}
+import { type CliRun, tabrl } from './cli-run.testing.js';
 
 type Row = Record<string, number>;
 
