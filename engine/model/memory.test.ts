@@ -62,7 +62,12 @@ describe('memory estimates of the named targets', () => {
       expect(lora.parts.reference).toBe(0);
       // activations are the same; logits [8 rows x 64 tokens, V] and their gradient
       const V = config.vocabSize;
-      expect(full.shapes).toEqual({ microBatchRows: 8, tokensPerRow: 64, generationRows: 64 });
+      expect(full.shapes).toEqual({
+        microBatchRows: 8,
+        tokensPerRow: 64,
+        promptTokens: 32,
+        generationRows: 64,
+      });
       expect(full.parts.logits).toBe(2 * 8 * 64 * V * 4);
       expect(lora.parts.activations).toBe(full.parts.activations);
       // KV cache: 2 x layers x 64 rows x 64 tokens x Hkv x D floats, plus the generation logits
@@ -131,5 +136,18 @@ describe('memory estimates of the named targets', () => {
         .splitTensors,
     ).toEqual([]);
     expect(49152 * 576 * 4).toBeLessThan(128 * MiB);
+  });
+});
+
+describe('prompt tokens the estimate assumes', () => {
+  it('32, plus the system prompt in UTF-8 bytes; a measured length replaces both', () => {
+    const config = parseHfConfig(SMOLLM2_135M_CONFIG);
+    const plain = estimateRunMemory(config, run(false));
+    expect(plain.shapes).toMatchObject({ promptTokens: 32, tokensPerRow: 64 });
+    const sys = resolveRunConfig({ ...run(false), system_prompt: 'Réponds en français.' }); // 20 characters, 22 bytes (é and ç take two)
+    const withSystem = estimateRunMemory(config, sys);
+    expect(withSystem.shapes).toMatchObject({ promptTokens: 54, tokensPerRow: 86 });
+    expect(withSystem.parts.activations).toBeGreaterThan(plain.parts.activations);
+    expect(estimateRunMemory(config, sys, { promptTokens: 40 }).shapes.tokensPerRow).toBe(72);
   });
 });

@@ -33,7 +33,12 @@ export interface MemoryOptions {
   limits?: AdapterLimits;
   /** Total bytes the run may use. Default DEFAULT_BUDGET_BYTES (4 GiB). */
   budgetBytes?: number;
-  /** Prompt tokens per row assumed for activations (the task's prompts are short). Default 32. */
+  /**
+   * Prompt tokens per row (the longest prompt of a step sets every row's length). Default
+   * `assumedPromptTokens(run)`: before the tokenizer is known, 32 for the task's short prompts and a
+   * chat template's markers plus the system prompt's UTF-8 bytes (a byte-level BPE makes at most one
+   * token of each byte). The trainer checks again with its measured prompts once the tokenizer is loaded.
+   */
   promptTokens?: number;
 }
 
@@ -57,7 +62,7 @@ export interface MemoryEstimate {
   /** [V,C] tables above the binding limit, stored as this many row chunks each. */
   splitTensors: { name: string; bytes: number; chunks: number }[];
   /** The shapes the estimate assumed. */
-  shapes: { microBatchRows: number; tokensPerRow: number; generationRows: number };
+  shapes: { microBatchRows: number; tokensPerRow: number; promptTokens: number; generationRows: number };
   limits: AdapterLimits;
   budgetBytes: number;
   fits: boolean;
@@ -67,6 +72,14 @@ export interface MemoryEstimate {
 
 const F32 = 4;
 const F16 = 2;
+
+/** Prompt tokens assumed for the task's own short prompts and a chat template's role markers. */
+export const DEFAULT_PROMPT_TOKENS = 32;
+
+/** Prompt tokens assumed before the tokenizer is known: see MemoryOptions.promptTokens. */
+export function assumedPromptTokens(run: Pick<RunConfig, 'system_prompt'>): number {
+  return DEFAULT_PROMPT_TOKENS + new TextEncoder().encode(run.system_prompt ?? '').length;
+}
 
 /** Bytes of the model's weights: all float32, or (a frozen LoRA base) matrices in f16 but GPT-2's wpe. */
 function weightBytes(model: ModelConfig, halfMatrices: boolean): number {
@@ -99,7 +112,8 @@ export function estimateRunMemory(
     : P;
   const generationRows = run.prompts_per_step * run.num_generations;
   const microBatchRows = Math.ceil(generationRows / run.gradient_accumulation);
-  const T = Math.min(model.maxPositions, (options.promptTokens ?? 32) + run.max_completion_length);
+  const promptTokens = options.promptTokens ?? assumedPromptTokens(run);
+  const T = Math.min(model.maxPositions, promptTokens + run.max_completion_length);
   const N = microBatchRows * T;
   // saved per layer (gpu/transformer.ts LayerSaved): two norms (input, output, statistics), q/k/v, the
   // attention output and its log-sum-exp, and the MLP's intermediates (2 for GPT-2, 3 for SwiGLU)
@@ -159,7 +173,7 @@ export function estimateRunMemory(
     total,
     largestTensor: { name, bytes },
     splitTensors,
-    shapes: { microBatchRows, tokensPerRow: T, generationRows },
+    shapes: { microBatchRows, tokensPerRow: T, promptTokens, generationRows },
     limits,
     budgetBytes,
     fits: problems.length === 0,
@@ -169,7 +183,13 @@ export function estimateRunMemory(
 
 export class ModelTooLargeError extends Error {
   constructor(readonly estimate: MemoryEstimate) {
-    super(`the model does not fit this GPU: ${estimate.problems.join('; ')}. ${describeEstimate(estimate)}`);
+    const { tokensPerRow, promptTokens } = estimate.shapes;
+    super(
+      `the model does not fit this GPU: ${estimate.problems.join('; ')}. ${describeEstimate(estimate)}; ` +
+        `rows of ${tokensPerRow} tokens (prompts of up to ${promptTokens}). Try ` +
+        `${estimate.mode === 'full' ? 'LoRA, ' : ''}a smaller model, fewer prompts or answers per step, ` +
+        'a higher gradient_accumulation or a shorter max_completion_length',
+    );
     this.name = 'ModelTooLargeError';
   }
 }

@@ -3,13 +3,16 @@
  * tokenizer, a template written in its alphabet that uses eos_token): the session reports the format,
  * rollouts record the rendered prompt beside the task's, SFT and Try encode the same ids, a saved
  * checkpoint keeps the template; `chat_template: none` turns it off; a broken template stops the run
- * before anything is uploaded, with the template's problem in the message.
+ * before anything is uploaded, with the template's problem in the message; prompts that the template
+ * makes longer than the memory estimate assumed are checked against the budget before the upload.
  */
 import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../../kernels/testing/gpu';
 import { type PartialRunConfig, resolveRunConfig } from '../config/resolve';
 import { tinyCheckpoint } from '../hub/fixtures';
 import { memoryFs } from '../model/checkpoint';
+import { parseHfConfig } from '../model/config';
+import { estimateRunMemory, ModelTooLargeError } from '../model/memory';
 import { createTrainingSession } from './session';
 import type { StepSamples } from './session-types';
 
@@ -52,13 +55,14 @@ async function open(
   files: Map<string, Uint8Array>,
   c: ReturnType<typeof config>,
   samples: StepSamples[] = [],
+  budgetBytes?: number,
 ) {
   const rt = await testRuntime();
   return createTrainingSession(
     rt,
     c,
     { onSamples: (s) => samples.push(s) },
-    { openCheckpoint: () => memoryFs(new Map(files)) },
+    { openCheckpoint: () => memoryFs(new Map(files)), memory: budgetBytes ? { budgetBytes } : undefined },
   );
 }
 
@@ -118,5 +122,28 @@ describe('a run on a model with a chat template', () => {
         config({ system_prompt: '0' }),
       ),
     ).rejects.toThrow(/failed to render a system \+ user conversation: no system turns/);
+  });
+
+  it('prompts the template makes longer than assumed are checked against the budget before the upload', async () => {
+    // 40 characters before every prompt: "1+2=" becomes 47 tokens, past the 32 that config.json's check assumed
+    const files = folderWithTemplate(
+      `${'0123456789'.repeat(4)}{% for m in messages %}[{{ m.content }}]{% endfor %}:`,
+    );
+    const c = config();
+    const model = parseHfConfig(JSON.parse(new TextDecoder().decode(files.get('config.json'))));
+    const assumed = estimateRunMemory(model, c);
+    expect(assumed.shapes.promptTokens).toBe(32);
+    const measured = estimateRunMemory(model, c, { promptTokens: 47 });
+    expect(measured.total).toBeGreaterThan(assumed.total);
+    const rt = await testRuntime();
+    const before = rt.stats().liveBuffers;
+    // a budget that config.json's check passes but the measured prompts do not
+    const attempt = open(files, c, [], assumed.total);
+    await expect(attempt).rejects.toThrow(ModelTooLargeError);
+    await expect(attempt).rejects.toThrow(/rows of 50 tokens \(prompts of up to 47\)\. Try LoRA/);
+    expect(rt.stats().liveBuffers).toBe(before);
+    // with room for them the same run starts
+    const fits = await open(files, c, [], measured.total);
+    fits.dispose();
   });
 });

@@ -106,6 +106,10 @@ export class TrainingSession {
     // the model's chat template (if any, and chat_template is auto), checked on one of the task's prompts
     const examplePrompt = task.draw(createRng(config.seed).split('prompt-format')).prompt;
     const prompts = PromptFormat.forRun(policy.tokenizer, config, examplePrompt);
+    // config.json alone could only assume short prompts; with the tokenizer and template known, check
+    // again with the longest of a sample of the task's prompts before anything is put on the GPU
+    const promptTokens = memory.promptTokens ?? longestPrompt(task, prompts, config.seed);
+    assertFits(estimateRunMemory(policy.config, config, { ...memory, promptTokens }));
     events.onPhase?.('loading', 0.6, 'uploading weights');
     // LoRA never trains the base, so its matrices are stored as f16 (half the bytes; README, Bring your own model)
     const model = GpuModel.load(rt, policy.config, policy.values, {
@@ -418,4 +422,12 @@ function reportDownloads(hub: HubOptions, events: SessionEvents): HubOptions {
       );
     },
   };
+}
+
+/** Tokens of the longest of 64 prompts drawn from the task as the run renders them (its own RNG stream). */
+function longestPrompt(task: Task, prompts: PromptFormat, seed: number): number {
+  const rng = createRng(seed).split('prompt-length');
+  let longest = 0;
+  for (let i = 0; i < 64; i++) longest = Math.max(longest, prompts.encode(task.draw(rng).prompt).length);
+  return longest;
 }
