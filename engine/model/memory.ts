@@ -6,12 +6,13 @@
  * estimate counts what TabRL allocates (engine/model/gpu, engine/train): float32 weights (under LoRA the
  * frozen base's matrices in f16, gpu/params.ts), gradients and AdamW moments of what trains (the adapters
  * only under LoRA), the reference copy (none under LoRA: it is the base with adapters off), one
- * micro-batch's saved activations and logits, and the KV cache.
+ * micro-batch's saved activations, one piece of its logits (head-pieces.ts), and the KV cache.
  */
 
 import { planRowChunks } from '../../kernels/runtime/row-chunks.js';
 import type { RunConfig } from '../config/schema.js';
 import { type ModelConfig, parameterCount } from './config.js';
+import { headPieceRows } from './head-pieces.js';
 import { loraParamSpecs } from './lora.js';
 import { paramSpecs, splittableParams } from './param-names.js';
 
@@ -115,6 +116,8 @@ export function estimateRunMemory(
   const promptTokens = options.promptTokens ?? assumedPromptTokens(run);
   const T = Math.min(model.maxPositions, promptTokens + run.max_completion_length);
   const N = microBatchRows * T;
+  const bindLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const headRows = headPieceRows(N, V, bindLimit);
   // saved per layer (gpu/transformer.ts LayerSaved): two norms (input, output, statistics), q/k/v, the
   // attention output and its log-sum-exp, and the MLP's intermediates (2 for GPT-2, 3 for SwiGLU)
   const perLayer = N * (4 * C + 4 + (H + 2 * Hkv) * D + H * D + H + (model.family === 'gpt2' ? 2 : 3) * F);
@@ -125,11 +128,10 @@ export function estimateRunMemory(
     optimizer: 2 * trainable * F32,
     reference: run.beta > 0 && !lora ? P * F32 : 0,
     activations: (L * perLayer + workspace) * F32,
-    logits: 2 * N * V * F32, // logits and their gradient
+    logits: 2 * headRows * V * F32, // one piece of logits and their gradient (gpu/head.ts)
     kvCache: (2 * L * generationRows * T * Hkv * D + generationRows * V) * F32,
   };
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
-  const bindLimit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const tables = [...splittableParams(model)];
   const tableElement = lora ? F16 : F32;
   const splitTensors = tables
@@ -141,7 +143,7 @@ export function estimateRunMemory(
     .filter((t) => t.chunks > 1);
   // tensors that must fit one binding (the [V,C] tables are split instead)
   const whole: [string, number][] = [
-    ['logits [B*T,V]', N * V * F32],
+    [headRows < N ? `logits piece [${headRows},V]` : 'logits [B*T,V]', headRows * V * F32],
     ['KV cache of one layer', generationRows * T * Hkv * D * F32],
     ['MLP activations [B*T,F]', N * F * F32],
     ['MLP weight [F,C]', F * C * F32],
@@ -154,11 +156,8 @@ export function estimateRunMemory(
   const problems: string[] = [];
   for (const [what, b] of whole) {
     if (b <= bindLimit) continue;
-    const hint = what.startsWith('logits')
-      ? ` (${microBatchRows} rows of ${T} tokens per micro-batch: raise gradient_accumulation)`
-      : '';
     problems.push(
-      `${what} needs ${formatBytes(b)}, over the adapter's ${formatBytes(bindLimit)} per-buffer limit${hint}`,
+      `${what} needs ${formatBytes(b)}, over the adapter's ${formatBytes(bindLimit)} per-buffer limit`,
     );
   }
   if (total > budgetBytes)

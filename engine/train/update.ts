@@ -4,15 +4,17 @@
  * policy-loss kernel (weights per token from the CPU-known masks, so no log-prob readback; PPO's value
  * loss too) and backward; the loss and metrics come back in one read at the end. The float64
  * `policyLoss` of engine/rl is the oracle its tests hold it to. Only one micro-batch's activations
- * live at once.
+ * live at once, and its logits only a piece of rows at a time (model/gpu/head.ts).
  */
-import {
-  tokenLogprobEntropy,
-  tokenLogprobEntropyBackward,
-} from '../../kernels/ops/token_logprob/token_logprob.js';
+import { addScaled } from '../../kernels/ops/elementwise/elementwise.js';
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
 import { disposeBatch, type GpuBatch, layoutSequences, uploadLayout } from '../model/gpu/batch.js';
-import { meanCrossEntropy } from '../model/gpu/lm-loss.js';
+import {
+  disposeHeadLogprobs,
+  headCrossEntropy,
+  headLogprobEntropy,
+  headLogprobEntropyBackward,
+} from '../model/gpu/head.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { Activations } from '../model/gpu/transformer.js';
@@ -90,11 +92,12 @@ export async function completionLogprobs(
 ): Promise<CompletionLogprobs> {
   const rt = model.rt;
   const l = layOut(rt, rows, L, pad);
-  const { logits, hidden } = model.transformer.forward(params, l.batch);
-  const r = tokenLogprobEntropy(rt, logits, l.chosen, { temperature });
+  const { hidden } = model.transformer.forwardHidden(params, l.batch);
+  const r = headLogprobEntropy(model.transformer, params, hidden, l.chosen, { temperature });
   const v = valueHead?.forward(hidden);
   const [lp, h, values] = await rt.readMany([r.logprob, r.entropy, ...(v ? [v] : [])]);
-  for (const t of [logits, hidden, r.logprob, r.entropy, r.lse, v]) t?.dispose();
+  disposeHeadLogprobs(r);
+  for (const t of [hidden, v]) t?.dispose();
   release(l);
   return {
     lp: gather(lp, l, L),
@@ -160,8 +163,8 @@ export async function accumulatePolicyGradient(
   const temperature = input.temperature;
   for (let m = 0; m < M; m++) {
     const l = layOut(rt, input.rows.slice(m * size, (m + 1) * size), input.L, input.pad);
-    const fwd = model.transformer.forward(params, l.batch, { train: true });
-    const tl = tokenLogprobEntropy(rt, fwd.logits, l.chosen, { temperature });
+    const fwd = model.transformer.forwardHidden(params, l.batch, { train: true });
+    const tl = headLogprobEntropy(model.transformer, params, fwd.hidden, l.chosen, { temperature });
     const v = value?.head.forward(fwd.hidden);
     const g = loss.microBatch(tl.logprob, tl.entropy, v, {
       rowOffset: m * size,
@@ -169,13 +172,22 @@ export async function accumulatePolicyGradient(
       T: l.T,
       Tp: l.Tp,
     });
-    const dHidden = value && g.dvalues ? value.head.backward(fwd.hidden, g.dvalues) : undefined;
-    const dlogits = tokenLogprobEntropyBackward(rt, fwd.logits, l.chosen, tl.lse, g.dlogprob, g.dentropy, {
-      temperature,
-    });
-    model.transformer.backward(params, grads, fwd.saved as Activations, dlogits, dHidden);
-    for (const t of [dlogits, dHidden, g.dlogprob, g.dentropy, g.dvalues, v]) t?.dispose();
-    for (const t of [tl.logprob, tl.entropy, tl.lse, fwd.logits]) t.dispose();
+    const dValueHidden = value && g.dvalues ? value.head.backward(fwd.hidden, g.dvalues) : undefined;
+    const dhidden = headLogprobEntropyBackward(
+      model.transformer,
+      params,
+      grads,
+      fwd.hidden,
+      l.chosen,
+      tl,
+      g.dlogprob,
+      g.dentropy,
+      { temperature },
+    );
+    if (dValueHidden) addScaled(rt, dhidden, dValueHidden, 1);
+    model.transformer.backwardHidden(params, grads, fwd.saved as Activations, dhidden);
+    for (const t of [dhidden, dValueHidden, g.dlogprob, g.dentropy, g.dvalues, v]) t?.dispose();
+    disposeHeadLogprobs(tl);
     release(l);
   }
   return loss.read();
@@ -196,10 +208,10 @@ export function accumulateSftGradient(
   const L = Math.max(1, ...rows.map((r) => r.completionIds.length));
   const l = layOut(rt, rows, L, pad);
   const count = rows.reduce((n, r) => n + r.completionIds.length, 0);
-  const fwd = model.transformer.forward(params, l.batch, { train: true });
-  const { loss, dlogits } = meanCrossEntropy(rt, fwd.logits, l.chosen, count);
-  model.transformer.backward(params, grads, fwd.saved as Activations, dlogits);
-  for (const t of [dlogits, fwd.logits]) t.dispose();
+  const fwd = model.transformer.forwardHidden(params, l.batch, { train: true });
+  const { loss, dhidden } = headCrossEntropy(model.transformer, params, grads, fwd.hidden, l.chosen, count);
+  model.transformer.backwardHidden(params, grads, fwd.saved as Activations, dhidden);
+  dhidden.dispose();
   release(l);
   return loss;
 }

@@ -170,6 +170,26 @@ export class Runtime implements TensorOwner {
     this.ensureEncoder().copyBufferToBuffer(src.buffer, src.offset, dst.buffer, dst.offset, bytes);
   }
 
+  /**
+   * Copies `count` elements of `src` from element `srcStart` into `dst` from `dstStart` (32-bit dtypes),
+   * in command order: the rows of a piece of a larger tensor, without a kernel.
+   */
+  copyRange(src: Tensor, srcStart: number, dst: Tensor, dstStart: number, count: number): void {
+    if (src.dtype !== dst.dtype || src.dtype === 'f16')
+      throw new Error(`copyRange: ${src} into ${dst}: needs one 32-bit dtype`);
+    if (srcStart < 0 || dstStart < 0 || srcStart + count > src.size || dstStart + count > dst.size)
+      throw new Error(`copyRange: ${count} elements from ${srcStart} of ${src} to ${dstStart} of ${dst}`);
+    if (count === 0) return;
+    this.endPass();
+    this.ensureEncoder().copyBufferToBuffer(
+      src.buffer,
+      src.offset + srcStart * 4,
+      dst.buffer,
+      dst.offset + dstStart * 4,
+      count * 4,
+    );
+  }
+
   private acquire(bytes: number, label: string, shape: readonly number[]): GPUBuffer {
     this.assertAlive();
     const size = Math.max(256, Math.ceil(bytes / 256) * 256);

@@ -19,6 +19,7 @@ import { ropeBackward, ropeForward } from '../../../kernels/ops/rope/rope.js';
 import { swigluBackward, swigluForward } from '../../../kernels/ops/swiglu/swiglu.js';
 import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
 import type { ModelConfig } from '../config.js';
+import { HEAD_PIECE_BYTES } from '../head-pieces.js';
 import type { GpuBatch } from './batch.js';
 import {
   addLoraForward,
@@ -69,19 +70,23 @@ export interface Activations {
   batch: GpuBatch;
   layers: LayerSaved[];
   final: NormSaved;
-  logits: Tensor;
 }
 
-export interface ForwardResult {
-  /** [B*T,V] (or [B,V] with lastOnly). */
-  logits: Tensor;
+export interface HiddenResult {
   /** [B*T,C] final normalised hidden states (or [B,C]); owned by `saved` when training. */
   hidden: Tensor;
   saved?: Activations;
 }
 
+export interface ForwardResult extends HiddenResult {
+  /** [B*T,V] (or [B,V] with lastOnly). */
+  logits: Tensor;
+}
+
 export class GpuTransformer {
   readonly family: ModelConfig['family'];
+  /** The most bytes of logits head.ts makes at once (tests lower it to make several pieces). */
+  headPieceBytes = HEAD_PIECE_BYTES;
   private readonly C: number;
   private readonly H: number;
   private readonly Hkv: number;
@@ -131,6 +136,16 @@ export class GpuTransformer {
     return this.family === 'gpt2' ? 'transformer.wte.weight' : 'model.embed_tokens.weight';
   }
 
+  /** The LM head's [V,C] weight, as its row chunks (the tied embedding or lm_head). */
+  headWeights(p: GpuParams): readonly Tensor[] {
+    return p.chunks(this.headName());
+  }
+
+  /** Gradient chunks of the LM head in `grads`, or undefined when it does not train (LoRA). */
+  headGrads(grads: GpuParams): readonly Tensor[] | undefined {
+    return grads.maybeChunks(this.headName());
+  }
+
   private headName(): string {
     return this.config.tieWordEmbeddings ? this.embeddingName() : 'lm_head.weight';
   }
@@ -138,7 +153,18 @@ export class GpuTransformer {
   // ------------------------------------------------------------------ forward
 
   /** Runs the model over `batch` (B rows of T tokens). */
+  /** The whole model: final hidden states, then the LM head's logits `hidden · Wᵀ`. */
   forward(p: GpuParams, batch: GpuBatch, opts: ForwardOptions = {}): ForwardResult {
+    const { hidden, saved } = this.forwardHidden(p, batch, opts);
+    const logits = matmulRowChunks(this.rt, hidden, this.headWeights(p)); // [N,V] = hidden · Wᵀ
+    return { logits, hidden, saved };
+  }
+
+  /**
+   * The model up to the final norm, without the LM head: for callers that run the head themselves in
+   * row pieces (head.ts) so that [B*T,V] logits never exist at once.
+   */
+  forwardHidden(p: GpuParams, batch: GpuBatch, opts: ForwardOptions = {}): HiddenResult {
     const rt = this.rt;
     const train = Boolean(opts.train);
     if (train && (opts.cache || opts.lastOnly))
@@ -188,16 +214,15 @@ export class GpuTransformer {
       final.rstd.dispose();
       hidden = last.reshapeOwned([B, this.C]);
     }
-    const logits = matmulRowChunks(rt, hidden, p.chunks(this.headName())); // [N,V] = hidden · Wᵀ
     if (!train) {
       if (!opts.lastOnly) {
         final.mean?.dispose();
         final.rstd.dispose();
       }
       if (final.ownsX) final.x.dispose();
-      return { logits, hidden };
+      return { hidden };
     }
-    return { logits, hidden, saved: { batch, layers, final, logits } };
+    return { hidden, saved: { batch, layers, final } };
   }
 
   private attention(p: GpuParams, l: number, h: Tensor, batch: GpuBatch, opts: ForwardOptions) {
@@ -285,18 +310,25 @@ export class GpuTransformer {
    * extra gradient on the final hidden states (a value head). Frees the saved activations.
    */
   backward(p: GpuParams, grads: GpuParams, saved: Activations, dlogits: Tensor, dHiddenExtra?: Tensor): void {
+    const dhidden = matmulRowChunksBackward(this.rt, saved.final.y, this.headWeights(p), dlogits, {
+      dw: this.headGrads(grads),
+    });
+    if (dHiddenExtra) addScaled(this.rt, dhidden, dHiddenExtra, 1);
+    this.backwardHidden(p, grads, saved, dhidden);
+    dhidden.dispose();
+  }
+
+  /**
+   * The backward below the LM head: accumulates every other parameter's gradient given d(loss)/d(final
+   * hidden states) [B*T,C] (the caller keeps `dhidden`). Frees the saved activations.
+   */
+  backwardHidden(p: GpuParams, grads: GpuParams, saved: Activations, dhidden: Tensor): void {
     const rt = this.rt;
     const { B, T } = saved.batch;
     const N = B * T;
     const [H, Hkv, D] = [this.H, this.Hkv, this.D];
-    const headName = this.headName();
-    const dhidden = matmulRowChunksBackward(rt, saved.final.y, p.chunks(headName), dlogits, {
-      dw: grads.maybeChunks(headName),
-    });
-    if (dHiddenExtra) addScaled(rt, dhidden, dHiddenExtra, 1);
     const ds = rt.zeros([N, this.C], 'grad.residual');
     normBackward(rt, p, this.normGrads(grads, 'final'), this.norm('final'), saved.final, dhidden, ds);
-    dhidden.dispose();
     disposeNorm(saved.final);
     for (let l = this.config.numLayers - 1; l >= 0; l--) {
       const s = saved.layers[l];
