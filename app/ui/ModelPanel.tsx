@@ -274,6 +274,13 @@ function PromptFormatView({ setting }: { setting: RunConfig['chat_template'] }) 
   );
 }
 
+/** Why an estimate is refused, in a few words for a narrow column (the whole reason is the cell's title). */
+function shortProblem(e: MemoryEstimate): string {
+  if (e.total > e.budgetBytes) return `over the ${formatBytes(e.budgetBytes)} budget`;
+  const tensor = /^(.*?) needs .* per-buffer limit/.exec(e.problems[0] ?? '');
+  return tensor ? `${tensor[1]} over the per-buffer limit` : (e.problems[0] ?? '');
+}
+
 /** The named targets' estimates under the current run settings, full and LoRA, before anything downloads. */
 function NamedTargets({ config, limits }: { config: RunConfig; limits: AdapterLimits }) {
   const rows = useMemo(() => {
@@ -292,23 +299,39 @@ function NamedTargets({ config, limits }: { config: RunConfig; limits: AdapterLi
   return (
     <table className="estimate" aria-label="Memory estimates of named models" style={TABLE_STYLE}>
       <caption>Named models under this run's settings</caption>
-      <thead>
+      <colgroup>
+        <col style={{ width: '40%' }} />
+        <col style={{ width: '15%' }} />
+        <col style={{ width: '21%' }} />
+        <col style={{ width: '24%' }} />
+      </colgroup>
+      <thead style={{ overflowWrap: 'normal' }}>
         <tr>
           <th scope="col">model</th>
-          <th scope="col">training</th>
+          <th scope="col">mode</th>
           <th scope="col">memory</th>
           <th scope="col">this adapter</th>
         </tr>
       </thead>
       <tbody>
-        {rows.map((r) => (
-          <tr key={`${r.id}-${r.mode}`}>
-            <td>{r.id}</td>
-            <td>{r.mode === 'lora' ? 'LoRA' : 'full'}</td>
-            <td>{formatBytes(r.e.total)}</td>
-            <td>{r.e.fits ? 'fits' : `refused: ${r.e.problems[0]}`}</td>
-          </tr>
-        ))}
+        {rows.map((r) => {
+          const slash = r.id.indexOf('/');
+          return (
+            <tr key={`${r.id}-${r.mode}`}>
+              {/* break after the organisation, never inside a name */}
+              <td style={{ overflowWrap: 'break-word' }}>
+                {r.id.slice(0, slash + 1)}
+                <wbr />
+                {r.id.slice(slash + 1)}
+              </td>
+              <td>{r.mode === 'lora' ? 'LoRA' : 'full'}</td>
+              <td style={{ whiteSpace: 'nowrap' }}>{formatBytes(r.e.total)}</td>
+              <td title={r.e.problems.join('; ') || undefined}>
+                {r.e.fits ? 'fits' : `refused: ${shortProblem(r.e)}`}
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
