@@ -71,6 +71,9 @@ describe('tabrl train --preset smoke', () => {
     expect(await jsonLines(join(out, 'metrics.jsonl'))).toHaveLength(10);
     const rest = await tabrl(['train', '--resume', out]);
     expect(rest.code, rest.stderr).toBe(0);
+    // the summary names the steps this process ran, not the run's total
+    expect(half.stderr).toMatch(/tabrl train: 10 steps in /);
+    expect(rest.stderr).toMatch(/tabrl train: 10 steps \(10 to 19\) in /);
 
     const want = (await jsonLines(join(dir, 'straight', 'metrics.jsonl'))).map(withoutTiming);
     const got = (await jsonLines(join(out, 'metrics.jsonl'))).map(withoutTiming);

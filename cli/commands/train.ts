@@ -104,8 +104,12 @@ export async function run(argv: string[]): Promise<number> {
   (bar as ProgressBar | null)?.done();
   process.off('SIGINT', onSigint);
   const steady = summary.trainSeconds - summary.firstStepSeconds;
+  const ran = summary.metrics.length;
+  // a resumed run: say which steps this process ran, not the run's total
+  const what =
+    ran === summary.steps ? `${ran} steps` : `${ran} steps (${summary.steps - ran} to ${summary.steps - 1})`;
   console.error(
-    `tabrl train: ${summary.steps} steps in ${summary.trainSeconds.toFixed(1)} s of training ` +
+    `tabrl train: ${what} in ${summary.trainSeconds.toFixed(1)} s of training ` +
       `(first step ${summary.firstStepSeconds.toFixed(1)} s; the other ${Math.max(0, summary.metrics.length - 1)} took ${steady.toFixed(1)} s); ` +
       `setup ${summary.setupSeconds.toFixed(1)} s apart: loading, kernel compilation and autotuning`,
   );
