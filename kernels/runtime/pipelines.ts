@@ -4,7 +4,7 @@
  * grid uniform in group 1), so entry points that share a file never disagree about bindings.
  */
 import { ShaderStage } from './constants.js';
-import type { DispatchSpec, PendingCheck } from './runtime.js';
+import type { DispatchSpec, PendingCheck } from './dispatch-types.js';
 
 export class PipelineCache {
   private readonly pipelines = new Map<string, GPUComputePipeline>();

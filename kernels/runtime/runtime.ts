@@ -9,52 +9,14 @@ import { BufferUsage, MapMode } from './constants.js';
 import { PipelineCache } from './pipelines.js';
 import { type KernelTiming, TimestampProfiler } from './profiler.js';
 
+export type { DispatchSpec, PendingCheck, RuntimeStats } from './dispatch-types.js';
 export type { KernelTiming };
 
+import type { DispatchSpec, PendingCheck, RuntimeStats } from './dispatch-types.js';
 import { BufferError, DeviceLostError, formatBytes, formatShape, KernelError } from './errors.js';
 import { decodeHost, encodeHost } from './host-data.js';
 import { type DType, dtypeBytes, shapeSize, Tensor, type TensorOwner } from './tensor.js';
 import type { Uniforms } from './uniforms.js';
-
-export interface DispatchSpec {
-  /** Kernel name used in errors and the profile table, e.g. "matmul.tiled". */
-  kernel: string;
-  /** Full WGSL (see `makeShader`). */
-  code: string;
-  entry?: string;
-  /** Pipeline-overridable constants. */
-  constants?: Record<string, number>;
-  /** Read-only storage bindings 0..r-1 of group 0. */
-  read?: readonly Tensor[];
-  /** Read-write storage bindings r..r+w-1 of group 0. */
-  write?: readonly Tensor[];
-  /** Uniform `Params` at binding r+w of group 0. */
-  uniforms?: Uniforms;
-  /**
-   * An explicit grid [x, y, z], or `{ linear: n }` workgroups that the runtime may fold into 2-D and
-   * split across several dispatches (the kernel calls `flatWorkgroup` and checks `grid.end`).
-   */
-  workgroups: readonly [number, number?, number?] | { linear: number };
-  /** Shapes for error messages, e.g. "a[4,8] b[8,3]". Derived from bindings when absent. */
-  shapes?: string;
-}
-
-export interface RuntimeStats {
-  liveBuffers: number;
-  liveBytes: number;
-  pooledBuffers: number;
-  pooledBytes: number;
-  buffersCreated: number;
-  buffersDestroyed: number;
-  dispatches: number;
-  submits: number;
-  pipelines: number;
-}
-
-export interface PendingCheck {
-  what: string;
-  promise: Promise<string | null>;
-}
 
 const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 const ARENA_BYTES = 1 << 18;
@@ -161,33 +123,27 @@ export class Runtime implements TensorOwner {
     this.device.queue.writeBuffer(t.buffer, t.offset, host.buffer, host.byteOffset, host.byteLength);
   }
 
-  /** Copies `src` into `dst` (equal sizes), in command order. */
-  copy(src: Tensor, dst: Tensor): void {
-    if (src.size !== dst.size || src.dtype !== dst.dtype)
-      throw new Error(`copy: ${src} into ${dst}: sizes or types differ`);
-    this.endPass();
-    const bytes = Math.ceil(src.byteLength / 4) * 4;
-    this.ensureEncoder().copyBufferToBuffer(src.buffer, src.offset, dst.buffer, dst.offset, bytes);
-  }
-
   /**
-   * Copies `count` elements of `src` from element `srcStart` into `dst` from `dstStart` (32-bit dtypes),
-   * in command order: the rows of a piece of a larger tensor, without a kernel.
+   * Copies `src` into `dst` in command order, without a kernel: all of it (equal sizes), or with `range`
+   * `count` elements from element `srcStart` of `src` to `dstStart` of `dst` (32-bit dtypes only): a
+   * piece of a larger tensor.
    */
-  copyRange(src: Tensor, srcStart: number, dst: Tensor, dstStart: number, count: number): void {
-    if (src.dtype !== dst.dtype || src.dtype === 'f16')
-      throw new Error(`copyRange: ${src} into ${dst}: needs one 32-bit dtype`);
-    if (srcStart < 0 || dstStart < 0 || srcStart + count > src.size || dstStart + count > dst.size)
-      throw new Error(`copyRange: ${count} elements from ${srcStart} of ${src} to ${dstStart} of ${dst}`);
-    if (count === 0) return;
+  copy(src: Tensor, dst: Tensor, range?: { srcStart: number; dstStart: number; count: number }): void {
+    let [from, to, bytes] = [src.offset, dst.offset, Math.ceil(src.byteLength / 4) * 4];
+    if (!range) {
+      if (src.size !== dst.size || src.dtype !== dst.dtype)
+        throw new Error(`copy: ${src} into ${dst}: sizes or types differ`);
+    } else {
+      const { srcStart, dstStart, count } = range;
+      if (src.dtype !== dst.dtype || src.dtype === 'f16')
+        throw new Error(`copy: ${src} into ${dst}: a range needs one 32-bit dtype`);
+      if (srcStart < 0 || dstStart < 0 || srcStart + count > src.size || dstStart + count > dst.size)
+        throw new Error(`copy: ${count} elements from ${srcStart} of ${src} to ${dstStart} of ${dst}`);
+      [from, to, bytes] = [from + srcStart * 4, to + dstStart * 4, count * 4];
+    }
+    if (bytes === 0) return;
     this.endPass();
-    this.ensureEncoder().copyBufferToBuffer(
-      src.buffer,
-      src.offset + srcStart * 4,
-      dst.buffer,
-      dst.offset + dstStart * 4,
-      count * 4,
-    );
+    this.ensureEncoder().copyBufferToBuffer(src.buffer, from, dst.buffer, to, bytes);
   }
 
   private acquire(bytes: number, label: string, shape: readonly number[]): GPUBuffer {

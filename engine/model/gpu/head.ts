@@ -41,7 +41,7 @@ function rowsOf(rt: Runtime, t: Tensor, piece: Piece): Tensor {
   if (piece.start === 0 && piece.rows === N) return t;
   const width = t.size / N;
   const out = rt.empty([piece.rows, ...t.shape.slice(1)], `${t.label}.piece`, t.dtype);
-  rt.copyRange(t, piece.start * width, out, 0, piece.rows * width);
+  rt.copy(t, out, { srcStart: piece.start * width, dstStart: 0, count: piece.rows * width });
   return out;
 }
 
@@ -49,7 +49,7 @@ function rowsOf(rt: Runtime, t: Tensor, piece: Piece): Tensor {
 function putRows(rt: Runtime, part: Tensor, whole: Tensor, piece: Piece): void {
   if (part === whole) return;
   const width = whole.size / whole.shape[0];
-  rt.copyRange(part, 0, whole, piece.start * width, piece.rows * width);
+  rt.copy(part, whole, { srcStart: 0, dstStart: piece.start * width, count: piece.rows * width });
   part.dispose();
 }
 
@@ -168,12 +168,14 @@ export function headCrossEntropy(
   const dw = tr.headGrads(grads);
   const weight = count > 0 ? 1 / count : 0;
   const plan = pieces(tr, N);
-  const dhidden = plan.length === 1 ? null : rt.empty([N, hidden.shape[1]], 'head.dhidden');
+  // ignored rows have zero loss and zero gradient, so a uniform 1/count weight is exact
+  const dloss = rt.upload(new Float32Array(N).fill(weight), [N], 'head.dloss');
+  let dhidden = plan.length === 1 ? null : rt.empty([N, hidden.shape[1]], 'head.dhidden');
   let sum: Tensor | null = null;
-  let whole: Tensor | null = null;
   for (const piece of plan) {
     const h = rowsOf(rt, hidden, piece);
     const tgt = rowsOf(rt, targets, piece);
+    const dl = rowsOf(rt, dloss, piece);
     const logits = matmulRowChunks(rt, h, w);
     const ce = crossEntropyForward(rt, logits, tgt);
     const s = reduceSum(rt, ce.loss);
@@ -181,18 +183,18 @@ export function headCrossEntropy(
       addScaled(rt, sum, s, 1);
       s.dispose();
     } else sum = s;
-    // ignored rows have zero loss and zero gradient, so a uniform 1/count weight is exact
-    const dloss = rt.upload(new Float32Array(piece.rows).fill(weight), [piece.rows], 'head.dloss');
-    const dlogits = crossEntropyBackward(rt, logits, tgt, ce.lse, dloss);
-    for (const t of [logits, ce.loss, ce.lse, dloss]) t.dispose();
+    const dlogits = crossEntropyBackward(rt, logits, tgt, ce.lse, dl);
+    for (const t of [logits, ce.loss, ce.lse]) t.dispose();
     const dh = matmulRowChunksBackward(rt, h, w, dlogits, { dw });
     dlogits.dispose();
     free(h, hidden);
     free(tgt, targets);
+    free(dl, dloss);
     if (dhidden) putRows(rt, dh, dhidden, piece);
-    else whole = dh;
+    else dhidden = dh;
   }
+  dloss.dispose();
   const loss = scale(rt, sum as Tensor, weight);
-  (sum as Tensor).dispose();
-  return { loss, dhidden: (dhidden ?? whole) as Tensor };
+  sum?.dispose();
+  return { loss, dhidden: dhidden as Tensor };
 }
