@@ -51,13 +51,11 @@ async function readSource(source: string): Promise<string> {
   const shipped = join(REPO_ROOT, 'public', source.replace(/^\/+/, ''));
   const onDisk = resolve(source);
   const path = existsSync(shipped) && (source.startsWith('/') || !existsSync(onDisk)) ? shipped : onDisk;
-  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  return readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new Error(
       e.code === 'ENOENT'
         ? `dataset ${source}: no file at ${path}`
         : `dataset ${source}: could not read ${path} (${e.message})`,
     );
   });
-  // readFile keeps a UTF-8 byte order mark; the lab's File.text() and fetch's text() drop it
-  return text.replace(/^\uFEFF/, '');
 }

@@ -15,37 +15,43 @@ export interface DatasetRow {
 
 export type DatasetParse = { ok: true; rows: DatasetRow[] } | { ok: false; errors: string[] };
 
-/** Parses JSONL; blank lines are skipped. Errors read like 'line 3: "answer" must be a string or number'. */
+/**
+ * Parses JSONL; blank lines are skipped, and so is a leading UTF-8 byte order mark (Node's readFile keeps
+ * it; File.text() and fetch drop it). Errors read like 'line 3: "answer" must be a string or number'.
+ */
 export function parseJsonlDataset(text: string): DatasetParse {
   const rows: DatasetRow[] = [];
   const errors: string[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    const n = i + 1;
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      errors.push(`line ${n}: not valid JSON (${(e as Error).message})`);
-      return;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      errors.push(`line ${n}: must be a JSON object with "prompt" and "answer"`);
-      return;
-    }
-    const { prompt, answer } = value as Record<string, unknown>;
-    if (typeof prompt !== 'string' || prompt.length === 0) {
-      errors.push(`line ${n}: "prompt" must be a non-empty string`);
-      return;
-    }
-    if (typeof answer === 'number' && Number.isFinite(answer)) {
-      rows.push({ prompt, answer: String(answer) });
-    } else if (typeof answer === 'string') {
-      rows.push({ prompt, answer });
-    } else {
-      errors.push(`line ${n}: "answer" must be a string or a finite number`);
-    }
-  });
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      const n = i + 1;
+      if (line.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        errors.push(`line ${n}: not valid JSON (${(e as Error).message})`);
+        return;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        errors.push(`line ${n}: must be a JSON object with "prompt" and "answer"`);
+        return;
+      }
+      const { prompt, answer } = value as Record<string, unknown>;
+      if (typeof prompt !== 'string' || prompt.length === 0) {
+        errors.push(`line ${n}: "prompt" must be a non-empty string`);
+        return;
+      }
+      if (typeof answer === 'number' && Number.isFinite(answer)) {
+        rows.push({ prompt, answer: String(answer) });
+      } else if (typeof answer === 'string') {
+        rows.push({ prompt, answer });
+      } else {
+        errors.push(`line ${n}: "answer" must be a string or a finite number`);
+      }
+    });
   if (errors.length) return { ok: false, errors };
   if (rows.length === 0) return { ok: false, errors: ['the dataset has no lines'] };
   return { ok: true, rows };

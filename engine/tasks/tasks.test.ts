@@ -162,6 +162,13 @@ describe('dataset task', () => {
     expect(parseJsonlDataset('\n\n')).toEqual({ ok: false, errors: ['the dataset has no lines'] });
   });
 
+  it('a leading byte order mark is not part of line 1', () => {
+    expect(parseJsonlDataset('\uFEFF{"prompt":"1+1=","answer":2}\r\n')).toEqual({
+      ok: true,
+      rows: [{ prompt: '1+1=', answer: '2' }],
+    });
+  });
+
   it('exact and numeric match', () => {
     const parsed = parseJsonlDataset('{"prompt":"half=","answer":0.5}\n{"prompt":"hi=","answer":" yo "}\n');
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
