@@ -1,7 +1,7 @@
 /**
  * The "model" rows of `tabrl bench`: whole training steps and whole decodes of real models rather
  * than single kernels. A training step is what the trainer's SFT step runs (engine/train/steps.ts):
- * zero grads, GpuModel forward with saved activations, meanCrossEntropy, backward, AdamW with its
+ * zero grads, crossEntropyTrainingPass (forward, the LM head in pieces, backward), AdamW with its
  * finite-and-norm readback; its peer is the same step in tfjs autodiff (peers/tfjs-gpt2.ts) on the
  * same weights and tokens, interleaved step by step. Decode is sampleWithKvCache. Steps are seconds
  * long on a software adapter, so these rows take one warm-up and one timed run (modelBenchSpecs).
@@ -10,10 +10,10 @@
 import { type ModelConfig, modelPreset, parameterCount, parseHfConfig } from '../engine/model/config.js';
 import { disposeBatch, layoutSequences, uploadLayout } from '../engine/model/gpu/batch.js';
 import { sampleWithKvCache } from '../engine/model/gpu/generate.js';
-import { meanCrossEntropy, nextTokenTargets } from '../engine/model/gpu/lm-loss.js';
+import { crossEntropyTrainingPass } from '../engine/model/gpu/head.js';
+import { nextTokenTargets } from '../engine/model/gpu/lm-loss.js';
 import { GpuModel } from '../engine/model/gpu/model.js';
 import { GpuParams } from '../engine/model/gpu/params.js';
-import type { Activations } from '../engine/model/gpu/transformer.js';
 import { initParams } from '../engine/model/init.js';
 import { AdamW, type AdamwConfig } from '../engine/train/optimizer.js';
 import { autotunerFor } from '../kernels/autotune/autotuner.js';
@@ -140,11 +140,7 @@ async function benchModel(
   const oursStep = async () => {
     const d0 = rt.stats().dispatches;
     grads.zero();
-    const fwd = model.transformer.forward(model.params, batch, { train: true });
-    const { loss, dlogits } = meanCrossEntropy(rt, fwd.logits, targetT, count);
-    model.transformer.backward(model.params, grads, fwd.saved as Activations, dlogits);
-    dlogits.dispose();
-    fwd.logits.dispose();
+    const loss = crossEntropyTrainingPass(model.transformer, model.params, grads, batch, targetT, count);
     const upd = await optimizer.update(model.params, grads, ADAMW, [loss]);
     loss.dispose();
     await rt.sync();

@@ -10,8 +10,8 @@ import { addScaled } from '../../kernels/ops/elementwise/elementwise.js';
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
 import { disposeBatch, type GpuBatch, layoutSequences, uploadLayout } from '../model/gpu/batch.js';
 import {
+  crossEntropyTrainingPass,
   disposeHeadLogprobs,
-  headCrossEntropy,
   headLogprobEntropy,
   headLogprobEntropyBackward,
 } from '../model/gpu/head.js';
@@ -208,10 +208,7 @@ export function accumulateSftGradient(
   const L = Math.max(1, ...rows.map((r) => r.completionIds.length));
   const l = layOut(rt, rows, L, pad);
   const count = rows.reduce((n, r) => n + r.completionIds.length, 0);
-  const fwd = model.transformer.forwardHidden(params, l.batch, { train: true });
-  const { loss, dhidden } = headCrossEntropy(model.transformer, params, grads, fwd.hidden, l.chosen, count);
-  model.transformer.backwardHidden(params, grads, fwd.saved as Activations, dhidden);
-  dhidden.dispose();
+  const loss = crossEntropyTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count);
   release(l);
   return loss;
 }

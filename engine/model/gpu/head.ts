@@ -20,8 +20,9 @@ import {
 } from '../../../kernels/ops/token_logprob/token_logprob.js';
 import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
 import { headPieceRows } from '../head-pieces.js';
+import type { GpuBatch } from './batch.js';
 import type { GpuParams } from './params.js';
-import type { GpuTransformer } from './transformer.js';
+import type { Activations, GpuTransformer } from './transformer.js';
 
 interface Piece {
   start: number;
@@ -151,7 +152,7 @@ export function headLogprobEntropyBackward(
 
 /**
  * Mean next-token cross-entropy over `count` targets ([N] i32, -1 ignored) from final hidden states
- * [N,C], with its backward at once (as meanCrossEntropy): the [1] loss, the head's weight gradient
+ * [N,C], with its backward at once: the [1] loss, the head's weight gradient
  * accumulated into `grads`, and d(loss)/d(hidden) [N,C].
  */
 export function headCrossEntropy(
@@ -197,4 +198,24 @@ export function headCrossEntropy(
   const loss = scale(rt, sum as Tensor, weight);
   sum?.dispose();
   return { loss, dhidden: dhidden as Tensor };
+}
+
+/**
+ * One training pass of mean next-token cross-entropy over `count` targets ([B*T] i32, -1 ignored; see
+ * lm-loss.ts nextTokenTargets): forward, the head in pieces, backward. Accumulates every trained
+ * parameter's gradient into `grads` and returns the [1] loss tensor (the caller reads and frees it).
+ */
+export function crossEntropyTrainingPass(
+  tr: GpuTransformer,
+  p: GpuParams,
+  grads: GpuParams,
+  batch: GpuBatch,
+  targets: Tensor,
+  count: number,
+): Tensor {
+  const fwd = tr.forwardHidden(p, batch, { train: true });
+  const { loss, dhidden } = headCrossEntropy(tr, p, grads, fwd.hidden, targets, count);
+  tr.backwardHidden(p, grads, fwd.saved as Activations, dhidden);
+  dhidden.dispose();
+  return loss;
 }

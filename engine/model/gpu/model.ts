@@ -5,7 +5,8 @@
 import type { Runtime } from '../../../kernels/runtime/index.js';
 import type { ModelConfig } from '../config.js';
 import { disposeBatch, layoutSequences, uploadLayout } from './batch.js';
-import { meanCrossEntropy, nextTokenTargets } from './lm-loss.js';
+import { crossEntropyTrainingPass } from './head.js';
+import { nextTokenTargets } from './lm-loss.js';
 import { GpuParams, type UploadOptions } from './params.js';
 import { GpuTransformer } from './transformer.js';
 
@@ -56,12 +57,10 @@ export class GpuModel {
     const { targets, count } = nextTokenTargets(inputIds, lossMask);
     const targetT = rt.upload(targets, [targets.length], 'targets', 'i32');
     const grads = GpuParams.zerosLike(this.params, '.grad');
-    const { logits, saved } = this.transformer.forward(this.params, batch, { train: true });
-    const { loss, dlogits } = meanCrossEntropy(rt, logits, targetT, count);
-    this.transformer.backward(this.params, grads, saved!, dlogits);
+    const loss = crossEntropyTrainingPass(this.transformer, this.params, grads, batch, targetT, count);
     const lossValue = (await rt.readF32(loss))[0];
     const values = await grads.download();
-    for (const t of [loss, dlogits, logits, targetT]) t.dispose();
+    for (const t of [loss, targetT]) t.dispose();
     grads.dispose();
     disposeBatch(batch);
     return { loss: lossValue, grads: values };

@@ -14,7 +14,8 @@ import { type ModelConfig, modelPreset } from '../config.js';
 import { initParams } from '../init.js';
 import { embeddingName, splittableParams } from '../param-names.js';
 import { disposeBatch, layoutSequences, uploadLayout } from './batch.js';
-import { meanCrossEntropy, nextTokenTargets } from './lm-loss.js';
+import { crossEntropyTrainingPass } from './head.js';
+import { nextTokenTargets } from './lm-loss.js';
 import { GpuModel } from './model.js';
 import { GpuParams } from './params.js';
 
@@ -54,14 +55,12 @@ async function trainStep(model: GpuModel, grads: GpuParams, opt: AdamW, ids: num
   const batch = uploadLayout(rt, layoutSequences(ids, null, 0, 0, ids[0].length));
   const { targets, count } = nextTokenTargets(ids);
   const targetT = rt.upload(targets, [targets.length], 'targets', 'i32');
-  const { logits, saved } = model.transformer.forward(model.params, batch, { train: true });
-  const { loss, dlogits } = meanCrossEntropy(rt, logits, targetT, count);
-  model.transformer.backward(model.params, grads, saved!, dlogits);
+  const loss = crossEntropyTrainingPass(model.transformer, model.params, grads, batch, targetT, count);
   // eps 1e-3, not 1e-8: Adam divides by sqrt(v), which turns the float32 noise of gradients whose exact
   // value is 0 (GPT-2's key bias: softmax ignores a per-row shift) into lr-sized steps in either model
   const hyper = { learningRate: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-3, weightDecay: 0.1, maxGradNorm: 1 };
   const r = await opt.update(model.params, grads, hyper);
-  for (const t of [loss, dlogits, logits, targetT]) t.dispose();
+  for (const t of [loss, targetT]) t.dispose();
   disposeBatch(batch);
   return r.gradNorm;
 }

@@ -10,11 +10,10 @@
  */
 import { attentionBackward, attentionForward } from '../../../kernels/ops/attention/attention.js';
 import { copyTimeSteps, sliceColumns, writeColumns } from '../../../kernels/ops/copy/copy.js';
-import { addScaled } from '../../../kernels/ops/elementwise/elementwise.js';
 import { embeddingBackward, embeddingForward } from '../../../kernels/ops/embedding/embedding.js';
 import { biasGeluBackward, biasGeluForward } from '../../../kernels/ops/gelu/gelu.js';
 import { matmul } from '../../../kernels/ops/matmul/matmul.js';
-import { matmulRowChunks, matmulRowChunksBackward } from '../../../kernels/ops/matmul/matmul-row-chunks.js';
+import { matmulRowChunks } from '../../../kernels/ops/matmul/matmul-row-chunks.js';
 import { ropeBackward, ropeForward } from '../../../kernels/ops/rope/rope.js';
 import { swigluBackward, swigluForward } from '../../../kernels/ops/swiglu/swiglu.js';
 import type { Runtime, Tensor } from '../../../kernels/runtime/index.js';
@@ -41,7 +40,7 @@ export interface KvCache {
 }
 
 export interface ForwardOptions {
-  /** Keep activations for `backward`. */
+  /** Keep activations for `backwardHidden` (forwardHidden only). */
   train?: boolean;
   /** Write this block's keys/values into the cache at `start` and attend over the cache. */
   cache?: KvCache;
@@ -78,9 +77,11 @@ export interface HiddenResult {
   saved?: Activations;
 }
 
-export interface ForwardResult extends HiddenResult {
+export interface ForwardResult {
   /** [B*T,V] (or [B,V] with lastOnly). */
   logits: Tensor;
+  /** [B*T,C] final normalised hidden states (or [B,C]). */
+  hidden: Tensor;
 }
 
 export class GpuTransformer {
@@ -152,12 +153,14 @@ export class GpuTransformer {
 
   // ------------------------------------------------------------------ forward
 
-  /** Runs the model over `batch` (B rows of T tokens). */
-  /** The whole model: final hidden states, then the LM head's logits `hidden · Wᵀ`. */
-  forward(p: GpuParams, batch: GpuBatch, opts: ForwardOptions = {}): ForwardResult {
-    const { hidden, saved } = this.forwardHidden(p, batch, opts);
+  /**
+   * Inference over `batch` (B rows of T tokens): final hidden states, then the LM head's logits
+   * `hidden · Wᵀ`. Training goes through forwardHidden and head.ts, which never make [B*T,V] at once.
+   */
+  forward(p: GpuParams, batch: GpuBatch, opts: Omit<ForwardOptions, 'train'> = {}): ForwardResult {
+    const { hidden } = this.forwardHidden(p, batch, opts);
     const logits = matmulRowChunks(this.rt, hidden, this.headWeights(p)); // [N,V] = hidden · Wᵀ
-    return { logits, hidden, saved };
+    return { logits, hidden };
   }
 
   /**
@@ -304,19 +307,6 @@ export class GpuTransformer {
   }
 
   // ------------------------------------------------------------------ backward
-
-  /**
-   * Accumulates d(loss)/d(parameter) into `grads` given d(loss)/d(logits) [B*T,V] and optionally an
-   * extra gradient on the final hidden states (a value head). Frees the saved activations.
-   */
-  backward(p: GpuParams, grads: GpuParams, saved: Activations, dlogits: Tensor, dHiddenExtra?: Tensor): void {
-    const dhidden = matmulRowChunksBackward(this.rt, saved.final.y, this.headWeights(p), dlogits, {
-      dw: this.headGrads(grads),
-    });
-    if (dHiddenExtra) addScaled(this.rt, dhidden, dHiddenExtra, 1);
-    this.backwardHidden(p, grads, saved, dhidden);
-    dhidden.dispose();
-  }
 
   /**
    * The backward below the LM head: accumulates every other parameter's gradient given d(loss)/d(final
