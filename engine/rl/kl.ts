@@ -1,45 +1,23 @@
 /**
- * KL to the reference policy (ALGORITHMS.md "KL"): the three per-token estimators of Schulman's
- * "Approximating KL divergence" with their derivatives in lp, and the `kl_in = reward` form that
- * subtracts beta * sum_t k1 from each completion's reward before advantages (k1 whatever
- * kl_estimator says, as in ReFT/PPO).
+ * KL to the reference policy (docs/ALGORITHMS.md "KL to the reference"): the three per-token
+ * estimators of Schulman's "Approximating KL divergence" with their derivatives in lp, and the
+ * `kl_in = reward` form that subtracts beta * sum_t k1 from each completion's reward before
+ * advantages (k1 whatever kl_estimator says, as in ReFT/PPO).
  */
 
-export type KlEstimator = 'k1' | 'k2' | 'k3';
+import type { KlEstimatorCode } from '../../kernels/ops/policy_loss/policy_loss.js';
+
+export type KlEstimator = KlEstimatorCode;
 export type KlIn = 'loss' | 'reward';
 
 /**
- * Estimator value at one token, d = ref - lp. Examples at lp = -1, ref = -1.5 (d = -0.5):
- * k1 = 0.5, k2 = 0.125, k3 = exp(-0.5) + 0.5 - 1 = 0.106531.
+ * klEstimate(estimator, lp, ref) and its derivative in lp, klEstimateGrad: the one float64
+ * definition of k1 = -d, k2 = d^2/2, k3 = expm1(d) - d (d = ref - lp), kept in kernels/ beside the
+ * policy-loss kernel so that the kernel's oracle and this CPU path call the same function.
  */
-export function klEstimate(estimator: KlEstimator, lp: number, ref: number): number {
-  const d = ref - lp;
-  switch (estimator) {
-    case 'k1':
-      return lp - ref; // = -d, without producing -0
-    case 'k2':
-      return (d * d) / 2;
-    case 'k3':
-      return Math.exp(d) - d - 1;
-    default:
-      return estimator satisfies never;
-  }
-}
+import { klEstimate } from '../../kernels/ops/policy_loss/kl.js';
 
-/** d(estimator)/d(lp) with ref held fixed: k1 -> 1, k2 -> -d, k3 -> 1 - exp(d). */
-export function klEstimateGrad(estimator: KlEstimator, lp: number, ref: number): number {
-  const d = ref - lp;
-  switch (estimator) {
-    case 'k1':
-      return 1;
-    case 'k2':
-      return -d;
-    case 'k3':
-      return 1 - Math.exp(d);
-    default:
-      return estimator satisfies never;
-  }
-}
+export { klEstimate, klEstimateGrad } from '../../kernels/ops/policy_loss/kl.js';
 
 /**
  * `kl_in = reward` for row-level estimators: r_i - beta * sum_t k1_{i,t} over completion tokens.
@@ -61,7 +39,7 @@ export function klPenalizedRewards(
     let sum = 0;
     for (let t = 0; t < L; t++) {
       const k = b * L + t;
-      if (mask[k]) sum += lp[k] - ref[k];
+      if (mask[k]) sum += klEstimate('k1', lp[k], ref[k]);
     }
     out[b] -= beta * sum;
   }

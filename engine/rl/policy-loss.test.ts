@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { klEstimate as kernelKlEstimate } from '../../kernels/ops/policy_loss/kl';
+import { policyLossTokensRef } from '../../kernels/ops/policy_loss/policy_loss.ref';
 import { expectClose } from '../../kernels/testing/compare';
 import { numericalGradient } from '../../kernels/testing/finite-diff';
 import { randn } from '../../kernels/testing/random';
@@ -52,7 +54,7 @@ function batch(seed: number, oldSpread: number): PolicyLossInput {
 }
 
 describe('per-token pieces', () => {
-  it('KL estimators at lp=-1, ref=-1.5 (d=-0.5): k1 0.5, k2 0.125, k3 e^-0.5+0.5-1 = 0.1065307', () => {
+  it('KL estimators at lp=-1, ref=-1.5 (d=-0.5): k1 0.5, k2 0.125, k3 expm1(-0.5)+0.5 = 0.1065307', () => {
     expect(klEstimate('k1', -1, -1.5)).toBeCloseTo(0.5, 12);
     expect(klEstimate('k2', -1, -1.5)).toBeCloseTo(0.125, 12);
     expect(klEstimate('k3', -1, -1.5)).toBeCloseTo(0.10653065971263342, 12);
@@ -62,6 +64,35 @@ describe('per-token pieces', () => {
       expect(klEstimateGrad(k, -1, -1.5)).toBeCloseTo(fd, 7);
       expect(klEstimate(k, -0.7, -0.7)).toBe(0);
     }
+  });
+
+  it('k3 is expm1(d) - d: one definition, shared bit for bit with the kernel oracle, exact near d = 0', () => {
+    expect(klEstimate).toBe(kernelKlEstimate);
+    const n = 2000;
+    const lp = randn(91, n).map((x) => 3 * x);
+    // spread of d from 1e-12 to 10 in magnitude, both signs
+    const ref = lp.map((x, k) => x + (k % 2 ? 1 : -1) * 10 ** (-12 + (13 * k) / n));
+    const info = new Float64Array(n * 5);
+    for (let k = 0; k < n; k++) info.set([0, ref[k], 0, 1, 1], k * 5);
+    for (const e of ['k1', 'k2', 'k3'] as const) {
+      const opts = { hasOld: false, epsilon: null, epsilonHigh: 0.2, klInLoss: false, beta: 0 };
+      const stats = policyLossTokensRef(lp, new Float64Array(n), info, n, {
+        ...opts,
+        klEstimator: e,
+        hasRef: true,
+        klMetric: e,
+        entropyCoef: 0,
+      }).stats;
+      for (let k = 0; k < n; k++) {
+        const d = ref[k] - lp[k];
+        if (e === 'k3') expect(klEstimate(e, lp[k], ref[k])).toBe(Math.expm1(d) - d);
+        expect(stats[k * 5 + 3]).toBe(klEstimate(e, lp[k], ref[k]));
+      }
+    }
+    // near d = 0 k3 ~ d^2/2, while the form exp(d) - d - 1 cancels to exactly 0 there
+    const d = 1e-9;
+    expect(klEstimate('k3', 0, d) / ((d * d) / 2)).toBeCloseTo(1, 6);
+    expect(Math.exp(d) - d - 1).toBe(0);
   });
 
   it('k1 in reward: r - beta*sum(lp-ref) = 1 - 0.1*(0.5 + 1) = 0.85 for row 0; masked tokens ignored', () => {

@@ -1,43 +1,11 @@
 /**
- * Float64 oracle for policy_loss.ts, written from ALGORITHMS.md's formulas token by token (kernels
- * may not import engine/, so this does not call engine/rl; engine/train's tests check that the kernel
- * with CPU-made weights agrees with engine/rl's `policyLoss` for every loss_type).
+ * Float64 oracle for policy_loss.ts, written from docs/ALGORITHMS.md's formulas token by token
+ * (kernels may not import engine/, so this does not call engine/rl; the KL estimators are the one
+ * definition in ./kl.ts, which engine/rl re-exports; engine/train's tests check that the kernel with
+ * CPU-made weights agrees with engine/rl's `policyLoss` for every loss_type).
  */
-import {
-  type KlEstimatorCode,
-  POLICY_INFO,
-  POLICY_STATS,
-  type PolicyLossKernelOptions,
-  VALUE_INFO,
-} from './policy_loss.js';
-
-function kl(e: KlEstimatorCode, lp: number, ref: number): number {
-  const d = ref - lp;
-  switch (e) {
-    case 'k1':
-      return lp - ref;
-    case 'k2':
-      return (d * d) / 2;
-    case 'k3':
-      return Math.expm1(d) - d;
-    default:
-      return e satisfies never;
-  }
-}
-
-function klGrad(e: KlEstimatorCode, lp: number, ref: number): number {
-  const d = ref - lp;
-  switch (e) {
-    case 'k1':
-      return 1;
-    case 'k2':
-      return -d;
-    case 'k3':
-      return -Math.expm1(d);
-    default:
-      return e satisfies never;
-  }
-}
+import { klEstimate, klEstimateGrad } from './kl.js';
+import { POLICY_INFO, POLICY_STATS, type PolicyLossKernelOptions, VALUE_INFO } from './policy_loss.js';
 
 export function policyLossTokensRef(
   logprob: ArrayLike<number>,
@@ -72,13 +40,13 @@ export function policyLossTokensRef(
       }
     }
     if (opts.klInLoss) {
-      loss += opts.beta * kl(opts.klEstimator, lp, ref);
-      grad += opts.beta * klGrad(opts.klEstimator, lp, ref);
+      loss += opts.beta * klEstimate(opts.klEstimator, lp, ref);
+      grad += opts.beta * klEstimateGrad(opts.klEstimator, lp, ref);
     }
     loss -= opts.entropyCoef * entropy[k];
     dlogprob[k] = w * grad;
     dentropy[k] = -opts.entropyCoef * w;
-    stats.set([w * loss, low, high, opts.hasRef ? kl(opts.klMetric, lp, ref) : 0, entropy[k]], k * S);
+    stats.set([w * loss, low, high, opts.hasRef ? klEstimate(opts.klMetric, lp, ref) : 0, entropy[k]], k * S);
   }
   return { dlogprob, dentropy, stats };
 }

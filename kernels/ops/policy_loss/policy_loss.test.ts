@@ -116,7 +116,7 @@ describe('policy-loss tokens, hand-computed', () => {
     ).toBe(false);
   });
 
-  it('k3 at d = ref - lp = -0.5 is exp(-0.5) + 0.5 - 1 = 0.106531, gradient 1 - exp(-0.5)', () => {
+  it('k3 at d = ref - lp = -0.5 is expm1(-0.5) + 0.5 = 0.106531, gradient -expm1(-0.5)', () => {
     const opts = { ...BASE, epsilon: null, klInLoss: true, beta: 1, hasRef: true };
     const r = policyLossTokensRef([-1], [0], [0, -1.5, 0, 1, 1], 1, { ...opts, hasOld: false });
     expect(r.stats[0]).toBeCloseTo(0.106531, 6);

@@ -1,4 +1,4 @@
-// Per-token policy loss of the GRPO family and PPO (ALGORITHMS.md "Policy loss per token", "KL",
+// Per-token policy loss of the GRPO family and PPO (docs/ALGORITHMS.md "Policy loss per token", "KL",
 // "Aggregation") and PPO's clipped value loss, one token per invocation. The aggregation is a weight
 // per token computed by the caller, so every output is local: dL/dlp, dL/dH, and per-token stats that
 // a column sum turns into the loss and the metrics. Tokens with counted = 0 write zeros everywhere.
@@ -34,7 +34,7 @@ fn expm1Stable(d: f32) -> f32 {
   return s * d;
 }
 
-// KL estimator at one token, d = refLp - lp: k1 = -d, k2 = d^2/2, k3 = exp(d) - d - 1.
+// KL estimator at one token, d = refLp - lp: k1 = -d, k2 = d^2/2, k3 = expm1(d) - d.
 fn klValue(estimator: u32, lp: f32, refLp: f32) -> f32 {
   let d = refLp - lp;
   if (estimator == 0u) { return lp - refLp; }
@@ -42,7 +42,7 @@ fn klValue(estimator: u32, lp: f32, refLp: f32) -> f32 {
   return expm1Stable(d) - d;
 }
 
-// d(estimator)/d(lp): k1 -> 1, k2 -> -d, k3 -> 1 - exp(d).
+// d(estimator)/d(lp): k1 -> 1, k2 -> -d, k3 -> -expm1(d).
 fn klGrad(estimator: u32, lp: f32, refLp: f32) -> f32 {
   let d = refLp - lp;
   if (estimator == 0u) { return 1.0; }
