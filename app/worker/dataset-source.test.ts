@@ -30,6 +30,7 @@ describe('dataset sources the worker fetches', () => {
       [`${SITE}datasets/ok.jsonl`]: [200, '{"prompt":"1+1=","answer":2}\n{"prompt":"a","answer":"b"}\n'],
       [`${SITE}datasets/bad.jsonl`]: [200, '{"prompt":"1+1=","answer":2}\noops\n'],
       [`${SITE}datasets/gone.jsonl`]: [404, 'not found'],
+      [`${SITE}datasets/page.jsonl`]: [200, '<!doctype html>\n<html><body>the app</body></html>'],
     });
     expect(await fetchDatasetRows('/datasets/ok.jsonl', SITE, fn)).toEqual([
       { prompt: '1+1=', answer: '2' },
@@ -40,7 +41,10 @@ describe('dataset sources the worker fetches', () => {
       /dataset \/datasets\/bad.jsonl: 1 bad line: line 2: not valid JSON/,
     );
     await expect(fetchDatasetRows('/datasets/gone.jsonl', SITE, fn)).rejects.toThrow(
-      `dataset /datasets/gone.jsonl: HTTP 404 from ${SITE}datasets/gone.jsonl`,
+      `dataset /datasets/gone.jsonl: ${SITE}datasets/gone.jsonl answered HTTP 404. Check the file's name`,
+    );
+    await expect(fetchDatasetRows('/datasets/page.jsonl', SITE, fn)).rejects.toThrow(
+      `dataset /datasets/page.jsonl (${SITE}datasets/page.jsonl): an HTML page arrived instead of the JSONL dataset. Static hosts`,
     );
     await expect(fetchDatasetRows('https://elsewhere.org/d.jsonl', SITE, fn)).rejects.toThrow(
       /could not fetch https:\/\/elsewhere.org\/d.jsonl \(Failed to fetch\).*Content-Security-Policy/,

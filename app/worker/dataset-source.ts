@@ -3,7 +3,7 @@
  * `source`, fetched (same-origin works under the page's Content-Security-Policy) and parsed with
  * the engine's JSONL parser, every failure said in one line the run controls can show.
  */
-import { type DatasetRow, parseJsonlDataset } from '../../engine/tasks/index.js';
+import { type DatasetRow, datasetText, parseJsonlDataset } from '../../engine/tasks/index.js';
 
 /**
  * Where a dataset `source` is fetched from: http(s) URLs as written; site paths ('/datasets/x.jsonl',
@@ -43,8 +43,12 @@ export async function fetchDatasetRows(
         "The lab reads datasets from its own site, or from a host the page's Content-Security-Policy allows that also allows this site (CORS).",
     );
   }
-  if (!res.ok) throw new Error(`dataset ${source}: HTTP ${res.status} from ${url.href}`);
-  const parsed = parseJsonlDataset(await res.text());
+  if (!res.ok)
+    throw new Error(
+      `dataset ${source}: ${url.href} answered HTTP ${res.status}. Check the file's name and that it is deployed with the site`,
+    );
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const parsed = parseJsonlDataset(datasetText(source, url.href, bytes, res.headers.get('content-type')));
   if (!parsed.ok) {
     const n = parsed.errors.length;
     throw new Error(

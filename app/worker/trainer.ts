@@ -1,12 +1,13 @@
 /**
  * Opens training sessions in the worker: engine/train/session.ts's `createTrainingSession` on the
  * worker's runtime, with shipped warm starts (`model.name` such as `/models/arithmetic-sft`) fetched
- * from the site the page came from, so the lab works from any static host and sub-path. A `dataset`
+ * from the site the page came from (engine/hub/site-folder.ts: through the folder's files.json, HTML
+ * pages in place of files taken as absent), so the lab works from any static host and sub-path. A `dataset`
  * task takes the rows the page sent (a dropped file) or fetches its source the same way.
  */
 import type { RunConfig } from '../../engine/config/index.js';
-import { cacheStorageHubCache } from '../../engine/hub/index.js';
-import { type CheckpointFs, memoryFs } from '../../engine/model/checkpoint.js';
+import { cacheStorageHubCache, siteFolderFs } from '../../engine/hub/index.js';
+import { memoryFs } from '../../engine/model/checkpoint.js';
 import type { RewardSandbox } from '../../engine/rewards/sandbox.js';
 import type { DatasetRow } from '../../engine/tasks/index.js';
 import { createTrainingSession } from '../../engine/train/session.js';
@@ -14,22 +15,6 @@ import type { CheckpointFiles, SessionEvents } from '../../engine/train/session-
 import type { Runtime } from '../../kernels/runtime/index.js';
 import { fetchDatasetRows } from './dataset-source.js';
 import type { SessionLike } from './run-loop.js';
-
-/** A read-only checkpoint folder served over HTTP next to the page (`<site>/models/<name>/<file>`). */
-export function fetchCheckpointFs(siteUrl: string, name: string): CheckpointFs {
-  const folder = new URL(`${name.replace(/^\/+/, '').replace(/\/?$/, '/')}`, siteUrl);
-  return {
-    async readFile(file) {
-      const res = await fetch(new URL(file, folder));
-      if (res.status === 404) return null;
-      if (!res.ok) throw new Error(`model "${name}": ${file}: HTTP ${res.status} from ${folder.href}`);
-      return new Uint8Array(await res.arrayBuffer());
-    },
-    async writeFile(file) {
-      throw new Error(`model "${name}": ${file}: shipped checkpoints are read-only in the browser`);
-    },
-  };
-}
 
 export async function openTrainingSession(
   rt: Runtime,
@@ -54,7 +39,7 @@ export async function openTrainingSession(
   }
   return createTrainingSession(rt, run, events, {
     datasetRows: rows,
-    openCheckpoint: (name) => fetchCheckpointFs(siteUrl, name),
+    openCheckpoint: (name) => siteFolderFs(siteUrl, name),
     resume: resume ? memoryFs(new Map(resume)) : undefined,
     rewardSandbox,
     rewardModelPlacement: { webgpuCpuFallback: ortCpuFallback },

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../../engine/config/schema.js';
-import { type DatasetRow, parseJsonlDataset } from '../../engine/tasks/index.js';
+import { type DatasetRow, datasetText, parseJsonlDataset } from '../../engine/tasks/index.js';
 import { REPO_ROOT } from './training.js';
 
 const SHOWN_ERRORS = 10;
@@ -43,19 +43,28 @@ async function readSource(source: string): Promise<string> {
         `dataset ${source}: could not fetch it (${e instanceof Error ? e.message : String(e)})`,
       );
     });
-    if (!response.ok) throw new Error(`dataset ${source}: the server answered ${response.status}`);
-    return response.text();
+    if (!response.ok)
+      throw new Error(
+        `dataset ${source}: the server answered HTTP ${response.status}. Check the URL, or download the file and give its path`,
+      );
+    return datasetText(
+      source,
+      source,
+      new Uint8Array(await response.arrayBuffer()),
+      response.headers.get('content-type'),
+    );
   }
   // a site path, as the lab reads it ('/datasets/x.jsonl' or 'datasets/x.jsonl' under public/), unless
   // a relative path names a file in the working directory
   const shipped = join(REPO_ROOT, 'public', source.replace(/^\/+/, ''));
   const onDisk = resolve(source);
   const path = existsSync(shipped) && (source.startsWith('/') || !existsSync(onDisk)) ? shipped : onDisk;
-  return readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
     throw new Error(
       e.code === 'ENOENT'
-        ? `dataset ${source}: no file at ${path}`
+        ? `dataset ${source}: no file at ${path}. Give the JSONL file's path (relative to this folder) or an http(s) URL`
         : `dataset ${source}: could not read ${path} (${e.message})`,
     );
   });
+  return datasetText(source, path, new Uint8Array(bytes));
 }

@@ -3,7 +3,7 @@
  * written to a temporary name first so an interrupted download never leaves a truncated entry.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HubCache } from './cache.js';
 
@@ -23,6 +23,9 @@ export function dirHubCache(dir: string): HubCache {
       const tmp = `${path(key)}.${process.pid}.part`;
       await writeFile(tmp, bytes);
       await rename(tmp, path(key));
+    },
+    async delete(key) {
+      await rm(path(key), { force: true });
     },
   };
 }

@@ -8,6 +8,8 @@
 export interface HubCache {
   get(key: string): Promise<Uint8Array | null>;
   put(key: string, bytes: Uint8Array): Promise<void>;
+  /** Drops an entry (one that turned out to be unusable, e.g. an HTML page cached by an earlier visit). */
+  delete(key: string): Promise<void>;
 }
 
 /** A Map-backed cache; `hits`/`puts` let tests check what was served from it. */
@@ -30,6 +32,9 @@ export function memoryHubCache(): HubCache & {
       cache.puts++;
       entries.set(key, bytes);
     },
+    async delete(key: string) {
+      entries.delete(key);
+    },
   };
   return cache;
 }
@@ -39,6 +44,7 @@ interface CacheStorageLike {
   open(name: string): Promise<{
     match(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | undefined>;
     put(key: string, response: unknown): Promise<void>;
+    delete(key: string): Promise<boolean>;
   }>;
 }
 
@@ -60,6 +66,9 @@ export function cacheStorageHubCache(
         key,
         new Response(body, { headers: { 'content-length': String(bytes.length) } }),
       );
+    },
+    async delete(key) {
+      await (await open).delete(key);
     },
   };
 }

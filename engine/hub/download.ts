@@ -5,6 +5,7 @@
  * are refused with the URL and status.
  */
 import type { CheckpointFs } from '../model/checkpoint.js';
+import { isHtmlContentType, looksLikeHtml } from '../model/load-error.js';
 import type { HubCache } from './cache.js';
 import { DEFAULT_HUB_URL, type HubRef, hubFileUrl, parseHubId } from './hub-id.js';
 
@@ -38,11 +39,20 @@ export class HubError extends Error {
   }
 }
 
-/** GET with progress; null on 404. */
+const HTML_IN_PLACE = 'the server sent an HTML page in its place, as static hosts do for a missing file';
+
+/**
+ * GET with progress; null on 404 and when an HTML page arrives where a model file was asked for (by
+ * content type or first bytes), with `onAbsent` told why.
+ */
 export async function fetchWithProgress(
   url: string,
   file: string,
-  options: { fetch?: FetchLike; onProgress?: (p: DownloadProgress) => void } = {},
+  options: {
+    fetch?: FetchLike;
+    onProgress?: (p: DownloadProgress) => void;
+    onAbsent?: (reason: string) => void;
+  } = {},
 ): Promise<Uint8Array | null> {
   const doFetch = options.fetch ?? ((u: string) => fetch(u));
   let res: Response;
@@ -51,7 +61,10 @@ export async function fetchWithProgress(
   } catch (e) {
     throw new HubError(`${file}: could not reach ${url} (${(e as Error).message})`);
   }
-  if (res.status === 404) return null;
+  if (res.status === 404) {
+    options.onAbsent?.('HTTP 404');
+    return null;
+  }
   if (!res.ok) {
     const hint =
       res.status === 401 || res.status === 403
@@ -59,14 +72,24 @@ export async function fetchWithProgress(
         : '';
     throw new HubError(`${file}: ${url} answered HTTP ${res.status}${hint}`);
   }
+  if (isHtmlContentType(res.headers.get('content-type'))) {
+    await res.body?.cancel();
+    options.onAbsent?.(HTML_IN_PLACE);
+    return null;
+  }
   const header = res.headers.get('content-length');
   const total = header !== null && /^\d+$/.test(header) ? Number(header) : null;
   const report = (loaded: number, done: boolean) =>
     options.onProgress?.({ file, loaded, total, cached: false, done });
+  const notHtml = (bytes: Uint8Array) => {
+    if (!looksLikeHtml(bytes)) return bytes;
+    options.onAbsent?.(HTML_IN_PLACE);
+    return null;
+  };
   if (!res.body) {
     const bytes = new Uint8Array(await res.arrayBuffer());
     report(bytes.length, true);
-    return bytes;
+    return notHtml(bytes);
   }
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -88,7 +111,7 @@ export async function fetchWithProgress(
     at += c.length;
   }
   report(loaded, true);
-  return out;
+  return notHtml(out);
 }
 
 /**
@@ -106,22 +129,33 @@ export function hubCheckpointFs(
   if (!ref) throw new HubError(`"${String(id)}" is not a hub id (expected org/name or org/name@revision)`);
   const baseUrl = options.baseUrl ?? DEFAULT_HUB_URL;
   const seen = new Map<string, Promise<Uint8Array | null>>();
+  const reasons = new Map<string, string>();
   const load = async (name: string): Promise<Uint8Array | null> => {
     const url = hubFileUrl(ref, name, baseUrl);
     const hit = await options.cache?.get(url);
-    if (hit) {
+    // an HTML page cached by an earlier visit (before pages were told from files) is dropped, not trusted
+    if (hit && looksLikeHtml(hit)) await options.cache?.delete(url);
+    else if (hit) {
       options.onProgress?.({ file: name, loaded: hit.length, total: hit.length, cached: true, done: true });
       return hit;
     }
     const absent = `${url}?tabrl=absent`;
-    if (name !== 'config.json' && (await options.cache?.get(absent))) return null;
-    const bytes = await fetchWithProgress(url, name, options);
+    if (name !== 'config.json' && (await options.cache?.get(absent))) {
+      reasons.set(name, 'not in the repo (remembered from an earlier visit)');
+      return null;
+    }
+    const bytes = await fetchWithProgress(url, name, {
+      ...options,
+      onAbsent: (why) => reasons.set(name, why),
+    });
     if (bytes) await options.cache?.put(url, bytes);
     else if (name !== 'config.json') await options.cache?.put(absent, new Uint8Array(0));
     return bytes;
   };
   return {
     ref,
+    where: (name) => hubFileUrl(ref, name, baseUrl),
+    absentReason: (name) => reasons.get(name),
     readFile(name) {
       let p = seen.get(name);
       if (!p) {

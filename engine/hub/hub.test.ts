@@ -114,7 +114,7 @@ describe('hub downloads from a local server', () => {
       await rm(dir, { recursive: true, force: true });
     }
     await expect(readCheckpoint(hubCheckpointFs('tiny/missing', { baseUrl: hub.baseUrl }))).rejects.toThrow(
-      /config\.json: not found/,
+      /config\.json \(http:.*\/config\.json\): not found \(HTTP 404\)/,
     );
     const failing = (async () => new Response('no', { status: 503 })) as unknown as (
       u: string,

@@ -9,6 +9,7 @@ export {
   hubCheckpointFs,
   prefetchHubModel,
 } from './download.js';
+export { siteFolderFs } from './site-folder.js';
 export { DEFAULT_HUB_URL, type HubRef, hubFileUrl, parseHubId } from './hub-id.js';
 export {
   isLocalModelName,

@@ -42,6 +42,7 @@ export async function storeLocalModel(
 export function localCheckpointFs(name: string, cache: HubCache): CheckpointFs {
   if (!isLocalModelName(name)) throw new Error(`"${name}" is not a local model name (local:NAME)`);
   return {
+    where: () => `the dropped folder "${name.slice(LOCAL_MODEL_PREFIX.length)}"`,
     readFile: (file) => cache.get(key(name, file)),
     async writeFile(file) {
       throw new Error(`${name}: dropped model folders are read-only (tried to write ${file})`);

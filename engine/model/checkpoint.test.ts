@@ -55,6 +55,7 @@ describe('checkpoint folders', () => {
     await writeCheckpoint(fs, ckpt);
     expect([...fs.files.keys()].sort()).toEqual([
       'config.json',
+      'files.json',
       'model.safetensors',
       'tokenizer.json',
       'tokenizer_config.json',
@@ -69,7 +70,7 @@ describe('checkpoint folders', () => {
     try {
       const ckpt = sample();
       await writeCheckpoint(nodeCheckpointFs(join(dir, 'checkpoint')), ckpt);
-      expect((await readdir(join(dir, 'checkpoint'))).length).toBe(6);
+      expect((await readdir(join(dir, 'checkpoint'))).length).toBe(7); // with files.json
       expectSame(await readCheckpoint(nodeCheckpointFs(join(dir, 'checkpoint'))), ckpt);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -99,7 +100,7 @@ describe('checkpoint folders', () => {
     for (const [name, data] of params) expect(bits(back.params.get(name)!)).toEqual(bits(data));
     fs.files.delete('model-00002-of-00002.safetensors');
     await expect(readCheckpoint(fs)).rejects.toThrow(
-      /model-00002-of-00002\.safetensors: listed in model\.safetensors\.index\.json but not found/,
+      /model-00002-of-00002\.safetensors: not found\. model\.safetensors\.index\.json lists it/,
     );
   });
 
@@ -150,7 +151,7 @@ describe('checkpoint folders', () => {
     await expect(readCheckpoint(fs)).rejects.toThrow(/model_type "mistral" is not supported/);
     fs.files.set('config.json', new TextEncoder().encode(JSON.stringify({ ...config, hidden_size: 48 })));
     await expect(readCheckpoint(fs)).rejects.toThrow(
-      /model\.safetensors: .*"model\.embed_tokens\.weight": shape \[32,32\] but the config needs \[32,48\]/,
+      /model\.safetensors: tensor "model\.embed_tokens\.weight" does not fit config\.json \(shape \[32,32\] but the config needs \[32,48\]\)/,
     );
     fs.files.set('config.json', new TextEncoder().encode('{not json'));
     await expect(readCheckpoint(fs)).rejects.toThrow(/config\.json: not valid JSON/);

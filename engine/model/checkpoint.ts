@@ -8,11 +8,23 @@
  */
 
 import { ConfigError, type ModelConfig, parseHfConfig, toHfConfig } from './config.js';
+import { folderManifest, MANIFEST_FILE, manifestBytes } from './folder-manifest.js';
+import {
+  describeArrival,
+  describeLoadProblem,
+  expectedKind,
+  HTML_FIX,
+  LoadError,
+  looksLikeHtml,
+  parseJsonObjectFile,
+} from './load-error.js';
+import type { NameLayout } from './param-names.js';
 import {
   loadShardedSafetensors,
   parseSafetensors,
   readParams,
   SafetensorsError,
+  type StoredParams,
   singleFileSource,
   type TensorToWrite,
   writeParams,
@@ -23,6 +35,10 @@ import {
 export interface CheckpointFs {
   readFile(name: string): Promise<Uint8Array | null>;
   writeFile(name: string, data: Uint8Array): Promise<void>;
+  /** Where a file of this folder lives (its URL or path), for messages. */
+  where?(name: string): string;
+  /** Why `readFile` returned null, when it was more than "no such file" (e.g. an HTML page arrived). */
+  absentReason?(name: string): string | undefined;
 }
 
 export interface TrainerState {
@@ -36,6 +52,11 @@ export interface Checkpoint {
   config: ModelConfig;
   /** Parameters by canonical HF name (param-names.ts), float32. */
   params: Map<string, Float32Array>;
+  /**
+   * How model.safetensors spelled the names (param-names.ts); writing the checkpoint back uses the same
+   * names. Absent: `prefixed`, what save_pretrained writes.
+   */
+  nameLayout?: NameLayout;
   /** tokenizer.json as parsed JSON, or null when the folder has none. */
   tokenizer: Record<string, unknown> | null;
   /**
@@ -57,73 +78,173 @@ export const CHECKPOINT_FILES = {
   trainerTensors: 'trainer_state.safetensors',
 } as const;
 
-export class CheckpointError extends Error {
+export class CheckpointError extends LoadError {
   constructor(message: string) {
     super(message);
     this.name = 'CheckpointError';
   }
 }
 
-function parseJsonFile(name: string, bytes: Uint8Array): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new CheckpointError(`${name}: not valid JSON (${(e as Error).message})`);
+/** The advice for a checkpoint file that arrived but is unusable. */
+const REPLACE_FIX =
+  'Copy the file again from the checkpoint it came from (a download or copy may have been cut short), or choose another model';
+
+const whereIn = (fs: CheckpointFs, name: string) => fs.where?.(name) ?? name;
+
+function parseJsonFile(fs: CheckpointFs, name: string, bytes: Uint8Array): Record<string, unknown> {
+  return parseJsonObjectFile(name, bytes, {
+    where: whereIn(fs, name),
+    fix: REPLACE_FIX,
+    error: CheckpointError,
+  });
+}
+
+/** A file the folder may lack: null when absent, also when an HTML page arrived in its place. */
+export async function readOptional(fs: CheckpointFs, name: string): Promise<Uint8Array | null> {
+  const bytes = await fs.readFile(name);
+  return bytes && !looksLikeHtml(bytes) ? bytes : null;
+}
+
+/** A file the folder must have: its bytes, or a CheckpointError saying what arrived and what to do. */
+export async function readRequired(fs: CheckpointFs, name: string, fix: string): Promise<Uint8Array> {
+  const bytes = await fs.readFile(name);
+  const where = whereIn(fs, name);
+  if (bytes && looksLikeHtml(bytes))
+    throw new CheckpointError(
+      describeLoadProblem({
+        file: name,
+        where,
+        problem: `an HTML page arrived instead of the ${expectedKind(name)}`,
+        fix: HTML_FIX,
+      }),
+    );
+  if (!bytes) {
+    const why = fs.absentReason?.(name);
+    throw new CheckpointError(
+      describeLoadProblem({ file: name, where, problem: `not found${why ? ` (${why})` : ''}`, fix }),
+    );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new CheckpointError(`${name}: expected a JSON object`);
-  return value as Record<string, unknown>;
+  return bytes;
+}
+
+/** A safetensors file's refusal: what arrived first, the parser's words on the second line. */
+function safetensorsProblem(
+  fs: CheckpointFs,
+  name: string,
+  bytes: Uint8Array,
+  e: SafetensorsError,
+): CheckpointError {
+  const where = whereIn(fs, name);
+  if (e.tensor !== undefined || /does not contain|not in this|weight_map/.test(e.message)) {
+    const what = e.message.replace(/^safetensors: (tensor "[^"]*": )?/, '');
+    return new CheckpointError(
+      describeLoadProblem({
+        file: name,
+        where,
+        problem: `${e.tensor !== undefined ? `tensor "${e.tensor}" does not fit config.json` : 'its tensors do not fit config.json'} (${what})`,
+        fix: 'Use the config.json that was saved with these weights (same model_type, sizes and layer count)',
+      }),
+    );
+  }
+  const problem =
+    bytes.length < 8
+      ? `not a safetensors file: ${describeArrival(bytes)}`
+      : /runs past the end|truncated/.test(e.message)
+        ? `the file is cut short (${bytes.length} bytes, fewer than its header says)`
+        : `not a readable safetensors file (${describeArrival(bytes)})`;
+  return new CheckpointError(
+    describeLoadProblem({ file: name, where, problem, fix: REPLACE_FIX, detail: e.message }),
+  );
 }
 
 const jsonBytes = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
-/** Reads a checkpoint folder; every refusal names the file (and the tensor or field). */
+/** The folder's config.json as a ModelConfig (a few KB: enough to decide whether the weights are worth reading). */
+export async function readCheckpointConfig(fs: CheckpointFs): Promise<ModelConfig> {
+  const F = CHECKPOINT_FILES;
+  const configBytes = await readRequired(
+    fs,
+    F.config,
+    'A model folder needs its config.json beside model.safetensors: check the model name or path',
+  );
+  try {
+    return parseHfConfig(parseJsonFile(fs, F.config, configBytes));
+  } catch (e) {
+    if (e instanceof ConfigError)
+      throw new CheckpointError(
+        describeLoadProblem({
+          file: F.config,
+          where: whereIn(fs, F.config),
+          problem: e.message.replace(/^config\.json: /, ''),
+          fix: 'TabRL reads gpt2, llama and qwen2 configs as transformers saves them: fix the field, or re-save the model with transformers',
+        }),
+      );
+    throw e;
+  }
+}
+
+/**
+ * Reads a checkpoint folder; every refusal names the file, where it came from, what is wrong and what
+ * to do. Optional files (sharded index, tokenizer files, chat_template.jinja, trainer state) that are
+ * absent, or that arrive as an HTML page (a static host's answer for a missing file), count as absent.
+ */
 export async function readCheckpoint(fs: CheckpointFs): Promise<Checkpoint> {
   const F = CHECKPOINT_FILES;
-  const configBytes = await fs.readFile(F.config);
-  if (!configBytes) throw new CheckpointError(`${F.config}: not found in the checkpoint folder`);
-  let config: ModelConfig;
-  try {
-    config = parseHfConfig(parseJsonFile(F.config, configBytes));
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CheckpointError(e.message);
-    throw e;
-  }
+  const config = await readCheckpointConfig(fs);
 
-  let params: Map<string, Float32Array>;
-  try {
-    const single = await fs.readFile(F.weights);
-    if (single) {
-      params = readParams(config, singleFileSource(parseSafetensors(single)));
-    } else {
-      const index = await fs.readFile(F.weightsIndex);
-      if (!index)
-        throw new CheckpointError(
-          `neither ${F.weights} nor ${F.weightsIndex} found in the checkpoint folder`,
+  let stored: StoredParams;
+  const weightsFile = await fs.readFile(F.weights);
+  const single = weightsFile && !looksLikeHtml(weightsFile) ? weightsFile : null;
+  if (single) {
+    try {
+      stored = readParams(config, singleFileSource(parseSafetensors(single)));
+    } catch (e) {
+      if (e instanceof SafetensorsError) throw safetensorsProblem(fs, F.weights, single, e);
+      throw e;
+    }
+  } else {
+    const index = await readOptional(fs, F.weightsIndex);
+    if (!index && weightsFile) await readRequired(fs, F.weights, ''); // an HTML page: say so
+    if (!index)
+      throw new CheckpointError(
+        describeLoadProblem({
+          file: F.weights,
+          where: whereIn(fs, F.weights),
+          problem: `not found, and no ${F.weightsIndex} for sharded weights either${fs.absentReason?.(F.weights) ? ` (${fs.absentReason(F.weights)})` : ''}`,
+          fix: 'A model folder needs its weights beside config.json: copy model.safetensors (or its shards and index) into it',
+        }),
+      );
+    let shardName: string = F.weightsIndex;
+    let shardBytes = index;
+    try {
+      const source = await loadShardedSafetensors(parseJsonFile(fs, F.weightsIndex, index), async (shard) => {
+        shardName = shard;
+        const bytes = await readRequired(
+          fs,
+          shard,
+          `${F.weightsIndex} lists it: copy every shard into the folder`,
         );
-      const source = await loadShardedSafetensors(parseJsonFile(F.weightsIndex, index), async (shard) => {
-        const bytes = await fs.readFile(shard);
-        if (!bytes) throw new CheckpointError(`${shard}: listed in ${F.weightsIndex} but not found`);
+        shardBytes = bytes;
         return bytes;
       });
-      params = readParams(config, source);
+      stored = readParams(config, source);
+    } catch (e) {
+      if (e instanceof SafetensorsError) throw safetensorsProblem(fs, shardName, shardBytes, e);
+      throw e;
     }
-  } catch (e) {
-    if (e instanceof SafetensorsError) throw new CheckpointError(`${F.weights}: ${e.message}`);
-    throw e;
   }
 
-  const tokenizerBytes = await fs.readFile(F.tokenizer);
-  const tokenizerConfigBytes = await fs.readFile(F.tokenizerConfig);
+  const tokenizerBytes = await readOptional(fs, F.tokenizer);
+  const tokenizerConfigBytes = await readOptional(fs, F.tokenizerConfig);
   const tokenizerConfig = tokenizerConfigBytes
-    ? parseJsonFile(F.tokenizerConfig, tokenizerConfigBytes)
+    ? parseJsonFile(fs, F.tokenizerConfig, tokenizerConfigBytes)
     : null;
   return {
     config,
-    params,
-    tokenizer: tokenizerBytes ? parseJsonFile(F.tokenizer, tokenizerBytes) : null,
-    tokenizerConfig: withChatTemplateFile(tokenizerConfig, await fs.readFile(F.chatTemplate)),
+    params: stored.params,
+    nameLayout: stored.layout,
+    tokenizer: tokenizerBytes ? parseJsonFile(fs, F.tokenizer, tokenizerBytes) : null,
+    tokenizerConfig: withChatTemplateFile(tokenizerConfig, await readOptional(fs, F.chatTemplate)),
     trainerState: await readTrainerState(fs),
   };
 }
@@ -144,8 +265,8 @@ export function withChatTemplateFile(
 
 async function readTrainerState(fs: CheckpointFs): Promise<TrainerState | null> {
   const F = CHECKPOINT_FILES;
-  const jsonFile = await fs.readFile(F.trainerJson);
-  const tensorFile = await fs.readFile(F.trainerTensors);
+  const jsonFile = await readOptional(fs, F.trainerJson);
+  const tensorFile = await readOptional(fs, F.trainerTensors);
   if (!jsonFile && !tensorFile) return null;
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   if (tensorFile) {
@@ -153,25 +274,35 @@ async function readTrainerState(fs: CheckpointFs): Promise<TrainerState | null> 
       const file = parseSafetensors(tensorFile);
       for (const [name, e] of file.tensors) tensors.set(name, { shape: e.shape, data: file.float32(name) });
     } catch (e) {
-      if (e instanceof SafetensorsError) throw new CheckpointError(`${F.trainerTensors}: ${e.message}`);
+      if (e instanceof SafetensorsError) throw safetensorsProblem(fs, F.trainerTensors, tensorFile, e);
       throw e;
     }
   }
-  return { json: jsonFile ? parseJsonFile(F.trainerJson, jsonFile) : {}, tensors };
+  return { json: jsonFile ? parseJsonFile(fs, F.trainerJson, jsonFile) : {}, tensors };
 }
 
-/** Writes a checkpoint folder that `transformers` loads unchanged (F32 weights, canonical names). */
+/**
+ * Writes a checkpoint folder that `transformers` loads unchanged (F32 weights, names in ckpt.nameLayout),
+ * with files.json listing what it wrote (folder-manifest.ts), so the folder can be served from any host.
+ */
 export async function writeCheckpoint(fs: CheckpointFs, ckpt: Checkpoint): Promise<void> {
   const F = CHECKPOINT_FILES;
-  await fs.writeFile(F.config, jsonBytes({ ...toHfConfig({ ...ckpt.config, torchDtype: 'float32' }) }));
-  await fs.writeFile(F.weights, writeParams(ckpt.config, ckpt.params));
-  if (ckpt.tokenizer) await fs.writeFile(F.tokenizer, jsonBytes(ckpt.tokenizer));
-  if (ckpt.tokenizerConfig) await fs.writeFile(F.tokenizerConfig, jsonBytes(ckpt.tokenizerConfig));
+  // every file goes through `put`, so files.json lists exactly what this call wrote
+  const written = new Map<string, Uint8Array>();
+  const put = async (name: string, bytes: Uint8Array) => {
+    written.set(name, bytes);
+    await fs.writeFile(name, bytes);
+  };
+  await put(F.config, jsonBytes({ ...toHfConfig({ ...ckpt.config, torchDtype: 'float32' }) }));
+  await put(F.weights, writeParams(ckpt.config, ckpt.params, ckpt.nameLayout));
+  if (ckpt.tokenizer) await put(F.tokenizer, jsonBytes(ckpt.tokenizer));
+  if (ckpt.tokenizerConfig) await put(F.tokenizerConfig, jsonBytes(ckpt.tokenizerConfig));
   if (ckpt.trainerState) {
-    await fs.writeFile(F.trainerJson, jsonBytes(ckpt.trainerState.json));
+    await put(F.trainerJson, jsonBytes(ckpt.trainerState.json));
     const tensors: TensorToWrite[] = [...ckpt.trainerState.tensors].map(([name, t]) => ({ name, ...t }));
-    await fs.writeFile(F.trainerTensors, writeSafetensors(tensors, { format: 'tabrl-trainer-state' }));
+    await put(F.trainerTensors, writeSafetensors(tensors, { format: 'tabrl-trainer-state' }));
   }
+  await fs.writeFile(MANIFEST_FILE, manifestBytes(await folderManifest(written)));
 }
 
 /** An in-memory folder (tests, and the browser before it persists to OPFS/IndexedDB). */

@@ -8,7 +8,8 @@
  */
 
 import type * as Ort from 'onnxruntime-web';
-import type { CheckpointFs } from '../model/checkpoint.js';
+import { type CheckpointFs, readOptional, readRequired } from '../model/checkpoint.js';
+import { LoadError, parseJsonObjectFile } from '../model/load-error.js';
 import { tokenizerFromJSON } from '../tokenizers/load.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { RewardModelInfo } from './onnx-info.js';
@@ -127,28 +128,31 @@ export function labelReward(
   }
 }
 
-const decodeJson = (bytes: Uint8Array, what: string): unknown => {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new Error(`${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-};
+const REWARD_FOLDER_FIX =
+  'A reward model folder holds model.onnx, tokenizer.json and config.json (with id2label), as optimum exports them: check reward_models[].path';
 
 /** Reads model.onnx, tokenizer.json, and (when present) tokenizer_config.json and config.json. */
 export async function readRewardModelFiles(folder: CheckpointFs, where: string): Promise<RewardModelFiles> {
-  const [model, tokenizer, tokenizerConfig, config] = await Promise.all(
-    ['model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json'].map((f) => folder.readFile(f)),
-  );
-  if (!model) throw new Error(`reward model ${where}: the folder has no model.onnx`);
-  if (!tokenizer) throw new Error(`reward model ${where}: the folder has no tokenizer.json`);
+  const json = (file: string, bytes: Uint8Array) =>
+    parseJsonObjectFile(file, bytes, {
+      where: `reward model ${where}${folder.where ? `, ${folder.where(file)}` : ''}`,
+      fix: REWARD_FOLDER_FIX,
+    });
+  const required = (file: string) =>
+    readRequired(folder, file, REWARD_FOLDER_FIX).catch((e: Error) => {
+      throw new LoadError(`reward model ${where}: ${e.message}`);
+    });
+  const [model, tokenizer, tokenizerConfig, config] = await Promise.all([
+    required('model.onnx'),
+    required('tokenizer.json'),
+    readOptional(folder, 'tokenizer_config.json'),
+    readOptional(folder, 'config.json'),
+  ]);
   return {
     model,
-    tokenizer: decodeJson(tokenizer, `${where}/tokenizer.json`),
-    tokenizerConfig: tokenizerConfig
-      ? (decodeJson(tokenizerConfig, `${where}/tokenizer_config.json`) as Record<string, unknown>)
-      : null,
-    config: config ? (decodeJson(config, `${where}/config.json`) as Record<string, unknown>) : null,
+    tokenizer: json('tokenizer.json', tokenizer),
+    tokenizerConfig: tokenizerConfig ? json('tokenizer_config.json', tokenizerConfig) : null,
+    config: config ? json('config.json', config) : null,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 
 import type { z } from 'zod';
+import { describeLoadProblem, LoadError, looksLikeHtml } from '../model/load-error';
 import type { datasetOptions } from './options';
 import { alphabetOf, extractAnswer, type Task, tagAlphabet, wrapAnswer } from './types';
 
@@ -55,6 +56,32 @@ export function parseJsonlDataset(text: string): DatasetParse {
   if (errors.length) return { ok: false, errors };
   if (rows.length === 0) return { ok: false, errors: ['the dataset has no lines'] };
   return { ok: true, rows };
+}
+
+/**
+ * The text of a fetched or read dataset file, or a LoadError when what arrived is no dataset at all: an
+ * HTML page (a static host's answer for a missing path) or an empty file. `where` is its URL or path.
+ */
+export function datasetText(
+  source: string,
+  where: string,
+  bytes: Uint8Array,
+  contentType?: string | null,
+): string {
+  const refuse = (problem: string, fix: string) =>
+    new LoadError(`dataset ${describeLoadProblem({ file: source, where, problem, fix })}`);
+  if (looksLikeHtml(bytes, contentType))
+    throw refuse(
+      'an HTML page arrived instead of the JSONL dataset',
+      'Static hosts answer a file that is not there with a web page: check the path or URL of the dataset',
+    );
+  const text = new TextDecoder().decode(bytes);
+  if (text.replace(/^\uFEFF/, '').trim() === '')
+    throw refuse(
+      'the file is empty',
+      'A dataset has one {"prompt": ..., "answer": ...} JSON object per line',
+    );
+  return text;
 }
 
 /**

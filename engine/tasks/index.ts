@@ -30,7 +30,7 @@ export function createTask(options: TaskOptions, data?: { rows?: readonly Datase
 }
 
 export { countdownCorrect } from './countdown';
-export { type DatasetRow, numericMatch, parseJsonlDataset } from './dataset';
+export { type DatasetRow, datasetText, numericMatch, parseJsonlDataset } from './dataset';
 export { evaluateExpression, usesAtMostOnce } from './expression';
 export * from './options';
 export { drawSample, drawTrainingBatch, heldOutSet, isHeldOut, type Split } from './split';

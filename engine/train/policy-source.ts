@@ -11,9 +11,15 @@ import {
   localCheckpointFs,
   parseHubId,
 } from '../hub/index.js';
-import { type Checkpoint, type CheckpointFs, readCheckpoint } from '../model/checkpoint.js';
+import {
+  type Checkpoint,
+  type CheckpointFs,
+  readCheckpoint,
+  readCheckpointConfig,
+} from '../model/checkpoint.js';
 import { MODEL_PRESETS, type ModelConfig, modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
+import { looksLikeHtml } from '../model/load-error.js';
 import type { Rng } from '../rl/random.js';
 import type { Task } from '../tasks/types.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../tokenizers/char-tokenizer.js';
@@ -79,10 +85,7 @@ export async function loadStartingPolicy(
   }
   if (options.checkFits) {
     // config.json alone (a few KB) decides whether the weights are worth downloading
-    const bytes = await fs.readFile('config.json');
-    if (!bytes) throw new Error(`model "${choice.name}": config.json not found`);
-    const config = parseHfConfig(JSON.parse(new TextDecoder().decode(bytes)));
-    options.checkFits(applyOverrides(config, choice.overrides));
+    options.checkFits(applyOverrides(await readCheckpointConfig(fs), choice.overrides));
   }
   const checkpoint = await readCheckpoint(fs);
   if (!checkpoint.tokenizer) throw new Error(`model "${choice.name}": the folder has no tokenizer.json`);
@@ -125,7 +128,9 @@ async function openPolicyFolder(
   return ref ? hubCheckpointFs(ref, hub) : null;
 }
 
-/** A found config.json, not a dev server's index.html fallback for a missing path. */
+/** A found config.json, not absent nor a static host's index.html in place of a missing path. */
 function looksLikeJson(bytes: Uint8Array | null): boolean {
-  return bytes !== null && /^\s*\{/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+  return (
+    bytes !== null && !looksLikeHtml(bytes) && /^\s*\{/.test(new TextDecoder().decode(bytes.subarray(0, 64)))
+  );
 }
