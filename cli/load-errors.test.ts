@@ -13,6 +13,7 @@ import { CheckpointError, readCheckpoint, writeCheckpoint } from '../engine/mode
 import { nodeCheckpointFs } from '../engine/model/checkpoint-node.js';
 import { modelPreset } from '../engine/model/config.js';
 import { initParams } from '../engine/model/init.js';
+import { checkpointTokenizer } from '../engine/train/policy-source.js';
 import { rng } from '../kernels/testing/random.js';
 import { tabrl } from './cli-run.testing.js';
 import { loadDatasetRows } from './lib/dataset.js';
@@ -128,6 +129,19 @@ describe('load errors name the file, the cause and a fix', () => {
     expect(msg).toMatch(
       new RegExp(
         `^model\\.safetensors \\(${join(folder, 'model.safetensors').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): tensor "model\\.embed_tokens\\.weight" does not fit config\\.json \\(shape \\[\\d+,\\d+\\] but the config needs \\[\\d+,48\\]\\)\\. Use the config\\.json that was saved with these weights`,
+      ),
+    );
+  });
+
+  it('a tokenizer.json that the tokenizer library cannot read', async () => {
+    const folder = join(dir, 'bad-tokenizer');
+    const fs = nodeCheckpointFs(folder);
+    for (const [f, b] of good) await fs.writeFile(f, b);
+    await fs.writeFile('tokenizer.json', new TextEncoder().encode('{"model": {"type": "Mystery"}}'));
+    const ckpt = await readCheckpoint(fs);
+    expect(() => checkpointTokenizer(ckpt, (f) => join(folder, f))).toThrow(
+      new RegExp(
+        `^tokenizer\\.json \\(${folder.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/tokenizer\\.json\\): .*cannot load it.*\\. TabRL reads the tokenizer\\.json`,
       ),
     );
   });

@@ -7,8 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { readCheckpoint } from '../../engine/model/checkpoint.js';
 import { sampleWithKvCache } from '../../engine/model/gpu/generate.js';
 import { GpuModel } from '../../engine/model/gpu/model.js';
-import { tokenizerFromJSON } from '../../engine/tokenizers/load.js';
 import { PromptFormat } from '../../engine/tokenizers/prompt-format.js';
+import { checkpointTokenizer } from '../../engine/train/policy-source.js';
 import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, parseArgs, required } from '../lib/args.js';
 import { cliRuntime } from '../lib/gpu.js';
@@ -84,9 +84,9 @@ export async function run(argv: string[]): Promise<number> {
   if (chatTemplate !== 'auto' && chatTemplate !== 'none')
     throw new Error(`--chat-template must be auto or none (got ${chatTemplate})`);
 
-  const ckpt = await readCheckpoint(openCheckpointOnDisk(modelName));
-  if (!ckpt.tokenizer) throw new Error(`--model ${modelName}: the folder has no tokenizer.json`);
-  const tokenizer = tokenizerFromJSON(ckpt.tokenizer, ckpt.tokenizerConfig);
+  const folder = openCheckpointOnDisk(modelName);
+  const ckpt = await readCheckpoint(folder);
+  const tokenizer = checkpointTokenizer(ckpt, (f) => folder.where?.(f) ?? f);
   const format = PromptFormat.forRun(tokenizer, {
     chat_template: chatTemplate,
     system_prompt: one(args, 'system') ?? null,

@@ -19,12 +19,12 @@ import {
 } from '../model/checkpoint.js';
 import { MODEL_PRESETS, type ModelConfig, modelPreset, parseHfConfig, toHfConfig } from '../model/config.js';
 import { initParams } from '../model/init.js';
-import { looksLikeHtml } from '../model/load-error.js';
+import { describeLoadProblem, LoadError, looksLikeHtml } from '../model/load-error.js';
 import type { Rng } from '../rl/random.js';
 import type { Task } from '../tasks/types.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../tokenizers/char-tokenizer.js';
 import { tokenizerFromJSON } from '../tokenizers/load.js';
-import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import { type Tokenizer, TokenizerError } from '../tokenizers/tokenizer.js';
 
 /** Opens a checkpoint folder by the name a RunConfig gives (the CLI maps to disk, the lab to fetch/IndexedDB). */
 export type OpenCheckpoint = (name: string) => CheckpointFs;
@@ -88,8 +88,7 @@ export async function loadStartingPolicy(
     options.checkFits(applyOverrides(await readCheckpointConfig(fs), choice.overrides));
   }
   const checkpoint = await readCheckpoint(fs);
-  if (!checkpoint.tokenizer) throw new Error(`model "${choice.name}": the folder has no tokenizer.json`);
-  const tokenizer = tokenizerFromJSON(checkpoint.tokenizer, checkpoint.tokenizerConfig);
+  const tokenizer = checkpointTokenizer(checkpoint, (f) => fs.where?.(f) ?? `${f} of model "${choice.name}"`);
   const config = applyOverrides(checkpoint.config, choice.overrides);
   for (const ch of task.alphabet) {
     try {
@@ -101,6 +100,37 @@ export async function loadStartingPolicy(
     }
   }
   return { config, values: checkpoint.params, tokenizer, checkpoint };
+}
+
+/**
+ * The tokenizer of a checkpoint, or a LoadError naming tokenizer.json, where it is (`where(file)`), what
+ * is wrong with it and what to do.
+ */
+export function checkpointTokenizer(checkpoint: Checkpoint, where: (file: string) => string): Tokenizer {
+  const fix =
+    'TabRL reads the tokenizer.json (and tokenizer_config.json) that transformers saves with the model: copy them from the model it came from';
+  if (!checkpoint.tokenizer)
+    throw new LoadError(
+      describeLoadProblem({
+        file: 'tokenizer.json',
+        where: where('tokenizer.json'),
+        problem: 'not found',
+        fix,
+      }),
+    );
+  try {
+    return tokenizerFromJSON(checkpoint.tokenizer, checkpoint.tokenizerConfig);
+  } catch (e) {
+    if (!(e instanceof TokenizerError)) throw e;
+    throw new LoadError(
+      describeLoadProblem({
+        file: 'tokenizer.json',
+        where: where('tokenizer.json'),
+        problem: e.message.replace(/^tokenizer\.json: /, ''),
+        fix,
+      }),
+    );
+  }
 }
 
 /**
