@@ -97,11 +97,27 @@ export function RunControls() {
         </p>
       )}
       {(worker.state === 'failed' || worker.state === 'lost') && (
-        <p className={`run-message ${worker.state}`} role="alert">
+        <div className={`run-message ${worker.state}`} role="alert">
           {worker.state === 'lost' ? 'Paused: ' : 'The run stopped: '}
-          {worker.message}
-        </p>
+          <RunMessage text={worker.message ?? ''} />
+        </div>
       )}
     </section>
+  );
+}
+
+/** A message's first line as it is; a parser's details (the lines after it) folded away under "Details". */
+function RunMessage({ text }: { text: string }) {
+  const [head, ...rest] = text.split('\n');
+  const details = rest.join('\n').replace(/^Details: /, '');
+  if (!details) return <>{head}</>;
+  return (
+    <>
+      {head}
+      <details className="run-message-details">
+        <summary>Details</summary>
+        <code>{details}</code>
+      </details>
+    </>
   );
 }
