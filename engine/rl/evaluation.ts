@@ -25,11 +25,17 @@ export interface EvalPrompt {
   greedyCorrect: boolean;
 }
 
+/** The k of `eval/pass@2`, `@4`, `@8` (docs/ALGORITHMS.md, "pass@k at several k"), each logged when k <= n. */
+export const PASS_AT_KS = [2, 4, 8] as const;
+
 export interface EvalMetrics {
   'eval/reward': number;
   'eval/pass@1': number;
   'eval/pass@k': number;
   'eval/greedy': number;
+  'eval/pass@2'?: number;
+  'eval/pass@4'?: number;
+  'eval/pass@8'?: number;
 }
 
 export function evalMetrics(prompts: readonly EvalPrompt[], k: number): EvalMetrics {
@@ -39,11 +45,18 @@ export function evalMetrics(prompts: readonly EvalPrompt[], k: number): EvalMetr
   let pass1 = 0;
   let passK = 0;
   let greedy = 0;
+  const n0 = prompts[0].correct.length;
+  const ks = PASS_AT_KS.filter((j) => j <= n0);
+  const passAt = ks.map(() => 0);
   for (const p of prompts) {
     const n = p.correct.length;
+    if (n !== n0) throw new Error(`evalMetrics: every prompt needs the same n samples (got ${n0} and ${n})`);
     const c = p.correct.filter(Boolean).length;
     pass1 += c / n;
     passK += passAtK(n, c, k);
+    ks.forEach((j, i) => {
+      passAt[i] += passAtK(n, c, j);
+    });
     greedy += p.greedyCorrect ? 1 : 0;
     for (const r of p.rewards) {
       reward += r;
@@ -51,10 +64,14 @@ export function evalMetrics(prompts: readonly EvalPrompt[], k: number): EvalMetr
     }
   }
   const P = prompts.length;
-  return {
+  const metrics: EvalMetrics = {
     'eval/reward': rewardCount ? reward / rewardCount : 0,
     'eval/pass@1': pass1 / P,
     'eval/pass@k': passK / P,
     'eval/greedy': greedy / P,
   };
+  ks.forEach((j, i) => {
+    metrics[`eval/pass@${j}`] = passAt[i] / P;
+  });
+  return metrics;
 }

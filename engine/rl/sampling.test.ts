@@ -153,5 +153,22 @@ describe('evaluation', () => {
     expect(m['eval/pass@k']).toBeCloseTo(2 / 3, 12);
     expect(m['eval/greedy']).toBe(0.5);
     expect(m['eval/reward']).toBeCloseTo(4 / 8, 12);
+    // pass@k at several k, for every k <= n = 4: @2 as above; @4 = (1 + 1)/2 (n - c < 4 for both); no @8
+    expect(m['eval/pass@2']).toBeCloseTo(2 / 3, 12);
+    expect(m['eval/pass@4']).toBe(1);
+    expect('eval/pass@8' in m).toBe(false);
+  });
+
+  it('pass@8 from n 8: one prompt with c 2 -> 1, one with c 0 -> 0; pass@4 = 1 - C(6,4)/C(8,4) = 1 - 15/70', () => {
+    const row = (c: number) => ({
+      rewards: Array(8).fill(0),
+      correct: Array.from({ length: 8 }, (_, i) => i < c),
+      greedyCorrect: false,
+    });
+    const m = evalMetrics([row(2), row(0)], 8);
+    expect(m['eval/pass@8']).toBe(0.5);
+    expect(m['eval/pass@4']).toBeCloseTo((1 - 15 / 70) / 2, 12);
+    expect(m['eval/pass@k']).toBe(m['eval/pass@8']);
+    expect(() => evalMetrics([row(1), { ...row(1), correct: [true] }], 1)).toThrow(/same n/);
   });
 });

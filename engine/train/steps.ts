@@ -10,6 +10,7 @@ import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import { learningRate } from '../optim/schedule.js';
 import { hasSpread, type ReinforceState } from '../rl/advantages.js';
+import { distinctFraction } from '../rl/diversity.js';
 import type { PolicyLossOptions } from '../rl/policy-loss.js';
 import type { Rng } from '../rl/random.js';
 import { rftKeep } from '../rl/rft.js';
@@ -124,9 +125,12 @@ function samplesRow(
 
 function completionStats(rows: readonly RolloutRow[]) {
   const n = rows.length || 1;
+  const groups = new Map<number, string[]>();
+  for (const r of rows) groups.set(r.group, [...(groups.get(r.group) ?? []), r.text]);
   return {
     'completions/mean_length': rows.reduce((s, r) => s + r.completionIds.length, 0) / n,
     'completions/clipped_ratio': rows.filter((r) => r.truncated).length / n,
+    'completions/distinct_fraction': distinctFraction([...groups.values()]),
   };
 }
 
