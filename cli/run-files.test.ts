@@ -107,7 +107,10 @@ describe('tabrl train run folder (smoke preset, 3 steps)', () => {
       const missing = names.filter((n) => typeof row[n] !== 'number' || !Number.isFinite(row[n]));
       expect(missing, `step ${row.step}: missing or non-finite ${missing.join(', ')}`).toEqual([]);
     }
-    const evalRows = metrics.filter((m) => (Number(m.step) + 1) % STEPS === 0);
+    // eval_every = STEPS: the starting policy at step 0 (before its update), then after every STEPS steps
+    const isEvalRow = (m: Record<string, unknown>) => m.step === 0 || (Number(m.step) + 1) % STEPS === 0;
+    const evalRows = metrics.filter(isEvalRow);
+    expect(evalRows.length).toBe(2);
     for (const row of evalRows) {
       for (const n of EVAL_METRICS) {
         expect(typeof row[n], `step ${row.step} ${n}`).toBe('number');
@@ -115,7 +118,7 @@ describe('tabrl train run folder (smoke preset, 3 steps)', () => {
         expect(row[n] as number).toBeLessThanOrEqual(1);
       }
     }
-    const plainRows = metrics.filter((m) => (Number(m.step) + 1) % STEPS !== 0);
+    const plainRows = metrics.filter((m) => !isEvalRow(m));
     for (const row of plainRows) for (const n of EVAL_METRICS) expect(row[n], `${n}`).toBeUndefined();
   });
 

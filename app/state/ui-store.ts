@@ -1,6 +1,6 @@
 /**
  * View settings of the lab that are not part of any run: chart smoothing, presenter mode, controls
- * hidden by URL flags, the token shading of the inspector, and messages for the user (a refused share
+ * hidden by URL flags, the token shading of the inspector, charts added by hand, and messages for the user (a refused share
  * link, a full storage quota).
  */
 import { create } from 'zustand';
@@ -22,6 +22,8 @@ interface UiState {
   shading: TokenShading;
   view: LabView;
   notices: Notice[];
+  /** Metrics the person added with "More charts", each drawn on a chart of its own. */
+  extraCharts: string[];
   setSmoothing: (w: number) => void;
   setPresenter: (on: boolean) => void;
   setHidden: (names: string[]) => void;
@@ -29,6 +31,8 @@ interface UiState {
   setView: (v: LabView) => void;
   notify: (n: Omit<Notice, 'id'>) => void;
   dismiss: (id: number) => void;
+  addChart: (metric: string) => void;
+  removeChart: (metric: string) => void;
 }
 
 let noticeId = 0;
@@ -40,6 +44,7 @@ export const useUiStore = create<UiState>((set) => ({
   shading: 'logprob',
   view: 'lab',
   notices: [],
+  extraCharts: [],
   setSmoothing: (smoothing) => set({ smoothing }),
   setPresenter: (presenter) => set({ presenter }),
   setHidden: (hidden) => set({ hidden }),
@@ -48,4 +53,7 @@ export const useUiStore = create<UiState>((set) => ({
   notify: (n) =>
     set((s) => ({ notices: [...s.notices.filter((x) => x.title !== n.title), { ...n, id: ++noticeId }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+  addChart: (metric) =>
+    set((s) => (s.extraCharts.includes(metric) ? s : { extraCharts: [...s.extraCharts, metric] })),
+  removeChart: (metric) => set((s) => ({ extraCharts: s.extraCharts.filter((m) => m !== metric) })),
 }));

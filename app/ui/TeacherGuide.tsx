@@ -7,7 +7,7 @@ import { useConfigStore } from '../state/config-store.js';
 import { useUiStore } from '../state/ui-store.js';
 
 /** Questions per preset; presets without an entry get the general ones. */
-const QUESTIONS: Record<string, string[]> = {
+export const QUESTIONS: Record<string, string[]> = {
   smoke: [
     'Reward starts near chance. Why is it not zero?',
     'What would happen with one sample per prompt instead of a group?',

@@ -199,20 +199,26 @@ export class TrainingSession {
     if (this.disposed) throw new Error('this training session was disposed');
     const c = this.config;
     const s = this.stepsDone;
+    // the starting policy is evaluated before the first update, so every chart has where the run began
+    const atStart = c.eval_every > 0 && s === 0 ? await this.evaluateWithPhase() : null;
     let out: StepOutput;
     if (c.algorithm === 'sft' || s < c.sft_steps) out = await sftStep(this.ctx, s);
     else if (c.algorithm === 'rft') out = await rftStep(this.ctx, s);
     else out = await rlStep(this.ctx, s);
     this.stepsDone++;
     if (c.algorithm !== 'sft' && this.stepsDone === c.sft_steps) this.takeReference();
-    if (c.eval_every > 0 && this.stepsDone % c.eval_every === 0) {
-      this.events.onPhase?.('eval');
-      Object.assign(out.metrics, await this.evaluate());
-    }
+    if (atStart) Object.assign(out.metrics, atStart);
+    else if (c.eval_every > 0 && this.stepsDone % c.eval_every === 0)
+      Object.assign(out.metrics, await this.evaluateWithPhase());
     this.events.onPhase?.('idle');
     if (out.samples) this.events.onSamples?.(out.samples);
     this.events.onMetrics?.(out.metrics);
     return out.metrics;
+  }
+
+  private async evaluateWithPhase(): Promise<Record<string, number>> {
+    this.events.onPhase?.('eval');
+    return this.evaluate();
   }
 
   /** The eval metrics of the current policy on the run's held-out prompts. */

@@ -1,25 +1,52 @@
 /**
  * The live charts: every visible run's metrics, redrawn at most ten times a second, with the EMA
- * smoothing slider. Presenter mode shows fewer, taller, high-contrast charts.
+ * smoothing slider. The set follows the algorithm of the run in view (chart-sets.ts); "More charts"
+ * adds a chart for any other metric the runs log. Presenter mode shows fewer, taller, high-contrast charts.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
+import { ALGORITHMS, type Algorithm } from '../../../engine/config/schema.js';
+import { useConfigStore } from '../../state/config-store.js';
 import { type RunRecord, useRunsStore } from '../../state/runs-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { useThrottledStore } from '../hooks/useThrottled.js';
-import { CHARTS, PRESENTER_CHARTS } from './glossary.js';
+import { chartForMetric, defaultCharts, moreChartChoices, presenterCharts } from './chart-sets.js';
 import { MetricChart } from './MetricChart.js';
+
+/** The algorithm of a run's frozen config, when it names one TabRL knows. */
+function algorithmOf(config: unknown): Algorithm | null {
+  const a = (config as { algorithm?: unknown } | null)?.algorithm;
+  return typeof a === 'string' && (ALGORITHMS as readonly string[]).includes(a) ? (a as Algorithm) : null;
+}
 
 export function ChartGrid() {
   const runs = useThrottledStore(useRunsStore, (s) => s.runs, 250);
   const visible = useRunsStore((s) => s.visible);
+  const activeRunId = useRunsStore((s) => s.activeRunId);
+  const draftAlgorithm = useConfigStore((s) => s.lastValid.algorithm);
   const smoothing = useUiStore((s) => s.smoothing);
   const setSmoothing = useUiStore((s) => s.setSmoothing);
   const presenter = useUiStore((s) => s.presenter);
+  const extra = useUiStore((s) => s.extraCharts);
+  const addChart = useUiStore((s) => s.addChart);
+  const removeChart = useUiStore((s) => s.removeChart);
+  const [choice, setChoice] = useState('');
   const shown = useMemo(
     () => visible.map((id) => runs[id]).filter((r): r is RunRecord => !!r),
     [runs, visible],
   );
-  const specs = presenter ? CHARTS.filter((c) => PRESENTER_CHARTS.includes(c.title)) : CHARTS;
+  // the run in the controls decides the set; with none on the charts, the config being edited
+  const inView = (activeRunId && runs[activeRunId]) || shown[0];
+  const algorithm = (inView && algorithmOf(inView.config)) || draftAlgorithm;
+  const base = presenter ? presenterCharts(algorithm) : defaultCharts(algorithm);
+  const added = extra.map(chartForMetric).filter((c) => !base.some((b) => b.title === c.title));
+  const choices = useMemo(
+    () =>
+      moreChartChoices(
+        shown.flatMap((r) => r.metrics as unknown as Record<string, unknown>[]),
+        [...base, ...added],
+      ),
+    [shown, base, added],
+  );
   return (
     <section className="charts" aria-labelledby="charts-title">
       <div className="charts-head">
@@ -35,12 +62,41 @@ export function ChartGrid() {
             onChange={(e) => setSmoothing(Number(e.target.value))}
           />
         </label>
+        <form
+          className="more-charts"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (choice) addChart(choice);
+            setChoice('');
+          }}
+        >
+          <label>
+            More charts{' '}
+            <select
+              value={choice}
+              onChange={(e) => setChoice(e.target.value)}
+              disabled={choices.length === 0}
+            >
+              <option value="">
+                {choices.length === 0 ? 'every logged metric is drawn' : `${choices.length} more logged`}
+              </option>
+              {choices.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={!choice}>
+            Add chart
+          </button>
+        </form>
       </div>
       {shown.length === 0 && (
         <p className="note">No run on the charts yet: press Start, or tick a saved run in the run list.</p>
       )}
-      <div className="chart-grid">
-        {specs.map((spec) => (
+      <div className="chart-grid" data-algorithm={algorithm}>
+        {[...base, ...added].map((spec) => (
           <MetricChart
             key={spec.title}
             spec={spec}
@@ -48,6 +104,7 @@ export function ChartGrid() {
             smoothing={smoothing}
             highContrast={presenter}
             height={presenter ? 165 : 170}
+            onRemove={added.includes(spec) ? () => removeChart(spec.metrics[0]) : undefined}
           />
         ))}
       </div>

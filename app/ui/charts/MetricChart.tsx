@@ -9,13 +9,14 @@ import {
   CartesianGrid,
   ComposedChart,
   Line,
+  ReferenceLine,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
 import type { RunRecord } from '../../state/runs-store.js';
-import { buildChartData } from './chart-data.js';
+import { autoDomain, buildChartData } from './chart-data.js';
 import { type ChartSpec, explainChart } from './glossary.js';
 import { METRIC_DASHES, runColour } from './palette.js';
 
@@ -25,6 +26,8 @@ interface Props {
   smoothing: number;
   highContrast: boolean;
   height: number;
+  /** A chart added with "More charts" can be taken away again. */
+  onRemove?: () => void;
 }
 
 const formatTick = (v: number) =>
@@ -34,7 +37,14 @@ const formatTick = (v: number) =>
       ? v.toExponential(0)
       : String(+v.toFixed(3));
 
-export const MetricChart = memo(function MetricChart({ spec, runs, smoothing, highContrast, height }: Props) {
+export const MetricChart = memo(function MetricChart({
+  spec,
+  runs,
+  smoothing,
+  highContrast,
+  height,
+  onRemove,
+}: Props) {
   const tipId = useId();
   const data = useMemo(() => buildChartData(spec, runs, smoothing), [spec, runs, smoothing]);
   const multiMetric = spec.metrics.length > 1;
@@ -47,6 +57,16 @@ export const MetricChart = memo(function MetricChart({ spec, runs, smoothing, hi
         <span role="tooltip" id={tipId} className="tip">
           {explainChart(spec)}
         </span>
+        {onRemove && (
+          <button
+            type="button"
+            className="chart-remove"
+            onClick={onRemove}
+            aria-label={`Remove chart ${spec.title}`}
+          >
+            ×
+          </button>
+        )}
       </h3>
       {multiMetric && (
         <p className="chart-key">
@@ -63,15 +83,16 @@ export const MetricChart = memo(function MetricChart({ spec, runs, smoothing, hi
                   strokeDasharray={METRIC_DASHES[i]}
                 />
               </svg>
-              {m.replace('clip_ratio/', '').replace('_mean', '')}
+              {m.replace('clip_ratio/', '').replace('_mean', '').replace('eval/', '')}
             </span>
           ))}
+          {spec.startLines && <span className="chart-key-item">dotted: at the start</span>}
         </p>
       )}
       {data.pointCount === 0 ? (
         <p className="chart-empty" style={{ height }}>
           {runs.some((r) => r.metrics.length > 0)
-            ? `The runs shown log no ${spec.metrics.length > 1 ? 'clip ratios' : spec.metrics[0]} (their settings do not produce it, or not yet).`
+            ? `The runs shown log no ${spec.metrics.length > 1 ? spec.title : spec.metrics[0]} (their settings do not produce it, or not yet).`
             : 'No points yet. Press Start or Step, or open a saved run.'}
         </p>
       ) : (
@@ -89,7 +110,7 @@ export const MetricChart = memo(function MetricChart({ spec, runs, smoothing, hi
               />
               <YAxis
                 width={highContrast ? 72 : 64}
-                domain={spec.domain ?? ['auto', 'auto']}
+                domain={spec.domain ?? autoDomain(data.range)}
                 tickFormatter={formatTick}
                 stroke={highContrast ? '#000' : '#52607a'}
               />
@@ -116,6 +137,26 @@ export const MetricChart = memo(function MetricChart({ spec, runs, smoothing, hi
                   dot={data.rows.length < 3}
                   isAnimationActive={false}
                   connectNulls
+                />
+              ))}
+              {data.starts.map((s) => (
+                <ReferenceLine
+                  key={s.key}
+                  y={s.value}
+                  stroke={runColour(s.runIndex, highContrast)}
+                  strokeOpacity={0.7}
+                  strokeDasharray="1 3"
+                  ifOverflow="extendDomain"
+                  label={
+                    s.runIndex === 0
+                      ? {
+                          value: `${s.metric.replace('eval/', '')} start`,
+                          position: 'insideTopRight',
+                          fontSize: 10,
+                          fill: highContrast ? '#000' : '#52607a',
+                        }
+                      : undefined
+                  }
                 />
               ))}
               <Tooltip

@@ -21,7 +21,24 @@ export interface ChartData {
   rows: Record<string, number | [number, number]>[];
   lines: ChartLine[];
   bands: { key: string; runIndex: number }[];
+  /** With `startLines`: each (run, metric)'s first logged value, unsmoothed (where the run started). */
+  starts: { key: string; metric: string; value: number; runIndex: number; metricIndex: number }[];
   pointCount: number;
+  /** Smallest and largest value drawn (lines only); null without points. */
+  range: [number, number] | null;
+}
+
+/**
+ * The y-domain for a chart without a fixed one: recharts' automatic one, except for a flat series (a
+ * constant learning rate, say), which it would give one repeated tick; that is padded by 10%.
+ */
+export function autoDomain(range: [number, number] | null): [number, number] | ['auto', 'auto'] {
+  if (!range) return ['auto', 'auto'];
+  const [lo, hi] = range;
+  const scale = Math.max(Math.abs(lo), Math.abs(hi));
+  if (hi - lo > 1e-6 * scale) return ['auto', 'auto'];
+  const pad = scale > 0 ? 0.1 * scale : 1;
+  return [lo - pad, hi + pad];
 }
 
 export function lineKey(runId: string, metric: string): string {
@@ -32,16 +49,34 @@ export function buildChartData(spec: ChartSpec, runs: readonly RunRecord[], smoo
   const series: Record<string, SeriesPoint[]> = {};
   const lines: ChartLine[] = [];
   const bands: ChartData['bands'] = [];
+  const starts: ChartData['starts'] = [];
   const bandValues = new Map<string, Map<number, [number, number]>>();
   let pointCount = 0;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
   runs.forEach((run, runIndex) => {
     spec.metrics.forEach((metric, metricIndex) => {
       const points = chartSeries(run.metrics, metric, smoothing);
       if (points.length === 0) return;
       pointCount += points.length;
+      for (const p of points) {
+        lo = Math.min(lo, p.value);
+        hi = Math.max(hi, p.value);
+      }
       const key = lineKey(run.id, metric);
       series[key] = points;
       lines.push({ key, runId: run.id, runName: run.name, metric, runIndex, metricIndex });
+      if (spec.startLines) {
+        const first = run.metrics.find((m) => typeof (m as Record<string, unknown>)[metric] === 'number');
+        if (first)
+          starts.push({
+            key: `start:${key}`,
+            metric,
+            value: (first as Record<string, number>)[metric],
+            runIndex,
+            metricIndex,
+          });
+      }
     });
     if (spec.band) {
       const centre = series[lineKey(run.id, spec.metrics[0])];
@@ -67,5 +102,5 @@ export function buildChartData(spec: ChartSpec, runs: readonly RunRecord[], smoo
       if (v) row[key] = v;
     }
   }
-  return { rows, lines, bands, pointCount };
+  return { rows, lines, bands, starts, pointCount, range: pointCount > 0 ? [lo, hi] : null };
 }

@@ -1,7 +1,6 @@
 /**
  * Plain-words explanations of every metric the lab charts, shown when a chart title is hovered or
- * focused, and the chart list itself: which metrics share a chart, in which order. Names are
- * DESIGN.md's (TRL's) metric names.
+ * focused. Names are DESIGN.md's (TRL's) metric names; which charts a run shows is chart-sets.ts.
  */
 
 export const METRIC_GLOSSARY: Record<string, string> = {
@@ -29,6 +28,28 @@ export const METRIC_GLOSSARY: Record<string, string> = {
   tokens_per_second: 'Tokens generated and trained on per second: how fast this GPU runs the step.',
   grad_norm: 'Size of the gradient before clipping. Spikes mean unstable updates.',
   learning_rate: 'The learning rate the scheduler set for this step.',
+  'eval/greedy':
+    'Share of held-out prompts answered correctly when the model always takes its most likely token (no sampling).',
+  'eval/pass@k':
+    'Share of held-out prompts solved by at least one of k samples (unbiased estimate from n samples). The dashed lines are where the run started: RL lifts pass@1 toward what the start already reached at larger k.',
+  'eval/pass@2': 'Held-out prompts solved by at least one of 2 samples.',
+  'eval/pass@4': 'Held-out prompts solved by at least one of 4 samples.',
+  'eval/pass@8': 'Held-out prompts solved by at least one of 8 samples.',
+  value_loss:
+    "PPO's value head error: how far its predicted returns are from the returns seen (clipped, times vf_coef). It should fall as the head learns.",
+  'completions/distinct_fraction':
+    'Different answers per prompt, as a share of the group (1: all different; 1/G: one answer repeated). RL usually lowers it as the model commits.',
+  'dynamic_sampling/groups_kept':
+    'Groups with spread that dynamic sampling kept to train on this step (groups whose answers all scored the same are dropped).',
+  'dynamic_sampling/rounds':
+    'Extra sampling rounds dynamic sampling drew this step to find groups with spread.',
+  'rft/kept_fraction':
+    'Share of sampled answers good enough (reward at least rft_threshold) to be trained on.',
+  'rft/prompts_with_kept':
+    'Share of prompts with at least one kept answer: the prompts rejection sampling can learn from.',
+  num_tokens: 'Prompt and completion tokens processed since the run began.',
+  step_time: 'Seconds this step took, generation and training together.',
+  dispatches: 'GPU compute dispatches this step: fewer means less overhead.',
 };
 
 export interface ChartSpec {
@@ -39,26 +60,9 @@ export interface ChartSpec {
   band?: string;
   /** Fixed y-domain, e.g. [0, 1] for fractions. */
   domain?: [number, number];
+  /** Draw each run's first value of each metric as a dashed horizontal line (where the run started). */
+  startLines?: boolean;
 }
-
-export const CHARTS: ChartSpec[] = [
-  { title: 'reward', metrics: ['reward'], band: 'reward_std' },
-  { title: 'eval/pass@1', metrics: ['eval/pass@1'], domain: [0, 1] },
-  { title: 'entropy', metrics: ['entropy'] },
-  { title: 'kl', metrics: ['kl'] },
-  { title: 'loss', metrics: ['loss'] },
-  {
-    title: 'clip ratios',
-    metrics: ['clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean'],
-    domain: [0, 1],
-  },
-  { title: 'completions/mean_length', metrics: ['completions/mean_length'] },
-  { title: 'frac_reward_zero_std', metrics: ['frac_reward_zero_std'], domain: [0, 1] },
-  { title: 'tokens_per_second', metrics: ['tokens_per_second'] },
-];
-
-/** Charts shown in presenter mode: the few a room can follow. */
-export const PRESENTER_CHARTS = ['reward', 'eval/pass@1', 'entropy', 'kl'];
 
 export function explainChart(spec: ChartSpec): string {
   return spec.metrics
