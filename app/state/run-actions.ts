@@ -3,6 +3,8 @@
  * batches, import a run file, delete, restore after a reload. A write that fails stays queued and is
  * retried after the next delete or write; a full quota raises a notice naming the largest runs.
  */
+import type { Algorithm } from '../../engine/config/schema.js';
+import { HealthMonitor } from '../../engine/train/health.js';
 import type { StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 import type { RunFile } from './run-file.js';
 import { newRunId, type RunRecord, useRunsStore } from './runs-store.js';
@@ -97,10 +99,23 @@ export function createLiveRun(
   return run;
 }
 
+/** One health monitor per live run (engine/train/health.ts): each notice is shown once per run. */
+const healthMonitors = new Map<string, HealthMonitor>();
+
 export function receiveMetrics(runId: string, rows: StepMetrics[]): void {
-  if (!useRunsStore.getState().runs[runId]) return;
+  const run = useRunsStore.getState().runs[runId];
+  if (!run) return;
   useRunsStore.getState().appendMetrics(runId, rows);
   persist(runId, () => putMetrics(runId, rows));
+  const algorithm = (run.config as { algorithm?: Algorithm }).algorithm;
+  if (!algorithm) return;
+  const monitor = healthMonitors.get(runId) ?? new HealthMonitor(algorithm);
+  healthMonitors.set(runId, monitor);
+  for (const row of rows)
+    for (const n of monitor.push(row as unknown as Record<string, unknown>))
+      useUiStore
+        .getState()
+        .notify({ kind: 'info', title: n.title, text: `${run.name}, step ${n.step}: ${n.text}` });
 }
 
 export function receiveSamples(runId: string, samples: StepSamples[]): void {

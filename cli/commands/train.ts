@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { findPreset, PRESETS } from '../../engine/config/presets.js';
 import { type PartialRunConfig, parseRunConfig, setByPath } from '../../engine/config/resolve.js';
 import type { RunConfig } from '../../engine/config/schema.js';
+import { HealthMonitor } from '../../engine/train/health.js';
 import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, parseArgs, required } from '../lib/args.js';
 import { cliRuntime } from '../lib/gpu.js';
@@ -73,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   let bar: ProgressBar | null = null;
+  let health: HealthMonitor | null = null;
   const summary = await runTraining({
     rt,
     outDir,
@@ -99,6 +101,9 @@ export async function run(argv: string[]): Promise<number> {
       if (m['eval/pass@1'] !== undefined) parts.push(`pass@1 ${m['eval/pass@1'].toFixed(3)}`);
       parts.push(`${m.tokens_per_second.toFixed(0)} tok/s`);
       bar.update(session.stepsDone, parts.join(' '));
+      health ??= new HealthMonitor(session.config.algorithm);
+      for (const n of health.push(m as unknown as Record<string, unknown>))
+        console.error(`\nnotice at step ${n.step}: ${n.title}. ${n.text}`);
     },
   });
   (bar as ProgressBar | null)?.done();
