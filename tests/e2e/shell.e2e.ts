@@ -27,7 +27,11 @@ describe('the lab shell in Chromium', () => {
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
         await page.goto(which === 'root' ? site.url : subSite.url);
-        await expect(page.getByRole('heading', { name: 'TabRL' })).toBeTruthy();
+        // the page rendered its own header (a blank or error page has no level-1 "TabRL" heading)
+        const heading = page.getByRole('heading', { level: 1, name: 'TabRL', exact: true });
+        await heading.waitFor({ timeout: 60_000 });
+        expect(await heading.count()).toBe(1);
+        expect((await heading.textContent())?.trim()).toBe('TabRL');
         const facts = page.getByTestId('adapter-facts');
         await facts.waitFor({ timeout: 60_000 });
         const vendor = await facts.locator('[data-fact="vendor"]').textContent();
