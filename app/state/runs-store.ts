@@ -8,6 +8,7 @@ import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
 import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
 import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 import type { RunState } from '../worker/protocol.js';
+import { capSamples } from './sample-history.js';
 
 export interface RunRecord {
   id: string;
@@ -100,7 +101,9 @@ export const useRunsStore = create<RunsState>((set) => ({
     set((s) => {
       const run = s.runs[runId];
       if (!run) return s;
-      return { runs: { ...s.runs, [runId]: { ...run, samples: mergeRows(run.samples, samples) } } };
+      return {
+        runs: { ...s.runs, [runId]: { ...run, samples: capSamples(mergeRows(run.samples, samples)) } },
+      };
     }),
   removeRun: (runId) =>
     set((s) => {

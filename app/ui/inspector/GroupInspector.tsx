@@ -1,9 +1,11 @@
 /**
- * The group inspector: for the latest step (or a chosen one) of the active run, each prompt with its
+ * The group inspector: for the latest step (or any earlier one: the run's whole sample history is held,
+ * within state/sample-history.ts's cap) of the active run, each prompt with its
  * G completions, the reward of each reward function, advantage, length and truncation. Groups whose
  * rewards all agree (nothing to learn) are marked. Tokens are shaded by log-prob or entropy.
  */
 import { useRunsStore } from '../../state/runs-store.js';
+import { isThinned, SAMPLE_CAP, THINNED_EVERY } from '../../state/sample-history.js';
 import { type TokenShading, useUiStore } from '../../state/ui-store.js';
 import { useThrottledStore } from '../hooks/useThrottled.js';
 import { CompletionText } from './CompletionText.js';
@@ -24,6 +26,9 @@ export function GroupInspector() {
   const setShading = useUiStore((s) => s.setShading);
   const samples = run?.samples ?? [];
   const current = inspected === null ? samples.at(-1) : samples.find((s) => s.step === inspected);
+  const at = current ? samples.indexOf(current) : -1;
+  // Previous / Next walk the steps held; the newest one means "follow the latest" again
+  const go = (i: number) => inspectStep(i >= samples.length - 1 ? null : samples[i].step);
   return (
     <section className="card inspector" aria-labelledby="inspector-title">
       <div className="inspector-head">
@@ -46,6 +51,14 @@ export function GroupInspector() {
               ))}
           </select>
         </label>
+        <span className="step-walk">
+          <button type="button" onClick={() => go(at - 1)} disabled={at <= 0}>
+            Previous step
+          </button>
+          <button type="button" onClick={() => go(at + 1)} disabled={at < 0 || at >= samples.length - 1}>
+            Next step
+          </button>
+        </span>
         <label>
           Shade tokens by{' '}
           <select value={shading} onChange={(e) => setShading(e.target.value as TokenShading)}>
@@ -55,6 +68,12 @@ export function GroupInspector() {
           </select>
         </label>
       </div>
+      {isThinned(samples) && (
+        <p className="note">
+          This run holds more than {SAMPLE_CAP.toLocaleString('en')} answers: older steps are kept every{' '}
+          {THINNED_EVERY}th step, the recent ones all.
+        </p>
+      )}
       {!current ? (
         <p className="note">
           No samples yet: they appear here after the first step, or when a saved run is opened.
