@@ -14,6 +14,7 @@ import { adapterName, createRuntime } from '../../kernels/runtime/index.js';
 import { nodeGpu } from '../../kernels/runtime/node-gpu.js';
 
 const USAGE = `usage: npm run tabrl -- bench [--quick] [--json FILE] [--filter SUBSTR]
+       npm run tabrl -- bench --learning [--preset NAME] ...   (time to learn; --learning --help)
 
   --quick          1 warm-up and 3 timed runs per side instead of 2 and 10
   --json FILE      also write {adapter, rows} as JSON to FILE
@@ -44,6 +45,7 @@ function parseArgs(argv: string[]): BenchArgs | string {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--learning')) return (await import('./bench-learning.js')).runLearning(argv);
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return 0;
