@@ -74,7 +74,7 @@ describe('kernel benchmark', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 
-  it('the CLI writes the DESIGN.md JSON report and refuses unknown options', async () => {
+  it('the CLI writes the docs/DESIGN.md JSON report and refuses unknown options', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tabrl-bench-'));
     const json = join(dir, 'bench.json');
     vi.stubEnv('TABRL_AUTOTUNE_CACHE', join(dir, 'autotune.json')); // not the user's cache

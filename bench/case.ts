@@ -5,7 +5,7 @@
  */
 import type { Runtime } from '../kernels/runtime/runtime.js';
 
-/** One line of the report, as `tabrl bench --json` writes it (see DESIGN.md, Contracts). */
+/** One line of the report, as `tabrl bench --json` writes it (see docs/DESIGN.md, Contracts). */
 export interface BenchRow {
   section: string;
   name: string;

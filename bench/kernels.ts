@@ -106,7 +106,7 @@ export async function runKernelBench(rt: Runtime, options: KernelBenchOptions = 
   return rows;
 }
 
-/** What `tabrl bench --json` writes (DESIGN.md, Contracts). */
+/** What `tabrl bench --json` writes (docs/DESIGN.md, Contracts). */
 export interface BenchReport {
   adapter: Pick<AdapterFacts, 'vendor' | 'architecture' | 'description' | 'isFallbackAdapter'>;
   rows: BenchRow[];

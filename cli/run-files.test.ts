@@ -1,5 +1,5 @@
 /**
- * The run folder `tabrl train` writes follows DESIGN.md field for field: every metric name of the
+ * The run folder `tabrl train` writes follows docs/DESIGN.md field for field: every metric name of the
  * metrics.jsonl contract on every row (eval/* on eval steps), every samples.jsonl field with its type
  * and per-token lengths, and the numbers of the two files agree with each other (reward, lengths,
  * token counts), so a file that merely has the right keys does not pass.
@@ -13,7 +13,7 @@ import { parseRunConfig, setByPath } from '../engine/config/resolve.js';
 import { testRuntime } from '../kernels/testing/gpu.js';
 import { runTraining } from './lib/training.js';
 
-/** DESIGN.md "Metrics", in its order; `rewards/<fn>/mean` is expanded per reward function below. */
+/** docs/DESIGN.md "Metrics", in its order; `rewards/<fn>/mean` is expanded per reward function below. */
 const STEP_METRICS = [
   'step',
   'reward',
@@ -60,7 +60,7 @@ let config: ReturnType<typeof smokeConfig>;
 
 /**
  * The smoke preset with an eval on the last step and a KL penalty: with beta = 0 there is no reference
- * and, as in TRL, no `kl` metric, so beta > 0 is what makes every DESIGN.md name due.
+ * and, as in TRL, no `kl` metric, so beta > 0 is what makes every docs/DESIGN.md name due.
  */
 function smokeConfig() {
   let partial = setByPath(structuredClone(findPreset('smoke').config), `eval_every=${STEPS}`);
@@ -100,7 +100,7 @@ describe('tabrl train run folder (smoke preset, 3 steps)', () => {
     }
   });
 
-  it('has one metrics row per step with every DESIGN.md metric as a finite number', () => {
+  it('has one metrics row per step with every docs/DESIGN.md metric as a finite number', () => {
     expect(metrics.map((m) => m.step)).toEqual([0, 1, 2]);
     const names = [...STEP_METRICS, ...config.reward_funcs.map((fn) => `rewards/${fn}/mean`)];
     for (const row of metrics) {

@@ -1,7 +1,7 @@
 /**
  * The whole-run export file (`<name>.tabrl.json`) and the metric exports (CSV, JSON). A run file is
  * `{format: "tabrl-run", version: 1, name, created_at, config, metrics: StepMetrics[], samples:
- * StepSamples[]}` with DESIGN.md's metric and sample rows; importing validates it with zod and gives
+ * StepSamples[]}` with docs/DESIGN.md's metric and sample rows; importing validates it with zod and gives
  * back the same numbers (JSON round-trips float64 exactly). Non-finite metrics are written as null.
  */
 import { z } from 'zod';
@@ -115,7 +115,7 @@ export function metricsToCsv(rows: readonly StepMetrics[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Metrics as JSON Lines, DESIGN.md's `metrics.jsonl`. */
+/** Metrics as JSON Lines, docs/DESIGN.md's `metrics.jsonl`. */
 export function metricsToJsonl(rows: readonly StepMetrics[]): string {
   return rows
     .map((row) => JSON.stringify(row, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)))

@@ -1,5 +1,5 @@
 /**
- * The default model's sizes (DESIGN.md: GPT-2 family, n_embd 128, 4 layers, 4 heads, 64 positions,
+ * The default model's sizes (docs/DESIGN.md: GPT-2 family, n_embd 128, 4 layers, 4 heads, 64 positions,
  * a character vocabulary of about 32) and one RL step's batch: P=8 prompts x G=8 samples, each up
  * to 32 prompt + ~16 completion tokens, so every linear layer sees 64 x 48 = 3072 rows.
  */

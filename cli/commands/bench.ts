@@ -2,7 +2,7 @@
  * `tabrl bench [--quick] [--json FILE] [--filter SUBSTR]`: the kernel benchmark against
  * tfjs-backend-webgpu on the same adapter, printed as a table headed by the adapter's name.
  * `--json` writes `{adapter: {vendor, architecture, description, isFallbackAdapter}, rows}` as
- * DESIGN.md specifies. Autotune winners are cached in a JSON file (see kernels/autotune/file-store.ts).
+ * docs/DESIGN.md specifies. Autotune winners are cached in a JSON file (see kernels/autotune/file-store.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { benchReport, formatTable, runKernelBench } from '../../bench/kernels.js';

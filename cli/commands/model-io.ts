@@ -1,6 +1,6 @@
 /**
  * `tabrl forward` and `tabrl grads`: run a checkpoint folder on a token file and write safetensors, so
- * anyone can check TabRL's numbers against another implementation (DESIGN.md). Input
+ * anyone can check TabRL's numbers against another implementation (docs/DESIGN.md). Input
  * `{"input_ids": [[...], ...]}` with equal row lengths; `forward` writes `logits` [B,T,V] f32; `grads`
  * writes `loss` (mean next-token cross-entropy over positions 0..T-2 of every row) and one gradient per
  * parameter, named as in the checkpoint.

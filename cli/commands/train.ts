@@ -1,6 +1,6 @@
 /**
  * `tabrl train`: headless training from a preset, a config file or a share link, to a run folder
- * (DESIGN.md). Ctrl-C finishes the current step, saves a checkpoint and exits; `--resume DIR`
+ * (docs/DESIGN.md). Ctrl-C finishes the current step, saves a checkpoint and exits; `--resume DIR`
  * continues that folder's run.
  */
 import { readFile } from 'node:fs/promises';

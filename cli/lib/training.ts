@@ -1,5 +1,5 @@
 /**
- * Headless training to a run folder, as DESIGN.md's `train` command specifies: config.json (the
+ * Headless training to a run folder, as docs/DESIGN.md's `train` command specifies: config.json (the
  * resolved RunConfig), metrics.jsonl and samples.jsonl appended step by step, and checkpoint/ in HF
  * layout with TabRL's trainer state. An interrupt saves a checkpoint before returning; `resume`
  * continues a folder's run exactly where its checkpoint left it.

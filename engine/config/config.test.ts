@@ -17,7 +17,7 @@ const errorsOf = (input: unknown): string[] => {
   return r.errors;
 };
 
-describe('algorithm defaults (ALGORITHMS.md table)', () => {
+describe('algorithm defaults (docs/ALGORITHMS.md table)', () => {
   // algorithm: advantage_estimator, scale_rewards (group estimator only), loss_type, epsilon, epsilon_high, beta, kl_in
   const table: [
     string,
@@ -75,7 +75,7 @@ describe('algorithm defaults (ALGORITHMS.md table)', () => {
     expect(resolveRunConfig({ algorithm: 'rft' }).rft_threshold).toBe(1);
   });
 
-  it('shared defaults as ALGORITHMS.md lists them', () => {
+  it('shared defaults as docs/ALGORITHMS.md lists them', () => {
     const c = resolveRunConfig();
     expect(c.algorithm).toBe('grpo');
     const want: Partial<RunConfig> = {
@@ -275,7 +275,7 @@ describe('presets', () => {
     expect(c.learning_rate).toBe(1e-2);
   });
 
-  it("arithmetic-gpu is the README's +20-point GRPO run: P=32, G=16, two passes, lr 3e-4, no reference, 300 steps", () => {
+  it("arithmetic-gpu is docs/RESULTS.md's +20-point GRPO run: P=32, G=16, two passes, lr 3e-4, no reference, 300 steps", () => {
     const c = presetConfig('arithmetic-gpu');
     expect(c.model.name).toBe('/models/arithmetic-sft');
     expect(c.algorithm).toBe('grpo');

@@ -1,5 +1,5 @@
 /**
- * Defaults: the shared options with their values, and ALGORITHMS.md's table of what each
+ * Defaults: the shared options with their values, and docs/ALGORITHMS.md's table of what each
  * `algorithm` sets. resolve.ts applies shared defaults, then the algorithm's row, then the user's
  * overrides, so every default can be overridden.
  */
@@ -85,7 +85,7 @@ export const SHARED_DEFAULTS: RunConfig = {
   kernel_variants: {},
 };
 
-/** ALGORITHMS.md "Algorithms and what they set", one row per algorithm. */
+/** docs/ALGORITHMS.md "Algorithms and what they set", one row per algorithm. */
 export const ALGORITHM_DEFAULTS: Record<Algorithm, Partial<RunConfig>> = {
   grpo: {
     advantage_estimator: 'group',

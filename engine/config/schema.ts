@@ -1,5 +1,5 @@
 /**
- * The one RunConfig: every option ALGORITHMS.md names (TRL GRPOConfig v0.24 names where one
+ * The one RunConfig: every option docs/ALGORITHMS.md names (TRL GRPOConfig v0.24 names where one
  * exists), the task and model choice, seed, eval and the autotuner's kernel choices, as a strict
  * zod schema (unknown keys are errors, so a typo in a share link is refused, not ignored). The
  * schema checks a complete config; algorithm-dependent defaults are applied by resolve.ts.

@@ -118,7 +118,7 @@ describe('model config', () => {
     expect(toHfConfig(parseHfConfig(HUB_QWEN25_05B)).max_window_layers).toBe(24);
   });
 
-  it('presets: default is DESIGN.md model, smoke is smaller', () => {
+  it('presets: default is docs/DESIGN.md model, smoke is smaller', () => {
     const d = modelPreset('default');
     expect([d.family, d.hiddenSize, d.numLayers, d.numHeads, d.maxPositions, d.vocabSize]).toEqual([
       'gpt2',

@@ -392,7 +392,7 @@ function gpt2Preset(C: number, layers: number, heads: number, positions: number,
 }
 
 /**
- * Named architectures. `default` is DESIGN.md's first preset; its vocab_size (32) is the size of the
+ * Named architectures. `default` is docs/DESIGN.md's first preset; its vocab_size (32) is the size of the
  * default character tokenizer (engine/tokenizers/char-tokenizer.ts: <pad>=0, <eos>=1, 30 symbols).
  * `smoke` is the micro cousin for tests; the `*-micro` ones exercise RoPE, GQA and biases in tests.
  */

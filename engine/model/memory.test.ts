@@ -2,7 +2,7 @@
  * Memory estimates for the named targets, from their real config.json values (SmolLM2-135M(-Instruct)
  * and Qwen2.5-0.5B-Instruct as published on the hub), full fine-tuning and LoRA, with hand-computed
  * parameter and adapter counts, and what the common adapter limits allow. The table printed here is the
- * one in the README's "Bring your own model" section.
+ * one in docs/MODELS.md ("Memory").
  */
 import { describe, expect, it } from 'vitest';
 import { resolveRunConfig } from '../config/resolve.js';

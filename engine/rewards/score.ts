@@ -1,6 +1,6 @@
 /**
  * Combines several reward functions with weights into each completion's reward r_i = sum_f w_f r_f,i
- * (ALGORITHMS.md), keeping every function's value for the `rewards/<fn>/mean` metrics. A function
+ * (docs/ALGORITHMS.md), keeping every function's value for the `rewards/<fn>/mean` metrics. A function
  * that throws or returns NaN, Infinity or a non-number is isolated: its value is null, the sample's
  * total is NaN, and `errors` names the function and sample; the caller decides to skip or pause.
  */

@@ -1,5 +1,5 @@
 /**
- * Advantage estimators of ALGORITHMS.md ("Advantages") and the reward-spread metrics that go with
+ * Advantage estimators of docs/ALGORITHMS.md ("Advantages") and the reward-spread metrics that go with
  * them. Rewards arrive flat, group after group ([P*G], completions of one prompt adjacent), as the
  * sampler produces them. `gae` lives in gae.ts because it works per token, not per completion.
  */
@@ -7,7 +7,7 @@
 export type ScaleRewards = 'group' | 'batch' | 'none';
 export type RowAdvantageEstimator = 'group' | 'rloo' | 'reinforce';
 
-/** Standard deviations below this count as "all rewards agree" (ALGORITHMS.md). */
+/** Standard deviations below this count as "all rewards agree" (docs/ALGORITHMS.md). */
 export const ZERO_STD = 1e-6;
 /** Added to the std before dividing, as TRL does. */
 export const STD_EPS = 1e-4;

@@ -1,5 +1,5 @@
 /**
- * How per-token losses become one number (`loss_type`, ALGORITHMS.md "Aggregation"): each variant
+ * How per-token losses become one number (`loss_type`, docs/ALGORITHMS.md "Aggregation"): each variant
  * is a weight per token, so the loss is sum(w * l) and its gradient is w * dl. Truncated completions,
  * when masked, get weight 0 and count in no denominator (dr_grpo's N*L_max included: TabRL's choice).
  */

@@ -1,5 +1,5 @@
 /**
- * Held-out evaluation metrics (ALGORITHMS.md "Evaluation"): pass@1, the unbiased pass@k estimator
+ * Held-out evaluation metrics (docs/ALGORITHMS.md "Evaluation"): pass@1, the unbiased pass@k estimator
  * of Codex (2107.03374), greedy accuracy and mean reward, under the names the charts use.
  */
 

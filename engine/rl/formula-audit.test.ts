@@ -1,5 +1,5 @@
 /**
- * Hand-computed cases for the ALGORITHMS.md formulas the other engine/rl tests leave implicit: the
+ * Hand-computed cases for the docs/ALGORITHMS.md formulas the other engine/rl tests leave implicit: the
  * clip-ratio metrics (which tokens count as clipped low / high), the zero-spread threshold of 1e-6,
  * DAPO's step-wide token denominator without masked truncated rows, and PPO's returns taken from the
  * unwhitened GAE advantages. Each expectation is worked out in its comment.
@@ -43,7 +43,7 @@ const clipCase = {
   mask: [1, 1, 1, 1, 1],
 };
 
-describe('clip-ratio metrics (ALGORITHMS.md "Policy loss per token")', () => {
+describe('clip-ratio metrics (docs/ALGORITHMS.md "Policy loss per token")', () => {
   it('counts low (A<0, rho<1-eps), high (A>0, rho>1+eps_high) and region; A>0 with small rho is not clipped', () => {
     const r = policyLoss(clipCase, clipOptions);
     expect(r.metrics['clip_ratio/low_mean']).toBeCloseTo(2 / 5, 12);

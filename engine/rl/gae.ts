@@ -1,5 +1,5 @@
 /**
- * Generalised advantage estimation for PPO with a value head (ReFT 2401.08967, ALGORITHMS.md "PPO").
+ * Generalised advantage estimation for PPO with a value head (ReFT 2401.08967, docs/ALGORITHMS.md "PPO").
  * Token rewards are -beta*k1 per token plus the task reward on the last completion token; the value
  * after the last token is 0 even for truncated completions (TabRL's choice: no bootstrap).
  * Whitening follows TRL's masked_whiten: unbiased variance, (A - mean) / sqrt(var + 1e-8).

@@ -1,5 +1,5 @@
 /**
- * The RL formulas of ALGORITHMS.md as pure functions: one line per module, readable in one screen.
+ * The RL formulas of docs/ALGORITHMS.md as pure functions: one line per module, readable in one screen.
  */
 export * from './advantages';
 export * from './aggregation';

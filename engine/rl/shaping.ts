@@ -15,7 +15,7 @@ export function overlongPenalty(length: number, maxLength: number, buffer: numbe
   return Math.max(-1, -(length - start) / buffer);
 }
 
-/** The configured buffer: `overlong_buffer`, or max_completion_length/4 when null (ALGORITHMS.md). */
+/** The configured buffer: `overlong_buffer`, or max_completion_length/4 when null (docs/ALGORITHMS.md). */
 export function effectiveOverlongBuffer(config: {
   overlong_buffer: number | null;
   max_completion_length: number;

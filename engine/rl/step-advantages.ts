@@ -1,5 +1,5 @@
 /**
- * One step's rewards -> per-token advantages, in ALGORITHMS.md's order: task reward (+ DAPO overlong
+ * One step's rewards -> per-token advantages, in docs/ALGORITHMS.md's order: task reward (+ DAPO overlong
  * penalty) is what `reward`, `reward_std` and `frac_reward_zero_std` log; then `kl_in = reward`
  * subtracts beta*sum k1 (or, under gae, pays -beta*k1 per token); then the chosen estimator. The
  * trainer calls this once per step and hands the result to policyLoss.

@@ -1,5 +1,5 @@
 /**
- * PPO's clipped surrogate per token (ALGORITHMS.md "Policy loss per token") and its derivative in lp.
+ * PPO's clipped surrogate per token (docs/ALGORITHMS.md "Policy loss per token") and its derivative in lp.
  * `epsilon = null` means no clipping at all (the `reinforce` family): L = -rho*A.
  */
 

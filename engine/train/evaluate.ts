@@ -1,5 +1,5 @@
 /**
- * Held-out evaluation (ALGORITHMS.md "Evaluation"): n samples per prompt at the training temperature
+ * Held-out evaluation (docs/ALGORITHMS.md "Evaluation"): n samples per prompt at the training temperature
  * and one greedy answer, on prompts the run never trains on. pass@1 is the mean of c/n, pass@k the
  * unbiased estimator of the Codex paper, greedy the accuracy of greedy decoding.
  */

@@ -1,5 +1,5 @@
 /**
- * ALGORITHMS.md's invariants checked in real training steps on the GPU rather than in the float64
+ * docs/ALGORITHMS.md's invariants checked in real training steps on the GPU rather than in the float64
  * formulas alone: with num_iterations = 1 the ratio is exactly 1, so every clip-ratio metric of a step
  * is exactly 0; the KL to the reference is exactly 0 at the first RL step, also after an SFT warm-up
  * (the reference is the policy when RL starts, not at load). The contrasts (mu = 2 clips, the second

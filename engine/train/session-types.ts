@@ -1,10 +1,10 @@
 /**
  * The contract between the trainer and whoever drives it (the lab's worker, the CLI): a session runs
  * exactly one RL step per `step()` call and reports phases, metrics and samples through callbacks.
- * Metric and sample shapes are DESIGN.md's `metrics.jsonl` / `samples.jsonl` rows.
+ * Metric and sample shapes are docs/DESIGN.md's `metrics.jsonl` / `samples.jsonl` rows.
  */
 
-/** One `metrics.jsonl` row: `step` plus DESIGN.md's metric names (`reward`, `kl`, `eval/pass@1`, ...). */
+/** One `metrics.jsonl` row: `step` plus docs/DESIGN.md's metric names (`reward`, `kl`, `eval/pass@1`, ...). */
 export type StepMetrics = { step: number } & Record<string, number>;
 
 export interface SampledCompletion {

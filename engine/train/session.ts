@@ -111,7 +111,7 @@ export class TrainingSession {
     const promptTokens = memory.promptTokens ?? longestPrompt(task, prompts, config.seed);
     assertFits(estimateRunMemory(policy.config, config, { ...memory, promptTokens }));
     events.onPhase?.('loading', 0.6, 'uploading weights');
-    // LoRA never trains the base, so its matrices are stored as f16 (half the bytes; README, Bring your own model)
+    // LoRA never trains the base, so its matrices are stored as f16 (half the bytes; docs/MODELS.md)
     const model = GpuModel.load(rt, policy.config, policy.values, {
       frozenWeights: config.lora ? 'f16' : 'f32',
     });

@@ -2,7 +2,7 @@
  * The three kinds of step a run takes: an RL step (rollout, reference log-probs, advantages,
  * policy-gradient update) for the GRPO family and PPO-style estimators, an SFT step on gold
  * demonstrations (SFT and warm-ups), and a rejection-sampling step (RFT). Each returns its metrics row
- * in DESIGN.md's names and, for sampling steps, the samples row. Randomness comes from streams derived
+ * in docs/DESIGN.md's names and, for sampling steps, the samples row. Randomness comes from streams derived
  * from (seed, step), so a resumed run draws exactly what an uninterrupted one would.
  */
 import type { RunConfig } from '../config/schema.js';

@@ -1,5 +1,5 @@
 /**
- * Test support for "each algorithm raises held-out reward on a toy task with a fixed seed" (DESIGN.md
+ * Test support for "each algorithm raises held-out reward on a toy task with a fixed seed" (docs/DESIGN.md
  * Verification): one short seeded run of the smoke model on 3-digit reversal over '012', scored per
  * correct character, from random weights. The held-out eval/reward is measured when RL starts (after
  * any sft_steps) and at the end. Settings were tuned so every algorithm gains well over 0.1 in about

@@ -1,5 +1,5 @@
 /**
- * PPO's value head (ReFT, ALGORITHMS.md "PPO with a value head"): V = h·w + b on the policy's final
+ * PPO's value head (ReFT, docs/ALGORITHMS.md "PPO with a value head"): V = h·w + b on the policy's final
  * normalised hidden state at each completion position, trained with its own AdamW moments. It is not
  * part of the HF checkpoint (transformers' causal-LM classes have no value head); TabRL keeps it in
  * the trainer state. Its gradient is clipped by its own norm rather than jointly with the policy's.

@@ -1,6 +1,6 @@
 /**
  * A run file in the documented `.tabrl.json` format (app/state/run-file.ts; metric and sample rows
- * as DESIGN.md's metrics.jsonl / samples.jsonl), written out by hand for the e2e tests: 40 steps of
+ * as docs/DESIGN.md's metrics.jsonl / samples.jsonl), written out by hand for the e2e tests: 40 steps of
  * metrics with awkward floats, eval rows every 10 steps, and samples with a zero-spread group and a
  * completion that looks like HTML.
  */

@@ -1,6 +1,6 @@
 /**
  * Plain-words explanations of every metric the lab charts, shown when a chart title is hovered or
- * focused. Names are DESIGN.md's (TRL's) metric names; which charts a run shows is chart-sets.ts.
+ * focused. Names are docs/DESIGN.md's (TRL's) metric names; which charts a run shows is chart-sets.ts.
  */
 
 export const METRIC_GLOSSARY: Record<string, string> = {
@@ -53,7 +53,7 @@ export const METRIC_GLOSSARY: Record<string, string> = {
 };
 
 export interface ChartSpec {
-  /** The chart's accessible name and title: the metric name (DESIGN.md). */
+  /** The chart's accessible name and title: the metric name (docs/DESIGN.md). */
   title: string;
   metrics: string[];
   /** Metric giving the ± band around the first metric. */

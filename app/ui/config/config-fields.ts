@@ -1,7 +1,7 @@
 /**
  * The config panel's form, derived from the RunConfig zod schema itself (engine/config), so every
  * option appears with its description as tooltip and new options show up without UI changes. Fields
- * are grouped as ALGORITHMS.md groups them; anything the groups do not name lands in "Other".
+ * are grouped as docs/ALGORITHMS.md groups them; anything the groups do not name lands in "Other".
  */
 import { RUN_CONFIG_KEYS, runConfigSchema } from '../../../engine/config/index.js';
 import { REWARD_NAMES } from '../../../engine/rewards/builtin.js';

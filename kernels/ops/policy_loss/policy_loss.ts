@@ -3,7 +3,7 @@
  * never reads log-probs back: dL/dlp and dL/dH feed tokenLogprobEntropyBackward directly. The
  * loss_type aggregation arrives as a weight per token (the caller computes it from masks and lengths,
  * known before the forward pass); per-token stats [N,5] sum (reduce.columnSums) to the loss and the
- * metrics. PPO's clipped value loss is a second entry point. Formulas: ALGORITHMS.md.
+ * metrics. PPO's clipped value loss is a second entry point. Formulas: docs/ALGORITHMS.md.
  */
 import { expectShape, makeShader, type Runtime, type Tensor, uniforms } from '../../runtime/index.js';
 import src from './policy_loss.wgsl?raw';

@@ -1,5 +1,5 @@
 // Sampling one token per row from logits [R,V] at temperature T, with top-k / top-p / min-p filters,
-// plus the log-prob and entropy of softmax(z/T) over the FULL vocabulary (ALGORITHMS.md: filters pick
+// plus the log-prob and entropy of softmax(z/T) over the FULL vocabulary (docs/ALGORITHMS.md: filters pick
 // the token, they do not change lp). One workgroup of WG invocations per row; Philox4x32-10 keyed by
 // (seed, step, row, position) supplies the uniform.
 

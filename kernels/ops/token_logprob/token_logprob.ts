@@ -1,6 +1,6 @@
 /**
  * What policy-gradient losses need from the logits: lp = log softmax(z/T)[token] over the FULL
- * vocabulary (top-k/top-p never change it, see ALGORITHMS.md), the entropy H of softmax(z/T), and lse,
+ * vocabulary (top-k/top-p never change it, see docs/ALGORITHMS.md), the entropy H of softmax(z/T), and lse,
  * in one pass over each row; the backward takes d(a*lp + b*H)/dz without materialising probabilities.
  * Tokens outside [0,V) (e.g. -1 padding) get lp = 0 and no lp gradient; their entropy still counts.
  */
