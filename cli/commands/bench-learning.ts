@@ -4,17 +4,18 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { formatLearningReport, runLearningBench } from '../../bench/learning.js';
-import { findPreset } from '../../engine/config/presets.js';
-import { resolveRunConfig } from '../../engine/config/resolve.js';
 import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, parseArgs } from '../lib/args.js';
 import { loadDatasetRows } from '../lib/dataset.js';
 import { cliRuntime } from '../lib/gpu.js';
 import { openCheckpointOnDisk } from '../lib/training.js';
+import { resolveCliConfig } from './train.js';
 
-export const LEARNING_USAGE = `usage: npm run tabrl -- bench --learning [--preset NAME] [--prompts N] [--every K] [--steps N] [--json FILE]
+export const LEARNING_USAGE = `usage: npm run tabrl -- bench --learning [--preset NAME | --config FILE_OR_SHARE_URL] [--set key=value ...]
+                                        [--prompts N] [--every K] [--steps N] [--json FILE]
 
   --preset   the preset to run from its warm start (default: arithmetic, the lab's default card)
+  --config   a run config file or share link instead; --set changes any option, as for train
   --prompts  held-out prompts per evaluation (default 200)
   --every    evaluate after every K steps (default 5); step 0 is always evaluated
   --steps    stop after N steps (default: the preset's max_steps)
@@ -29,8 +30,9 @@ export async function runLearning(argv: string[]): Promise<number> {
     console.log(LEARNING_USAGE);
     return 0;
   }
-  const preset = one(args, 'preset') ?? 'arithmetic';
-  const config = resolveRunConfig(findPreset(preset).config);
+  if (!args.values.has('preset') && !args.values.has('config')) args.values.set('preset', ['arithmetic']);
+  const preset = one(args, 'preset') ?? `config ${one(args, 'config')}`;
+  const config = await resolveCliConfig(args);
   const prompts = integer(args, 'prompts') ?? 200;
   const every = integer(args, 'every') ?? 5;
   if (prompts < 1 || every < 1) throw new Error('--prompts and --every must be at least 1');
