@@ -1,8 +1,9 @@
 /**
  * The page's one reward sandbox (engine/rewards/sandbox-browser.ts). User reward code always runs in
- * Blob workers created here, by the page, so they inherit the page's Content-Security-Policy (no
- * connections, no eval); the engine worker asks the page to score its batches (protocol.ts), and the
- * editor's "Test on sample" uses the same sandbox.
+ * data: URL workers created here, by the page, so they inherit the page's Content-Security-Policy (no
+ * connections, no eval) and have an opaque origin (no way into the lab's storage); the engine worker
+ * asks the page to score its batches (protocol.ts), and the editor's "Test on sample" uses the same
+ * sandbox.
  */
 import {
   DEFAULT_REWARD_TIME_LIMIT_MS,

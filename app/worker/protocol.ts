@@ -72,7 +72,7 @@ export type FromWorker =
   | { type: 'generated'; requestId: number; start: string[][]; current: string[][] }
   | { type: 'checkpoint'; requestId: number; files: [string, Uint8Array][] }
   | { type: 'request-failed'; requestId: number; message: string }
-  /** Run these user reward functions over a batch in the page's sandbox (CSP-bound Blob workers). */
+  /** Run these user reward functions over a batch in the page's sandbox (CSP-bound data: URL workers). */
   | {
       type: 'score-user-rewards';
       requestId: number;

@@ -1,6 +1,6 @@
 /**
  * The engine worker's reward sandbox: it runs no user code itself but asks the page, whose sandbox
- * (app/rewards/page-sandbox.ts) starts the Blob workers under the page's Content-Security-Policy. A
+ * (app/rewards/page-sandbox.ts) starts the data: URL workers under the page's Content-Security-Policy. A
  * nested worker started here would inherit this worker's policy, which static hosts leave empty.
  */
 import type {

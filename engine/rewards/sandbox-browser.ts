@@ -1,18 +1,16 @@
 /**
- * The reward sandbox in the browser: each user function gets a dedicated Worker built from a Blob URL,
- * terminated (and recreated on the next batch) when a batch overruns its time limit. Workers have no
- * DOM; before the user's code is reached the script replaces fetch, XMLHttpRequest, WebSocket,
- * EventSource, importScripts and nested workers, on the global and its prototypes, by functions that
- * throw. The user's code is part of the worker script itself, not evaluated from a string, so it runs
- * under a Content-Security-Policy without 'unsafe-eval': a Blob worker inherits the policy of the page
- * that creates it, and the lab's page (index.html) allows it no connections except to itself. Since
- * nothing can parse code without eval, a source that is not an expression is retried as a function body
- * in a second worker.
+ * The reward sandbox in the browser: each user function gets a dedicated Worker built from a data: URL,
+ * terminated (and recreated on the next batch) when a batch overruns its time limit. A data: worker has
+ * an opaque origin, so the origin's storage (IndexedDB, Cache Storage, navigator.storage and its private
+ * file system, navigator.locks) refuses it with a SecurityError even before sandbox-lockdown.ts removes
+ * every global but JavaScript's built-ins. Like a Blob worker it inherits the page's
+ * Content-Security-Policy (index.html: no eval, no connections but the lab's own), which matters because
+ * the user's code is part of the worker script itself, not evaluated from a string; nothing can parse
+ * code without eval, so a source that is not an expression is retried as a function body in a second
+ * worker.
  */
 
 import {
-  BLOCKED_GLOBALS,
-  blockedMessage,
   createRewardSandbox,
   EVALUATE_OUTCOME_JS,
   type FromRewardWorker,
@@ -21,59 +19,45 @@ import {
   type RewardWorkerPort,
   rewardSourceForms,
   type SandboxOptions,
-  UNAVAILABLE_GLOBALS,
   type UserRewardCode,
 } from './sandbox.js';
+import { LOCKDOWN_JS, LOCKDOWN_LISTS } from './sandbox-lockdown.js';
 
-/** The worker script for one reading of the source (`form` evaluates to the reward function). */
+/**
+ * The worker script for one reading of the source (`form` evaluates to the reward function). One
+ * strict closure takes what it needs (postMessage bound now, the message handler set now), locks the
+ * global down and returns `start`; the form is start's argument, so it is evaluated after the lockdown
+ * and no global name is read. Source that breaks out of the form runs after the lockdown too.
+ */
 export function browserWorkerScript(form: string): string {
-  return `(function () {
-  var names = ${JSON.stringify(BLOCKED_GLOBALS)};
-  var messages = ${JSON.stringify(BLOCKED_GLOBALS.map(blockedMessage))};
-  for (var i = 0; i < names.length; i++) (function (name, message) {
-    var blocker = function () { throw new Error(message); };
-    var o = self;
-    while (o) {
-      if (Object.prototype.hasOwnProperty.call(o, name)) {
-        try { Object.defineProperty(o, name, { value: blocker, writable: false, configurable: false }); } catch (e) {}
-      }
-      o = Object.getPrototypeOf(o);
-    }
-    if (!(name in self)) Object.defineProperty(self, name, { value: blocker, writable: false, configurable: false });
-  })(names[i], messages[i]);
-  var unavailable = ${JSON.stringify(UNAVAILABLE_GLOBALS)};
-  for (var j = 0; j < unavailable.length; j++) (function (name, message) {
-    var getter = function () { throw new Error(message); };
-    var o = self;
-    while (o) {
-      if (Object.prototype.hasOwnProperty.call(o, name)) {
-        try { Object.defineProperty(o, name, { get: getter, configurable: false }); } catch (e) {}
-      }
-      o = Object.getPrototypeOf(o);
-    }
-    try { Object.defineProperty(self, name, { get: getter, configurable: false }); } catch (e) {}
-  })(unavailable[j][0], unavailable[j][1]);
-})();
-${EVALUATE_OUTCOME_JS}
-var __tabrlPost = self.postMessage.bind(self);
-self.onmessage = function (event) {
-  var batch = event.data, outcomes = [];
-  for (var i = 0; i < batch.inputs.length; i++) outcomes.push(evaluateOutcome(__tabrlReward, batch.inputs[i]));
-  __tabrlPost({ type: 'results', id: batch.id, outcomes: outcomes });
-};
-var __tabrlReward = ${form};
-__tabrlPost({ type: 'ready' });
+  return `(function (global) {
+  'use strict';
+  ${LOCKDOWN_JS}
+  ${EVALUATE_OUTCOME_JS}
+  var post = global.postMessage.bind(global), reward = null;
+  global.onmessage = function (event) {
+    var batch = event.data, outcomes = [];
+    if (reward === null) return;
+    for (var i = 0; i < batch.inputs.length; i++) outcomes[i] = evaluateOutcome(reward, batch.inputs[i]);
+    post({ type: 'results', id: batch.id, outcomes: outcomes });
+  };
+  lockDownRewardGlobal(global, ${JSON.stringify(LOCKDOWN_LISTS)});
+  return function start(fn) {
+    if (reward !== null) return;
+    reward = fn;
+    post({ type: 'ready' });
+  };
+})(this)(${form});
 `;
 }
 
 interface Attempt {
   worker: Worker;
-  url: string;
 }
 
 function startAttempt(form: string, name: string): Attempt {
-  const url = URL.createObjectURL(new Blob([browserWorkerScript(form)], { type: 'text/javascript' }));
-  return { worker: new Worker(url, { name: `tabrl-reward-${name}` }), url };
+  const url = `data:text/javascript;charset=utf-8,${encodeURIComponent(browserWorkerScript(form))}`;
+  return { worker: new Worker(url, { name: `tabrl-reward-${name}` }) };
 }
 
 function spawnBrowserRewardWorker(code: UserRewardCode): RewardWorkerPort {
@@ -86,10 +70,7 @@ function spawnBrowserRewardWorker(code: UserRewardCode): RewardWorkerPort {
   let onCrash: (message: string) => void = () => {};
   const errors: string[] = [];
 
-  const stop = (a: Attempt | null) => {
-    a?.worker.terminate();
-    if (a) URL.revokeObjectURL(a.url);
-  };
+  const stop = (a: Attempt | null) => a?.worker.terminate();
 
   const tryForm = (index: number) => {
     if (terminated) return;

@@ -1,16 +1,18 @@
 /**
  * The reward sandbox in Node (CLI, tests): each user function gets a worker_threads Worker, which
  * `terminate()` stops even inside `while (true) {}`. Inside the worker the code runs in a fresh `vm`
- * context: no `require`, `process` or module loader (dynamic `import()` throws), no string-to-code
- * (`eval`, `new Function`), and the network globals throw a "blocked" message. Node's vm is not a
- * security boundary against a determined attacker on the same machine; it keeps honest mistakes and
- * shared-link code from reaching the network or the file system. Only *-node.ts files import node:.
+ * context whose global sandbox-lockdown.ts empties down to JavaScript's built-ins, with no string-to-code
+ * (`eval`, `new Function`). Everything that calls user code lives in that context too, and the
+ * worker's own script is strict: a sloppy function of the worker's realm reached from user code (as
+ * `f.caller`, or a function handed to a returned `then`) would give its Function constructor, which
+ * compiles in the worker's realm, where `process` and `require` are; batches go in and results come out
+ * as JSON strings, so no object crosses between the realms. Node's vm is not a security boundary against
+ * a determined attacker on the same machine; it keeps honest mistakes and shared-link code from
+ * reaching the network or the file system. Only *-node.ts files import node:.
  */
 
 import { Worker } from 'node:worker_threads';
 import {
-  BLOCKED_GLOBALS,
-  blockedMessage,
   createRewardSandbox,
   EVALUATE_OUTCOME_JS,
   type FromRewardWorker,
@@ -19,12 +21,29 @@ import {
   type RewardWorkerPort,
   rewardSourceForms,
   type SandboxOptions,
-  UNAVAILABLE_GLOBALS,
   type UserRewardCode,
 } from './sandbox.js';
+import { LOCKDOWN_JS, LOCKDOWN_LISTS } from './sandbox-lockdown.js';
 
-/** CommonJS run by `new Worker(..., { eval: true })`; workerData = { name, forms, bodyFirst, blocked }. */
-const NODE_WORKER_JS = `
+/**
+ * Evaluated in the context before any user code: locks its global down and returns
+ * `runBatch(reward, inputsJson) -> outcomesJson`, holding the context's own JSON functions.
+ */
+const CONTEXT_HARNESS_JS = `(function (listsJson) {
+  'use strict';
+  ${LOCKDOWN_JS}
+  ${EVALUATE_OUTCOME_JS}
+  var parse = JSON.parse, stringify = JSON.stringify;
+  lockDownRewardGlobal(globalThis, parse(listsJson));
+  return function runBatch(reward, inputsJson) {
+    var inputs = parse(inputsJson), outcomes = [];
+    for (var i = 0; i < inputs.length; i++) outcomes[i] = evaluateOutcome(reward, inputs[i]);
+    return stringify(outcomes);
+  };
+})`;
+
+/** CommonJS run by `new Worker(..., { eval: true })`; workerData = { name, forms, bodyFirst, harness, lists }. */
+const NODE_WORKER_JS = `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const vm = require('node:vm');
 process.on('unhandledRejection', () => {});
@@ -32,18 +51,7 @@ const context = vm.createContext(Object.create(null), {
   name: 'tabrl-reward ' + workerData.name,
   codeGeneration: { strings: false, wasm: false },
 });
-// Blockers are made inside the context, so user code reaches no object of this realm through them.
-vm.runInContext(
-  '(function (names, messages) { for (var i = 0; i < names.length; i++) (function (m) {' +
-    ' globalThis[names[i]] = function () { throw new Error(m); }; })(messages[i]); })',
-  context,
-)(workerData.blocked.names, workerData.blocked.messages);
-vm.runInContext(
-  '(function (unavailable) { unavailable.forEach(function (u) { var m = u[1];' +
-    ' Object.defineProperty(globalThis, u[0], { get: function () { throw new Error(m); } }); }); })',
-  context,
-)(workerData.blocked.unavailable);
-${EVALUATE_OUTCOME_JS}
+const runBatch = vm.runInContext(workerData.harness, context)(workerData.lists);
 let reward = null;
 const errors = [];
 for (const form of workerData.forms) {
@@ -51,14 +59,23 @@ for (const form of workerData.forms) {
     reward = new vm.Script(form, { filename: 'reward:' + workerData.name }).runInContext(context);
     break;
   } catch (e) {
-    errors.push(e && e.name === 'SyntaxError' ? 'SyntaxError: ' + e.message : 'threw: ' + String(e && e.message));
+    errors.push(e instanceof SyntaxError ? 'SyntaxError: ' + e.message : 'threw: ' + String(e && e.message));
   }
 }
 if (typeof reward !== 'function') {
   parentPort.postMessage({ type: 'compile-error', message: errors[workerData.bodyFirst ? 1 : 0] || errors[0] || 'no function' });
 } else {
   parentPort.on('message', (batch) => {
-    const outcomes = batch.inputs.map((input) => evaluateOutcome(reward, input));
+    let outcomes;
+    try {
+      const json = runBatch(reward, JSON.stringify(batch.inputs));
+      outcomes = typeof json === 'string' ? JSON.parse(json) : null;
+    } catch (_) {
+      outcomes = null;
+    }
+    if (!Array.isArray(outcomes) || outcomes.length !== batch.inputs.length) {
+      outcomes = batch.inputs.map(() => ({ ok: false, error: 'broke the sandbox harness (its results were unreadable)' }));
+    }
     parentPort.postMessage({ type: 'results', id: batch.id, outcomes });
   });
   parentPort.postMessage({ type: 'ready' });
@@ -73,11 +90,8 @@ function spawnNodeRewardWorker(code: UserRewardCode): RewardWorkerPort {
       name: code.name,
       forms: [forms.expression, forms.body],
       bodyFirst: preferBodyError(code.source),
-      blocked: {
-        names: [...BLOCKED_GLOBALS],
-        messages: BLOCKED_GLOBALS.map(blockedMessage),
-        unavailable: UNAVAILABLE_GLOBALS,
-      },
+      harness: CONTEXT_HARNESS_JS,
+      lists: JSON.stringify(LOCKDOWN_LISTS),
     },
     resourceLimits: { maxOldGenerationSizeMb: 256 },
     stdout: true,

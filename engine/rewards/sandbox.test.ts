@@ -5,6 +5,8 @@ import { taskOptions } from '../tasks/options.js';
 import type { TaskSample } from '../tasks/types.js';
 import type { RewardInput } from './builtin.js';
 import { type RewardSandbox, runRewards, type SandboxOutcome, scoreRunRewards } from './sandbox.js';
+import { ESCAPE_PROBES, GLOBAL_NAMES_SOURCE, globalNamesIn, outcomeText } from './sandbox-escapes.fixture.js';
+import { BLOCKED_GLOBALS, REWARD_GLOBALS, UNAVAILABLE_GLOBALS } from './sandbox-lockdown.js';
 import { createNodeRewardSandbox } from './sandbox-node.js';
 
 const inputs = [
@@ -19,11 +21,15 @@ afterEach(() => {
   sandbox = null;
 });
 
+/** For tests not about the time limit: start-up of several workers at once counts against it, and the
+ * CI machine's two cores are shared, so 2 s is sometimes too little to start seven. */
+const ROOMY = { timeLimitMs: 10_000 };
+
 const values = (outcomes: SandboxOutcome[]) => outcomes.map((o) => (o.ok ? o.value : `error: ${o.error}`));
 
 describe('Node reward sandbox', () => {
   it('runs expressions, arrow functions and function bodies with (completion, prompt, answer)', async () => {
-    sandbox = createNodeRewardSandbox();
+    sandbox = createNodeRewardSandbox(ROOMY);
     const r = await sandbox.score(
       [
         { name: 'arrow', source: '(completion, prompt, answer) => (completion.trim() === answer ? 1 : 0)' },
@@ -58,7 +64,7 @@ describe('Node reward sandbox', () => {
   });
 
   it('reports throws, NaN, non-numbers, Promises and syntax errors per sample', async () => {
-    sandbox = createNodeRewardSandbox();
+    sandbox = createNodeRewardSandbox(ROOMY);
     const r = await sandbox.score(
       [
         { name: 'throws', source: "(c) => { if (c === '') throw new Error('empty completion'); return 1; }" },
@@ -81,7 +87,7 @@ describe('Node reward sandbox', () => {
   });
 
   it('blocks the network, the module loader, process and string evaluation', async () => {
-    sandbox = createNodeRewardSandbox();
+    sandbox = createNodeRewardSandbox(ROOMY);
     const r = await sandbox.score(
       [
         { name: 'net', source: "() => { fetch('http://127.0.0.1:1'); return 1; }" },
@@ -95,18 +101,18 @@ describe('Node reward sandbox', () => {
       inputs.slice(0, 1),
     );
     expect(values(r.net)).toEqual([
-      'error: threw: fetch is blocked: reward functions run without network access',
+      'error: threw: fetch is blocked: reward functions run without network access or other contexts',
     ]);
     expect(values(r.xhr)[0]).toMatch(/XMLHttpRequest is blocked/);
     expect(values(r.req)[0]).toMatch(/require is blocked/);
     expect(values(r.proc)).toEqual(['error: returned string, not a finite number']);
     expect(values(r.escape)[0]).toMatch(/threw: EvalError: Code generation from strings disallowed/);
-    expect(values(r.evil)[0]).toMatch(/threw: EvalError: Code generation from strings disallowed/);
+    expect(values(r.evil)[0]).toMatch(/threw: ReferenceError: eval is not defined/);
     expect(values(r.imp)[0]).toMatch(/^error: (threw|returned a Promise)/);
   });
 
   it('says there is no DOM and no storage when code reads document, window or the origin storage', async () => {
-    sandbox = createNodeRewardSandbox();
+    sandbox = createNodeRewardSandbox(ROOMY);
     const r = await sandbox.score(
       [
         { name: 'dom', source: '() => document.title.length' },
@@ -133,6 +139,43 @@ describe('Node reward sandbox', () => {
   });
 });
 
+describe('Node reward sandbox: storage, other contexts and fresh globals', () => {
+  // One test per API; sandbox-escapes.fixture.ts is the table, lab-reward-code.e2e.ts runs it in Chromium.
+  for (const probe of ESCAPE_PROBES) {
+    it(`refuses ${probe.api}`, async () => {
+      sandbox = createNodeRewardSandbox(ROOMY);
+      const code = { name: 'probe', source: probe.source };
+      for (const run of [1, 2]) {
+        const r = await sandbox.score([code], inputs.slice(0, 1));
+        expect(outcomeText(r.probe[0]), `run ${run}`).toMatch(probe.refused);
+      }
+    });
+  }
+
+  it('leaves on the global only the allow-list and the throwing stand-ins', async () => {
+    sandbox = createNodeRewardSandbox(ROOMY);
+    const r = await sandbox.score([{ name: 'names', source: GLOBAL_NAMES_SOURCE }], inputs.slice(0, 1));
+    const names = globalNamesIn(outcomeText(r.names[0]));
+    expect(names).toContain('Math');
+    const expected = new Set<string>([
+      ...REWARD_GLOBALS,
+      ...BLOCKED_GLOBALS,
+      ...UNAVAILABLE_GLOBALS.map(([name]) => name),
+    ]);
+    expect(names.filter((n) => !expected.has(n))).toEqual([]);
+  });
+
+  it('keeps the built-ins and the globals a reward sets for itself', async () => {
+    sandbox = createNodeRewardSandbox(ROOMY);
+    const source =
+      '(c) => { globalThis.seen = (globalThis.seen || 0) + 1; return JSON.parse("[1]")[0] + Math.max(0, c.length) + new Map([[1, 2]]).get(1) + /a/.test(c) + seen; }';
+    const first = await sandbox.score([{ name: 'keeps', source }], inputs.slice(0, 1));
+    const second = await sandbox.score([{ name: 'keeps', source }], inputs.slice(0, 1));
+    expect(values(first.keeps)).toEqual([1 + 2 + 2 + 0 + 1]);
+    expect(values(second.keeps)).toEqual([1 + 2 + 2 + 0 + 2]);
+  });
+});
+
 const split = (r: ReturnType<typeof runRewards>) => [r.builtin, r.user] as const;
 
 describe('scoreRunRewards', () => {
@@ -146,7 +189,7 @@ describe('scoreRunRewards', () => {
   });
 
   it('sums built-in and user functions with weights in reward_funcs order', async () => {
-    sandbox = createNodeRewardSandbox();
+    sandbox = createNodeRewardSandbox(ROOMY);
     const config = resolveRunConfig({
       reward_code: [{ name: 'short', source: '(c) => (c.length <= 2 ? 1 : 0)' }],
       reward_funcs: ['correct', 'short'],
@@ -163,7 +206,7 @@ describe('scoreRunRewards', () => {
   });
 
   it('names the failing user function and sample; refuses user code without a sandbox', async () => {
-    sandbox = createNodeRewardSandbox();
+    sandbox = createNodeRewardSandbox(ROOMY);
     const config = resolveRunConfig({
       reward_code: [
         { name: 'picky', source: "(c) => { if (c === 'x') throw new Error('no x'); return 1; }" },

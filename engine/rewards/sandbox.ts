@@ -1,8 +1,8 @@
 /**
  * User reward functions: JavaScript that a person typed (or that arrived in a share link), run in a
- * sandbox that is a separate thread (a Node worker_threads Worker in sandbox-node.ts, a Blob-URL Web
- * Worker in sandbox-browser.ts) with no network and no DOM, stopped when one batch takes longer than
- * its time limit. This file holds what both share: the contract of a user function, the worker pool
+ * sandbox that is a separate thread (a Node worker_threads Worker in sandbox-node.ts, a data-URL Web
+ * Worker in sandbox-browser.ts) whose global holds JavaScript's built-ins and nothing else
+ * (sandbox-lockdown.ts), stopped when one batch takes longer than its time limit. This file holds what both share: the contract of a user function, the worker pool
  * with its timeouts, and the scoring of a batch with built-in and user functions together. Unlike the
  * built-ins, a user function never runs on the trainer's thread, so a loop that never returns costs
  * one time limit, not the tab.
@@ -20,15 +20,17 @@ import type { RewardError, ScoreResult, WeightedReward } from './score.js';
  * (the sampled text, EOS stripped), `prompt` and `answer` (the task's canonical answer, no tags) are
  * strings in scope. If the result is a function it is called with (completion, prompt, answer). The
  * final value must be a finite number; anything else (NaN, a string, a Promise, a throw) is an error
- * that refuses the training step. The code runs synchronously in a worker with no network (fetch,
- * XMLHttpRequest, WebSocket, EventSource, importScripts, nested workers are blocked), no DOM, no storage
- * (document, window, localStorage, indexedDB, caches throw when read) and no
- * shared state with the page; one batch of completions has `timeLimitMs` (default 2 s) in all.
+ * that refuses the training step. The code runs synchronously in a worker whose global keeps only
+ * JavaScript's built-ins (REWARD_GLOBALS in sandbox-lockdown.ts): no network, no DOM, no storage (no
+ * navigator, so no navigator.storage, OPFS or locks; indexedDB and caches throw when read), no other
+ * context to talk to, and in the browser an opaque origin besides; one batch of completions has
+ * `timeLimitMs` (default 2 s) in all.
  */
 export const REWARD_CODE_CONTRACT =
   'JavaScript run per completion with the strings completion, prompt and answer in scope: an expression ' +
   'such as (completion, prompt, answer) => (completion.trim() === answer ? 1 : 0), or a function body that ' +
-  'returns a finite number. Runs in a worker without network or DOM; a batch must finish within 2 s.';
+  'returns a finite number. Runs in a worker with only the JavaScript built-ins (Math, JSON, String, ' +
+  'RegExp, Array, Map...): no network, DOM or storage; a batch must finish within 2 s.';
 
 export interface UserRewardCode {
   /** What reward_funcs lists and metrics log under `rewards/<name>/mean`. */
@@ -63,37 +65,6 @@ export interface SandboxOptions {
 
 export const DEFAULT_REWARD_TIME_LIMIT_MS = 2000;
 
-/** Globals replaced by a function that throws this message, before any user code runs. */
-export const BLOCKED_GLOBALS = [
-  'fetch',
-  'XMLHttpRequest',
-  'WebSocket',
-  'EventSource',
-  'importScripts',
-  'WebTransport',
-  'Worker',
-  'SharedWorker',
-  'BroadcastChannel',
-  'require',
-] as const;
-
-export const blockedMessage = (name: string) =>
-  `${name} is blocked: reward functions run without network access`;
-
-/**
- * Globals whose every read throws, with why: the page's DOM (a Worker has none, but the message says
- * so plainly instead of a bare ReferenceError) and the origin's storage, which a Blob-URL worker could
- * otherwise open (the lab's saved runs live in IndexedDB, downloaded models in Cache Storage).
- */
-export const UNAVAILABLE_GLOBALS: readonly (readonly [name: string, message: string])[] = [
-  ['document', 'document is not available: reward functions run without a DOM'],
-  ['window', 'window is not available: reward functions run without a DOM'],
-  ['localStorage', 'localStorage is not available: reward functions run without storage'],
-  ['sessionStorage', 'sessionStorage is not available: reward functions run without storage'],
-  ['indexedDB', 'indexedDB is not available: reward functions run without storage'],
-  ['caches', 'caches is not available: reward functions run without storage'],
-];
-
 /** The two readings of a source, as scripts whose value is the reward function (expression first). */
 export function rewardSourceForms(source: string): { expression: string; body: string } {
   return {
@@ -107,9 +78,12 @@ export const preferBodyError = (source: string) => /\breturn\b/.test(source);
 
 /**
  * JavaScript (ES5, no imports) that evaluates one input with `reward` and returns a SandboxOutcome;
- * the worker scripts of both sandboxes embed it, so the error messages are the same everywhere.
+ * the worker scripts of both sandboxes embed it, so the error messages are the same everywhere. It is
+ * strict, so user code reaches it neither as `arguments.callee.caller` nor through a stack trace's
+ * CallSite.getFunction(), and it hands user code only strings and its own no-op function.
  */
 export const EVALUATE_OUTCOME_JS = `function evaluateOutcome(reward, input) {
+  'use strict';
   var value;
   try {
     value = reward(input.completion, input.prompt, input.answer);

@@ -3,7 +3,9 @@
  * shows the code in a dialog and nothing can start until Accept; the editor's "Test on sample" runs
  * code in the page's sandbox (a loop is stopped after 2 s, fetch and eval are refused under the page's
  * Content-Security-Policy); a reward that loops forever pauses the run with the message instead of
- * crashing it, and fixed code trains; Decline loads the config without the code.
+ * crashing it, and fixed code trains; Decline loads the config without the code. Every storage and
+ * cross-context API of sandbox-escapes.fixture.ts is refused through "Test on sample", and none left a
+ * trace in the origin's storage.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +13,16 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../../engine/config/index.js';
 import { encodeSharePayload } from '../../engine/config/share-link.js';
+import {
+  ESCAPE_PROBES,
+  GLOBAL_NAMES_SOURCE,
+  globalNamesIn,
+} from '../../engine/rewards/sandbox-escapes.fixture.js';
+import {
+  BLOCKED_GLOBALS,
+  REWARD_GLOBALS,
+  UNAVAILABLE_GLOBALS,
+} from '../../engine/rewards/sandbox-lockdown.js';
 import { screenshotPath, useLab } from './harness.js';
 
 const LOOP = 'while (true) {}';
@@ -55,6 +67,36 @@ async function testOnSample(page: Page, source: string): Promise<string> {
     },
   );
   return (await table.textContent()) ?? '';
+}
+
+/** The reward cell of the first sample after "Test on sample": a number or the error. */
+async function firstOutcome(page: Page, source: string): Promise<string> {
+  await testOnSample(page, source);
+  const cell = page
+    .getByRole('table', { name: 'Test results' })
+    .locator('tbody tr')
+    .first()
+    .locator('td')
+    .nth(3);
+  return ((await cell.textContent()) ?? '').trim();
+}
+
+/** What the origin's storage holds that a probe could have written, read by the page itself. */
+function storageTraces(page: Page) {
+  return page.evaluate(async () => {
+    const files: string[] = [];
+    const root = await navigator.storage.getDirectory();
+    for await (const name of (root as unknown as { keys(): AsyncIterable<string> }).keys()) files.push(name);
+    const held = await navigator.locks.query();
+    return {
+      files,
+      databases: (await indexedDB.databases()).map((d) => d.name),
+      caches: await caches.keys(),
+      locks: [...(held.held ?? []), ...(held.pending ?? [])].map((l) => l.name),
+      local: Object.keys(localStorage).filter((k) => k.includes('pwned')),
+      broadcasts: (window as unknown as { tabrlBroadcasts?: unknown[] }).tabrlBroadcasts ?? [],
+    };
+  });
 }
 
 describe('reward code in the lab', () => {
@@ -129,6 +171,55 @@ describe('reward code in the lab', () => {
     expect(await page.getByRole('alert').filter({ hasText: 'Paused:' }).count()).toBe(0);
     expect(errors).toEqual([]);
     expect(cspReports).toEqual([]);
+    await page.close();
+  });
+
+  it('reward code reaches no storage, no other context and no fresh global (one probe per API)', async () => {
+    const page = await fx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(fx.site.url + shareLinkWithLoopingReward());
+    const dialog = page.getByRole('dialog', { name: 'This link contains reward code' });
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Accept' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.evaluate(() => {
+      const w = window as unknown as { tabrlBroadcasts: unknown[]; tabrlChannel: BroadcastChannel };
+      w.tabrlBroadcasts = [];
+      w.tabrlChannel = new BroadcastChannel('tabrl');
+      w.tabrlChannel.onmessage = (e) => w.tabrlBroadcasts.push(e.data);
+    });
+    const before = await storageTraces(page);
+
+    const report: string[] = [];
+    for (const probe of ESCAPE_PROBES) {
+      for (const run of [1, 2]) {
+        const got = await firstOutcome(page, probe.source);
+        report.push(`${probe.api} (run ${run}): ${got.slice(0, 120)}`);
+        expect(got, `${probe.api}, run ${run}`).toMatch(probe.refused);
+      }
+    }
+    console.log(`Chromium, the lab's sandbox:\n${report.join('\n')}`);
+
+    const names = globalNamesIn(await firstOutcome(page, GLOBAL_NAMES_SOURCE));
+    expect(names).toContain('Math');
+    const expected = new Set<string>([
+      ...REWARD_GLOBALS,
+      ...BLOCKED_GLOBALS,
+      ...UNAVAILABLE_GLOBALS.map(([name]) => name),
+      'TEMPORARY', // constants on DedicatedWorkerGlobalScope.prototype that cannot be deleted (numbers)
+      'PERSISTENT',
+    ]);
+    expect(names.filter((n) => !expected.has(n))).toEqual([]);
+
+    const after = await storageTraces(page);
+    expect(after.files.filter((f) => !before.files.includes(f))).toEqual([]);
+    expect(after.databases.filter((d) => !before.databases.includes(d))).toEqual([]);
+    expect(after.caches.filter((c) => !before.caches.includes(c))).toEqual([]);
+    expect(after.locks).toEqual([]);
+    expect(after.local).toEqual([]);
+    expect(after.broadcasts).toEqual([]);
+    expect(errors).toEqual([]);
     await page.close();
   });
 
