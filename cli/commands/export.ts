@@ -75,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       {
         config: ckpt.config,
         params: ckpt.params,
+        nameLayout: ckpt.nameLayout,
         tokenizer: ckpt.tokenizer,
         tokenizerConfig: ckpt.tokenizerConfig,
       },

@@ -3,13 +3,13 @@
  * anyone can check TabRL's numbers against another implementation (docs/DESIGN.md). Input
  * `{"input_ids": [[...], ...]}` with equal row lengths; `forward` writes `logits` [B,T,V] f32; `grads`
  * writes `loss` (mean next-token cross-entropy over positions 0..T-2 of every row) and one gradient per
- * parameter, named as in the checkpoint.
+ * parameter, named exactly as in the checkpoint (either layout of param-names.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { readCheckpoint } from '../../engine/model/checkpoint.js';
 import { nodeCheckpointFs } from '../../engine/model/checkpoint-node.js';
 import { GpuModel } from '../../engine/model/gpu/model.js';
-import { paramSpecs } from '../../engine/model/param-names.js';
+import { paramSpecs, storedParamName } from '../../engine/model/param-names.js';
 import { writeSafetensors } from '../../engine/model/safetensors.js';
 import { parseArgs, required } from '../lib/args.js';
 import { cliRuntime } from '../lib/gpu.js';
@@ -60,7 +60,8 @@ async function load(argv: string[], cmd: string) {
     );
   }
   const rt = await cliRuntime();
-  return { rt, model: GpuModel.load(rt, ckpt.config, ckpt.params), ids, out };
+  const model = GpuModel.load(rt, ckpt.config, ckpt.params);
+  return { rt, model, layout: ckpt.nameLayout ?? 'prefixed', ids, out };
 }
 
 export async function runForward(argv: string[]): Promise<number> {
@@ -85,12 +86,12 @@ export async function runGrads(argv: string[]): Promise<number> {
     console.log(USAGE('grads'));
     return 0;
   }
-  const { rt, model, ids, out } = loaded;
+  const { rt, model, layout, ids, out } = loaded;
   const { loss, grads } = await model.lossAndGrads(ids);
   const tensors = [
     { name: 'loss', shape: [] as number[], data: Float32Array.of(loss) },
     ...paramSpecs(model.config).map((s) => ({
-      name: s.name,
+      name: storedParamName(model.config, s.name, layout),
       shape: s.shape,
       data: grads.get(s.name) as Float32Array,
     })),

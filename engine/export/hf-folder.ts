@@ -1,15 +1,19 @@
 /**
  * The fine-tuned model as a folder `transformers` loads with from_pretrained: config.json (HF field
- * names, float32), model.safetensors (canonical names in state-dict order, GPT-2's Conv1D kept [in,out]),
+ * names, float32), model.safetensors (state-dict order, GPT-2's Conv1D kept [in,out]; canonical names, or
+ * the checkpoint's own layout when it came without the base-model prefix - transformers loads both),
  * tokenizer.json and tokenizer_config.json. No TabRL trainer state: this is for leaving TabRL. LoRA runs
  * pass merged weights (TrainingSession.policyWeights) or export the adapter alone (peft.ts).
  */
 import { type CheckpointFs, memoryFs, writeCheckpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
+import type { NameLayout } from '../model/param-names.js';
 
 export interface HfExportInput {
   config: ModelConfig;
   params: Map<string, Float32Array>;
+  /** The names model.safetensors uses (absent: canonical); a checkpoint's `nameLayout`. */
+  nameLayout?: NameLayout;
   tokenizer: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown> | null;
 }
@@ -29,6 +33,7 @@ export async function exportHfFolder(
   await writeCheckpoint(fs, {
     config: input.config,
     params: input.params,
+    nameLayout: input.nameLayout,
     tokenizer: input.tokenizer,
     // transformers needs tokenizer_config.json to pick PreTrainedTokenizerFast; write a minimal one if absent
     tokenizerConfig: input.tokenizerConfig ?? { tokenizer_class: 'PreTrainedTokenizerFast' },

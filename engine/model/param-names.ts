@@ -2,19 +2,54 @@
  * The Hugging Face parameter names and shapes each config demands, in the orientation `transformers`
  * stores them: GPT-2 uses Conv1D ([in,out], so y = x W + b), Llama/Qwen2 use nn.Linear ([out,in], y = x Wᵀ).
  *
- * Written names: `transformers` saves GPT2LMHeadModel's state dict, whose keys carry the `transformer.`
- * prefix (the GPT2Model sits in `self.transformer`); `lm_head.weight` is tied to `transformer.wte.weight`
- * and dropped from model.safetensors by save_pretrained's shared-tensor dedup. The causal-mask buffers
- * `attn.bias`/`attn.masked_bias` are registered `persistent=False` in recent modeling_gpt2 and are not
- * saved. Read names: the original hub `gpt2` checkpoint has no prefix (it was saved from GPT2Model) and
- * includes `h.N.attn.bias`; both forms load, and the buffers are ignored.
+ * Canonical names are the causal-LM state dict `save_pretrained` writes: GPT2LMHeadModel's keys carry the
+ * `transformer.` prefix (the GPT2Model sits in `self.transformer`), Llama/Qwen2's the `model.` prefix;
+ * a tied `lm_head.weight` is dropped by save_pretrained's shared-tensor dedup, and GPT-2's causal-mask
+ * buffers `attn.bias`/`attn.masked_bias` are `persistent=False` in recent modeling_gpt2. A checkpoint
+ * saved from the base model alone has no prefix (the hub's original `gpt2`, which also keeps
+ * `h.N.attn.bias`): `transformers` loads both layouts, so TabRL reads both, ignores the buffers, and
+ * records the layout (`NameLayout`) so that what it writes back for that checkpoint uses the same names.
  */
 
 import type { ModelConfig } from './config.js';
 
 export interface ParamSpec {
-  name: string; // canonical (written) HF name
+  name: string; // canonical HF name (the `prefixed` layout)
   shape: number[];
+}
+
+/**
+ * How a checkpoint spells its parameter names: `prefixed` (canonical, what save_pretrained writes for
+ * the causal-LM class) or `bare` (without the base model's prefix). `lm_head.weight` lives outside the
+ * base model and is unprefixed in both.
+ */
+export type NameLayout = 'prefixed' | 'bare';
+
+/** transformers' `base_model_prefix` of the family's causal-LM class, dot included. */
+function basePrefix(c: ModelConfig): string {
+  switch (c.family) {
+    case 'gpt2':
+      return 'transformer.';
+    case 'llama':
+    case 'qwen2':
+      return 'model.';
+    default:
+      throw c.family satisfies never;
+  }
+}
+
+/** A canonical parameter name as a checkpoint of `layout` stores it. */
+export function storedParamName(c: ModelConfig, canonical: string, layout: NameLayout): string {
+  switch (layout) {
+    case 'prefixed':
+      return canonical;
+    case 'bare': {
+      const p = basePrefix(c);
+      return canonical.startsWith(p) ? canonical.slice(p.length) : canonical;
+    }
+    default:
+      throw layout satisfies never;
+  }
 }
 
 /** Every parameter the config needs, in the order `transformers` lists them. */
@@ -80,21 +115,23 @@ export function paramSpecs(c: ModelConfig): ParamSpec[] {
 
 /** How a name found in a checkpoint maps onto the config's parameters. */
 export type NameResolution =
-  | { kind: 'param'; name: string } // canonical name
+  | { kind: 'param'; name: string; layout: NameLayout | null } // canonical name; null: `lm_head.weight`, in both layouts
   | { kind: 'ignored'; why: string } // a buffer or a tied duplicate that carries no information
   | { kind: 'unexpected' };
 
 const GPT2_BUFFER = /^(transformer\.)?h\.\d+\.attn\.(bias|masked_bias)$/;
-const ROPE_BUFFER = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
+const ROPE_BUFFER = /^(model\.)?layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
 
-/** Resolves a stored tensor name against the config (prefix-less GPT-2 names, legacy buffers, tied heads). */
+/** Resolves a stored tensor name against the config (either layout, legacy buffers, tied heads). */
 export function resolveParamName(c: ModelConfig, stored: string, known: ReadonlySet<string>): NameResolution {
-  if (known.has(stored)) return { kind: 'param', name: stored };
+  const prefix = basePrefix(c);
+  if (known.has(stored))
+    return { kind: 'param', name: stored, layout: stored.startsWith(prefix) ? 'prefixed' : null };
+  if (!stored.startsWith(prefix) && known.has(prefix + stored))
+    return { kind: 'param', name: prefix + stored, layout: 'bare' };
   switch (c.family) {
     case 'gpt2':
       if (GPT2_BUFFER.test(stored)) return { kind: 'ignored', why: 'causal-mask buffer' };
-      if (!stored.startsWith('transformer.') && known.has(`transformer.${stored}`))
-        return { kind: 'param', name: `transformer.${stored}` };
       break;
     case 'llama':
     case 'qwen2':

@@ -57,7 +57,8 @@ describe('safetensors round trip', () => {
     const file = parseSafetensors(bytes);
     expect(file.metadata).toEqual({ format: 'pt' });
     expect(new DataView(bytes.buffer).getUint32(0, true) % 8).toBe(0); // data 8-byte aligned
-    const back = readParams(config, singleFileSource(file));
+    const { params: back, layout } = readParams(config, singleFileSource(file));
+    expect(layout).toBe('prefixed');
     expect([...back.keys()]).toEqual(paramSpecs(config).map((s) => s.name));
     for (const [name, data] of params) expect(u32(back.get(name)!), name).toEqual(u32(data));
     // Writing what was read gives the same bytes.
@@ -96,7 +97,7 @@ describe('safetensors round trip', () => {
       return shards.get(name)!;
     });
     expect(fetched.sort()).toEqual([...shards.keys()].sort());
-    const back = readParams(config, source);
+    const back = readParams(config, source).params;
     for (const [name, data] of params) expect(u32(back.get(name)!)).toEqual(u32(data));
     await expect(
       loadShardedSafetensors(
@@ -109,20 +110,53 @@ describe('safetensors round trip', () => {
     ).rejects.toThrow(/not a file name/);
   });
 
-  it('accepts GPT-2 names without the transformer. prefix and ignores attn.bias buffers', () => {
-    const config = modelPreset('smoke');
-    const params = initParams(config, rng(3));
-    const tensors = paramSpecs(config).map((s) => ({
-      name: s.name.replace(/^transformer\./, ''),
-      shape: s.shape,
-      data: params.get(s.name)!,
-    }));
-    tensors.push({ name: 'h.0.attn.bias', shape: [1, 1, 2, 2], data: new Float32Array([1, 0, 1, 1]) });
-    const back = readParams(config, singleFileSource(parseSafetensors(writeSafetensors(tensors))));
-    expect(u32(back.get('transformer.h.1.mlp.c_fc.weight')!)).toEqual(
-      u32(params.get('transformer.h.1.mlp.c_fc.weight')!),
-    );
-  });
+  // What transformers saves from the base model alone (the hub's `gpt2`: bare names plus attn.bias
+  // buffers; LlamaModel/Qwen2Model: no `model.`), tied and untied heads.
+  const bareCases = [
+    { preset: 'smoke', tied: true, prefix: 'transformer.', buffer: 'h.0.attn.bias' },
+    { preset: 'smoke', tied: false, prefix: 'transformer.', buffer: 'h.1.attn.masked_bias' },
+    { preset: 'llama-micro', tied: true, prefix: 'model.', buffer: 'layers.0.self_attn.rotary_emb.inv_freq' },
+    { preset: 'qwen2-micro', tied: false, prefix: 'model.', buffer: null },
+  ] as const;
+  it.each(bareCases)(
+    'reads $preset (tied $tied) without the $prefix prefix, records it, writes it back',
+    (k) => {
+      const config = { ...modelPreset(k.preset), tieWordEmbeddings: k.tied };
+      const params = initParams(config, rng(3));
+      const bare = (name: string) => (name.startsWith(k.prefix) ? name.slice(k.prefix.length) : name);
+      const tensors = paramSpecs(config).map((s) => ({
+        name: bare(s.name),
+        shape: s.shape,
+        data: params.get(s.name)!,
+      }));
+      const names = tensors.map((t) => t.name);
+      if (k.buffer)
+        tensors.push({ name: k.buffer, shape: [1, 1, 2, 2], data: new Float32Array([1, 0, 1, 1]) });
+      const { params: back, layout } = readParams(
+        config,
+        singleFileSource(parseSafetensors(writeSafetensors(tensors))),
+      );
+      expect(layout).toBe('bare');
+      expect([...back.keys()]).toEqual(paramSpecs(config).map((s) => s.name));
+      for (const [name, data] of params) expect(u32(back.get(name)!), name).toEqual(u32(data));
+      expect(names.some((n) => n.startsWith(k.prefix))).toBe(false);
+      expect(names.includes('lm_head.weight')).toBe(!k.tied);
+      const written = parseSafetensors(writeParams(config, back, layout));
+      expect([...written.tensors.keys()]).toEqual(names);
+      for (const t of tensors.slice(0, names.length))
+        expect(u32(written.float32(t.name)), t.name).toEqual(u32(t.data));
+      // One file, one layout: a prefixed name among bare ones is refused, naming both.
+      const mixed = tensors.map((t, i) => (i === 1 ? { ...t, name: k.prefix + t.name } : t));
+      expect(
+        refusal(() => readParams(config, singleFileSource(parseSafetensors(writeSafetensors(mixed)))))
+          .message,
+      ).toMatch(
+        new RegExp(
+          `mixes prefixed names \\("${k.prefix.replace('.', '\\.')}${names[1].replace(/\./g, '\\.')}"\\)`,
+        ),
+      );
+    },
+  );
 });
 
 describe('safetensors refusals name what is wrong', () => {

@@ -7,7 +7,13 @@
  */
 
 import type { ModelConfig } from './config.js';
-import { type ParamSpec, paramSpecs, resolveParamName } from './param-names.js';
+import {
+  type NameLayout,
+  type ParamSpec,
+  paramSpecs,
+  resolveParamName,
+  storedParamName,
+} from './param-names.js';
 
 export class SafetensorsError extends Error {
   constructor(
@@ -356,19 +362,23 @@ export async function loadShardedSafetensors(
   };
 }
 
+/** What a checkpoint's tensors hold for a config: canonical name -> spec and stored name, and the layout. */
+export interface MatchedParams {
+  specs: Map<string, ParamSpec & { stored: string }>;
+  layout: NameLayout;
+}
+
 /**
- * Checks stored tensors against what the config demands (names resolved, e.g. prefix-less GPT-2) and
- * returns stored name -> canonical name for the parameters. Missing, unexpected and wrong-shaped
- * tensors are refused by name.
+ * Checks stored tensors against what the config demands (names resolved in either layout) and returns
+ * where each parameter is stored. Missing, unexpected and wrong-shaped tensors are refused by name, and
+ * so is a file that mixes both layouts (transformers picks one layout per file; the rest would not load).
  */
-export function matchParams(
-  config: ModelConfig,
-  entries: Map<string, TensorEntry>,
-): Map<string, ParamSpec & { stored: string }> {
+export function matchParams(config: ModelConfig, entries: Map<string, TensorEntry>): MatchedParams {
   const specs = paramSpecs(config);
   const known = new Set(specs.map((s) => s.name));
   const byName = new Map(specs.map((s) => [s.name, s]));
   const found = new Map<string, ParamSpec & { stored: string }>();
+  const seen: Partial<Record<NameLayout, string>> = {}; // layout -> a stored name that shows it
   for (const [stored, e] of entries) {
     const r = resolveParamName(config, stored, known);
     switch (r.kind) {
@@ -383,6 +393,7 @@ export function matchParams(
           fail(`stored twice (as "${found.get(r.name)!.stored}" and "${stored}")`, r.name);
         if (spec.shape.length !== e.shape.length || spec.shape.some((d, i) => d !== e.shape[i]))
           fail(`shape [${e.shape.join(',')}] but the config needs [${spec.shape.join(',')}]`, stored);
+        if (r.layout) seen[r.layout] ??= stored;
         found.set(r.name, { ...spec, stored });
         break;
       }
@@ -390,27 +401,42 @@ export function matchParams(
         throw r satisfies never;
     }
   }
+  if (seen.prefixed && seen.bare)
+    fail(
+      `mixes prefixed names ("${seen.prefixed}") with names lacking the base-model prefix ("${seen.bare}"); a checkpoint uses one layout`,
+      seen.bare,
+    );
   const missing = specs.filter((s) => !found.has(s.name)).map((s) => s.name);
   if (missing.length > 0)
     fail(
       `missing ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
       missing[0],
     );
-  return found;
+  return { specs: found, layout: seen.bare ? 'bare' : 'prefixed' };
+}
+
+/** Parameters as float32 by canonical name, and the layout their file stored them in. */
+export interface StoredParams {
+  params: Map<string, Float32Array>;
+  layout: NameLayout;
 }
 
 /** Reads every parameter as float32, keyed by canonical name, after matchParams' checks. */
-export function readParams(config: ModelConfig, source: TensorSource): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [name, spec] of matchParams(config, source.entries))
-    out.set(name, source.file(spec.stored).float32(spec.stored));
-  return out;
+export function readParams(config: ModelConfig, source: TensorSource): StoredParams {
+  const { specs, layout } = matchParams(config, source.entries);
+  const params = new Map<string, Float32Array>();
+  for (const [name, spec] of specs) params.set(name, source.file(spec.stored).float32(spec.stored));
+  return { params, layout };
 }
 
-/** model.safetensors bytes for a parameter map, in paramSpecs order, with canonical names. */
+/**
+ * model.safetensors bytes for a parameter map (canonical names), in paramSpecs order, stored under the
+ * names of `layout` (default: canonical, what save_pretrained writes).
+ */
 export function writeParams(
   config: ModelConfig,
   params: Map<string, Float32Array>,
+  layout: NameLayout = 'prefixed',
   metadata = { format: 'pt' },
 ): Uint8Array {
   const tensors = paramSpecs(config).map((s) => {
@@ -419,7 +445,7 @@ export function writeParams(
     const n = s.shape.reduce((a, b) => a * b, 1);
     if (data.length !== n)
       fail(`has ${data.length} values but shape [${s.shape.join(',')}] needs ${n}`, s.name);
-    return { name: s.name, shape: s.shape, data };
+    return { name: storedParamName(config, s.name, layout), shape: s.shape, data };
   });
   return writeSafetensors(tensors, metadata);
 }
