@@ -1,9 +1,13 @@
 /**
  * The lab's frame: header, notices, GPU status, then the workspace: presets and config on the left;
  * run controls, charts, inspector, try panel and runs on the right. Presenter mode keeps only the
- * controls, four charts and the inspector; URL `hide=` flags can drop whole panels too.
+ * controls, four charts and the inspector; URL `hide=` flags can drop whole panels too. On narrow
+ * screens (one column) the presets become a sideways strip and the config folds into a closed
+ * disclosure, so Start and the first charts are on the first screen of a phone or tablet.
  */
 
+import { type ReactNode, useState } from 'react';
+import { useConfigStore } from '../state/config-store.js';
 import { useLabStore } from '../state/store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { AdapterPanel } from './AdapterPanel.js';
@@ -12,6 +16,7 @@ import { ChartGrid } from './charts/ChartGrid.js';
 import { ConfigPanel } from './config/ConfigPanel.js';
 import { PresetGallery } from './config/PresetGallery.js';
 import { Header } from './Header.js';
+import { NARROW_SCREEN, useMediaQuery } from './hooks/useMediaQuery.js';
 import { GroupInspector } from './inspector/GroupInspector.js';
 import { ModelExports } from './ModelExports.js';
 import { ModelPanel } from './ModelPanel.js';
@@ -54,6 +59,26 @@ function GpuStatus() {
   }
 }
 
+/** Config and model panels: always open on wide screens (no summary shown), closed at first on narrow ones. */
+function SetupDisclosure({ children }: { children: ReactNode }) {
+  const narrow = useMediaQuery(NARROW_SCREEN);
+  const [openWhenNarrow, setOpenWhenNarrow] = useState(false);
+  const toFix = useConfigStore((s) => s.errors.length);
+  return (
+    <details
+      className="setup-details"
+      open={!narrow || openWhenNarrow}
+      onToggle={(e) => narrow && setOpenWhenNarrow(e.currentTarget.open)}
+    >
+      <summary>
+        Configuration and model
+        {toFix > 0 && <span className="setup-to-fix"> ({toFix} to fix)</span>}
+      </summary>
+      <div className="setup-details-body">{children}</div>
+    </details>
+  );
+}
+
 export function App() {
   const gpu = useLabStore((s) => s.gpu);
   const presenter = useUiStore((s) => s.presenter);
@@ -83,8 +108,12 @@ export function App() {
             {!presenter && (shows('presets') || shows('config')) && (
               <aside className="setup" aria-label="Setup">
                 {shows('presets') && <PresetGallery />}
-                {shows('config') && <ConfigPanel />}
-                {shows('config') && <ModelPanel />}
+                {shows('config') && (
+                  <SetupDisclosure>
+                    <ConfigPanel />
+                    <ModelPanel />
+                  </SetupDisclosure>
+                )}
               </aside>
             )}
             <div className="lab">
