@@ -78,7 +78,7 @@ export function ChartGrid() {
               disabled={choices.length === 0}
             >
               <option value="">
-                {choices.length === 0 ? 'every logged metric is drawn' : `${choices.length} more logged`}
+                {choices.length === 0 ? 'all drawn' : `${choices.length} more`}
               </option>
               {choices.map((m) => (
                 <option key={m} value={m}>
