@@ -2,20 +2,13 @@
  * A training run you can drive one step at a time: the lab's worker and the CLI both hold one. It loads
  * the starting policy, takes the frozen reference when RL starts (after any SFT warm-up; none when
  * beta = 0), runs SFT / RFT / RL steps as the algorithm says, evaluates on held-out prompts, and saves
- * and resumes checkpoints whose trainer state (optimizer moments, step, reinforce baseline, reference)
- * makes a resumed run continue exactly as an uninterrupted one.
+ * and resumes checkpoints whose trainer state (trainer-state.ts: optimizer moments, step, reinforce
+ * baseline, reference, PPO's value head) makes a resumed run continue exactly as an uninterrupted one.
  */
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
-import { parseRunConfig } from '../config/resolve.js';
 import type { RunConfig } from '../config/schema.js';
 import { cacheStorageHubCache, type HubOptions } from '../hub/index.js';
-import {
-  type CheckpointFs,
-  memoryFs,
-  readCheckpoint,
-  type TrainerState,
-  writeCheckpoint,
-} from '../model/checkpoint.js';
+import { type CheckpointFs, memoryFs, readCheckpoint, writeCheckpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { sampleWithKvCache } from '../model/gpu/generate.js';
 import { attachLora, baseView, GpuLora } from '../model/gpu/lora.js';
@@ -38,6 +31,7 @@ import { AdamW, type AdamwConfig } from './optimizer.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
 import { rftStep, rlStep, type StepOutput, sftStep, type TrainerContext } from './steps.js';
+import { restoreTrainerState, saveTrainerState } from './trainer-state.js';
 
 export interface SessionOptions {
   /** Opens checkpoint folders named by `config.model.name` (warm starts, user folders). */
@@ -58,8 +52,6 @@ export interface SessionOptions {
   /** Where the config's reward models may run (default: WebGPU where there is one, else WASM). */
   rewardModelPlacement?: OnnxPlacement;
 }
-
-const TRAINER_FORMAT = 'tabrl-trainer-state/1';
 
 export class TrainingSession {
   /** Steps completed; the next `step()` runs step number `stepsDone`. */
@@ -277,30 +269,8 @@ export class TrainingSession {
   /** The run as an HF checkpoint folder plus TabRL trainer state (LoRA: merged weights, adapters in the state). */
   async saveCheckpoint(fs: CheckpointFs = memoryFs()): Promise<CheckpointFiles> {
     this.events.onPhase?.('checkpoint');
-    const ctx = this.ctx;
     const params = await this.policyWeights();
-    const tensors: TrainerState['tensors'] = new Map();
-    const add = async (prefix: string, p: GpuParams) => {
-      for (const [name, data] of await p.download())
-        tensors.set(`${prefix}${name}`, { shape: [data.length], data });
-    };
-    await add('exp_avg.', ctx.optimizer.m);
-    await add('exp_avg_sq.', ctx.optimizer.v);
-    if (this.lora) await add('lora.', this.lora.params);
-    else if (ctx.ref) await add('ref.', ctx.ref);
-    const state: TrainerState = {
-      json: {
-        format: TRAINER_FORMAT,
-        run_config: this.config,
-        global_step: this.stepsDone,
-        optimizer_steps: ctx.optimizer.steps,
-        reinforce_baseline: ctx.reinforce.baseline,
-        num_tokens: ctx.numTokens,
-        has_reference: Boolean(ctx.ref),
-        kernel_variants: this.kernelVariants,
-      },
-      tensors,
-    };
+    const state = await saveTrainerState(this.config, this, this.ctx, this.lora);
     const target = fs as CheckpointFs & { files?: Map<string, Uint8Array> };
     await writeCheckpoint(target, {
       config: this.modelConfig,
@@ -315,39 +285,12 @@ export class TrainingSession {
 
   private async restore(fs: CheckpointFs): Promise<void> {
     const ckpt = await readCheckpoint(fs);
-    const st = ckpt.trainerState;
-    if (!st || st.json.format !== TRAINER_FORMAT) {
-      throw new Error(
-        'resume: the folder has no TabRL trainer state (trainer_state.json); start a new run from it instead',
-      );
-    }
-    // Compared after parsing, so options added to the schema since the save (with their defaults) match.
-    const saved = parseRunConfig(st.json.run_config);
-    if (!saved.ok || JSON.stringify(saved.config) !== JSON.stringify(this.config)) {
-      throw new Error(
-        'resume: the checkpoint was saved by a run with a different config; resume with the config in its trainer_state.json',
-      );
-    }
-    const ctx = this.ctx;
-    const pick = (prefix: string) =>
-      new Map(
-        [...st.tensors]
-          .filter(([k]) => k.startsWith(prefix))
-          .map(([k, v]) => [k.slice(prefix.length), v.data]),
-      );
+    const run = restoreTrainerState(ckpt.trainerState, this.config, this.ctx, this.lora);
     // LoRA: the base reloaded from model.name is unchanged by training; only the adapters resume
-    if (this.lora) this.lora.params.write(pick('lora.'));
-    else ctx.model.params.write(ckpt.params);
-    ctx.optimizer.m.write(pick('exp_avg.'));
-    ctx.optimizer.v.write(pick('exp_avg_sq.'));
-    ctx.optimizer.steps = Number(st.json.optimizer_steps);
-    ctx.reinforce = { baseline: (st.json.reinforce_baseline as number | null) ?? null };
-    ctx.numTokens = Number(st.json.num_tokens ?? 0);
-    this.stepsDone = Number(st.json.global_step);
-    this.kernelVariants = (st.json.kernel_variants as Record<string, string> | undefined) ?? {};
-    if (st.json.has_reference && !this.lora)
-      ctx.ref = GpuParams.upload(this.rt, this.modelConfig, pick('ref.'));
-    else if (this.rlStarted()) this.takeReference();
+    if (!this.lora) this.ctx.model.params.write(ckpt.params);
+    this.stepsDone = run.stepsDone;
+    this.kernelVariants = run.kernelVariants;
+    if (!this.ctx.ref && this.rlStarted()) this.takeReference();
   }
 
   dispose(): void {

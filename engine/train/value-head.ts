@@ -1,8 +1,8 @@
 /**
  * PPO's value head (ReFT, docs/ALGORITHMS.md "PPO with a value head"): V = h·w + b on the policy's final
  * normalised hidden state at each completion position, trained with its own AdamW moments. It is not
- * part of the HF checkpoint (transformers' causal-LM classes have no value head); TabRL keeps it in
- * the trainer state. Its gradient is clipped by its own norm rather than jointly with the policy's.
+ * part of the HF checkpoint (transformers' causal-LM classes have no value head); TabRL keeps it, with
+ * its moments and step count, in the trainer state (trainer-state.ts). Its gradient is clipped by its own norm rather than jointly with the policy's.
  */
 import { adamwStep, clipScale } from '../../kernels/ops/adamw/adamw.js';
 import { globalNorm } from '../../kernels/ops/reduce/reduce.js';
@@ -15,6 +15,13 @@ export class ValueHead {
   private readonly grads: { weight: Tensor; bias: Tensor };
   private readonly moments: Tensor[];
   private steps = 0;
+  /** Names of the head's tensors in the trainer state, in `moments` order after weight and bias. */
+  private static readonly MOMENTS = [
+    'exp_avg.weight',
+    'exp_avg.bias',
+    'exp_avg_sq.weight',
+    'exp_avg_sq.bias',
+  ];
 
   constructor(
     readonly rt: Runtime,
@@ -93,6 +100,34 @@ export class ValueHead {
     }
     scale?.dispose();
     norm.dispose();
+  }
+
+  /** AdamW updates applied to the head so far. */
+  get optimizerSteps(): number {
+    return this.steps;
+  }
+
+  /** weight, bias and the four moment tensors by name (ValueHead.MOMENTS), flat. */
+  async download(): Promise<Map<string, Float32Array>> {
+    const names = ['weight', 'bias', ...ValueHead.MOMENTS];
+    const values = await this.rt.readMany([this.weight, this.bias, ...this.moments]);
+    return new Map(names.map((n, i) => [n, values[i] as Float32Array]));
+  }
+
+  /** Overwrites the head, its moments and its step count with saved ones (names as `download`). */
+  write(values: ReadonlyMap<string, ArrayLike<number>>, steps: number): void {
+    const targets: [string, Tensor][] = [
+      ['weight', this.weight],
+      ['bias', this.bias],
+      ...ValueHead.MOMENTS.map((n, i): [string, Tensor] => [n, this.moments[i]]),
+    ];
+    for (const [name, t] of targets) {
+      const v = values.get(name);
+      if (!v || v.length !== t.size)
+        throw new Error(`value head: trainer state ${name} missing or not ${t.size} values`);
+      this.rt.write(t, v);
+    }
+    this.steps = steps;
   }
 
   dispose(): void {
