@@ -15,6 +15,7 @@ import { nextTokenTargets } from '../engine/model/gpu/lm-loss.js';
 import { GpuModel } from '../engine/model/gpu/model.js';
 import { GpuParams } from '../engine/model/gpu/params.js';
 import { initParams } from '../engine/model/init.js';
+import { standaloneStream } from '../engine/rl/streams.js';
 import { AdamW, type AdamwConfig } from '../engine/train/optimizer.js';
 import { autotunerFor } from '../kernels/autotune/autotuner.js';
 import type { Runtime } from '../kernels/runtime/runtime.js';
@@ -203,7 +204,7 @@ async function benchModel(
         const g = await sampleWithKvCache(model, prompts, {
           maxNewTokens: s.newTokens,
           seed: 3,
-          step: 0,
+          step: standaloneStream(),
           eos: -1, // never drawn: every row decodes all newTokens
           pad: 0,
           temperature: 1,

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { readCheckpoint } from '../../engine/model/checkpoint.js';
 import { sampleWithKvCache } from '../../engine/model/gpu/generate.js';
 import { GpuModel } from '../../engine/model/gpu/model.js';
+import { standaloneStream } from '../../engine/rl/streams.js';
 import { PromptFormat } from '../../engine/tokenizers/prompt-format.js';
 import { checkpointTokenizer } from '../../engine/train/policy-source.js';
 import { adapterName } from '../../kernels/runtime/index.js';
@@ -112,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
         greedy: args.flags.has('greedy'),
         maxNewTokens,
         seed,
-        step: 0,
+        step: standaloneStream(),
         eos: tokenizer.eosId,
         pad: tokenizer.padId ?? 0,
       },

@@ -10,6 +10,7 @@ import { LORA_TARGETS } from '../model/lora';
 import { REWARD_NAMES } from '../rewards/builtin';
 import { rewardModelOptions } from '../rewards/onnx-options';
 import { REWARD_CODE_CONTRACT } from '../rewards/sandbox';
+import { STREAM_BOUNDS } from '../rl/streams';
 import { taskOptions } from '../tasks/options';
 
 /** Bumped when a field changes meaning or name; share links carry it. */
@@ -57,7 +58,9 @@ export const runConfigSchema = z
       .min(0)
       .max(4294967295)
       .describe('Seed of the run; split into tasks / sampling / init streams'),
-    max_steps: count(1).describe('Optimizer steps of the run (RL steps, or SFT steps for sft)'),
+    max_steps: count(1)
+      .max(STREAM_BOUNDS.steps)
+      .describe('Optimizer steps of the run (RL steps, or SFT steps for sft)'),
     model: modelChoice,
     lora: loraOptions
       .nullable()
@@ -105,8 +108,8 @@ export const runConfigSchema = z
       ),
 
     // sampling
-    num_generations: count(2).describe('G: completions sampled per prompt'),
-    prompts_per_step: count(1).describe('P: prompts per step'),
+    num_generations: count(2).max(STREAM_BOUNDS.groupSize).describe('G: completions sampled per prompt'),
+    prompts_per_step: count(1).max(STREAM_BOUNDS.promptsPerStep).describe('P: prompts per step'),
     max_completion_length: count(1).max(4096).describe('Completion tokens at most (EOS counts)'),
     temperature: positive.describe('Sampling temperature T; log-probs are of softmax(z/T)'),
     top_k: count(0).describe('Sample among the k likeliest tokens; 0 = off (does not change lp)'),
@@ -157,7 +160,9 @@ export const runConfigSchema = z
 
     // DAPO
     dynamic_sampling: z.boolean().describe('Drop zero-spread groups and draw more prompts'),
-    max_resample_rounds: count(0).describe('Extra draws at most per step under dynamic_sampling'),
+    max_resample_rounds: count(0)
+      .max(STREAM_BOUNDS.resampleRounds)
+      .describe('Extra draws at most per step under dynamic_sampling'),
     overlong_penalty: z.boolean().describe('DAPO soft overlong penalty'),
     overlong_buffer: count(1)
       .nullable()
@@ -176,13 +181,15 @@ export const runConfigSchema = z
     difficulty_aware: z
       .boolean()
       .describe('DART: keep sampling a prompt until it has min_correct kept answers'),
-    max_samples_per_prompt: count(1).describe('difficulty_aware: samples per prompt at most'),
+    max_samples_per_prompt: count(1)
+      .max(STREAM_BOUNDS.groupSize)
+      .describe('difficulty_aware: samples per prompt at most (in rounds of num_generations, 64 at most)'),
     min_correct: count(1).describe('difficulty_aware: kept answers wanted per prompt'),
 
     // evaluation
     eval_every: count(0).describe('Evaluate every this many steps; 0 = never'),
-    eval_prompts: count(1).describe('Held-out prompts per evaluation'),
-    eval_samples: count(1).describe('n: samples per held-out prompt'),
+    eval_prompts: count(1).max(STREAM_BOUNDS.evalPrompts).describe('Held-out prompts per evaluation'),
+    eval_samples: count(1).max(STREAM_BOUNDS.groupSize).describe('n: samples per held-out prompt'),
     eval_k: count(1).describe('k of pass@k (k <= n)'),
 
     kernel_variants: z
@@ -259,6 +266,14 @@ export const runConfigSchema = z
     }
     if (c.min_correct > c.max_samples_per_prompt) {
       issue('min_correct', `must be <= max_samples_per_prompt (${c.max_samples_per_prompt})`);
+    }
+    // each DART round of a prompt has its own random stream, and a prompt has 64 (engine/rl/streams.ts)
+    const rounds = STREAM_BOUNDS.rftRoundsPerPrompt;
+    if (c.difficulty_aware && Math.ceil(c.max_samples_per_prompt / c.num_generations) > rounds) {
+      issue(
+        'max_samples_per_prompt',
+        `must be <= ${rounds} x num_generations (${rounds * c.num_generations}) under difficulty_aware`,
+      );
     }
   });
 

@@ -6,11 +6,10 @@
 import type { RunConfig } from '../config/schema.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import { type EvalPrompt, evalMetrics } from '../rl/evaluation.js';
+import { evalStream } from '../rl/streams.js';
 import type { TaskSample } from '../tasks/types.js';
 import { type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 
-/** Philox step words of eval draws sit far from training steps so they never share random numbers. */
-const EVAL_STREAM = 0x40000000;
 /** Rows per generation call: bounds the KV cache and logits memory of a large eval. */
 const ROWS_PER_CALL = 128;
 
@@ -18,14 +17,15 @@ async function sampleInChunks(
   ctx: RolloutContext,
   prompts: readonly TaskSample[],
   n: number,
-  step: number,
+  /** The Philox stream word of the chunk starting at prompt `offset`. */
+  stream: (offset: number) => number,
   params?: GpuParams,
 ): Promise<RolloutRow[][]> {
   const perCall = Math.max(1, Math.floor(ROWS_PER_CALL / n));
   const out: RolloutRow[][] = [];
   for (let i = 0; i < prompts.length; i += perCall) {
     const chunk = prompts.slice(i, i + perCall);
-    const roll = await rollout(ctx, chunk, n, step + i, params);
+    const roll = await rollout(ctx, chunk, n, stream(i), params);
     for (let p = 0; p < chunk.length; p++) out.push(roll.rows.slice(p * n, (p + 1) * n));
   }
   return out;
@@ -40,9 +40,9 @@ export async function evaluate(
 ): Promise<Record<string, number>> {
   if (prompts.length === 0) return {};
   const n = config.eval_samples;
-  const sampled = await sampleInChunks(ctx, prompts, n, EVAL_STREAM + step * 4096, params);
+  const sampled = await sampleInChunks(ctx, prompts, n, (i) => evalStream(step, i, false), params);
   const greedyCtx: RolloutContext = { ...ctx, sampling: { ...ctx.sampling, greedy: true } };
-  const greedy = await sampleInChunks(greedyCtx, prompts, 1, EVAL_STREAM + step * 4096 + 2048, params);
+  const greedy = await sampleInChunks(greedyCtx, prompts, 1, (i) => evalStream(step, i, true), params);
   const rows: EvalPrompt[] = prompts.map((sample, p) => ({
     rewards: sampled[p].map((r) => r.reward),
     correct: sampled[p].map((r) => ctx.task.isCorrect(sample, r.text)),

@@ -9,6 +9,7 @@ import { autotunerFor } from '../../kernels/autotune/autotuner.js';
 import type { Choices } from '../../kernels/autotune/store.js';
 import { sampleWithKvCache } from '../model/gpu/generate.js';
 import { createRng } from '../rl/random.js';
+import { kernelWarmupStream } from '../rl/streams.js';
 import type { TrainerContext } from './steps.js';
 import { accumulateSftGradient } from './update.js';
 
@@ -42,7 +43,7 @@ export async function prepareKernels(
   await sampleWithKvCache(
     ctx.model,
     Array.from({ length: rows }, () => promptIds),
-    { ...ctx.rolloutCtx.sampling, maxNewTokens: 2, step: 0xfffffff0 },
+    { ...ctx.rolloutCtx.sampling, maxNewTokens: 2, step: kernelWarmupStream() },
   );
   onProgress(0.5);
   if (tuner.pendingKeys().length > 0) await tuner.tunePending();

@@ -8,25 +8,29 @@
 import type { RunConfig } from '../config/schema.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
+import type { AdamwConfig, AdamwState } from '../optim/adamw.js';
 import { learningRate } from '../optim/schedule.js';
-import { hasSpread, type ReinforceState } from '../rl/advantages.js';
+import { mean, type ReinforceState } from '../rl/advantages.js';
 import { distinctFraction } from '../rl/diversity.js';
+import { dynamicSample } from '../rl/dynamic-sampling.js';
 import type { PolicyLossOptions } from '../rl/policy-loss.js';
 import type { Rng } from '../rl/random.js';
-import { rftKeep } from '../rl/rft.js';
+import { rftSample } from '../rl/rft.js';
 import { stepAdvantages } from '../rl/step-advantages.js';
+import { rftStream, rolloutStream } from '../rl/streams.js';
 import { drawTrainingBatch } from '../tasks/split.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
-import type { AdamW, AdamwConfig } from './optimizer.js';
 import { type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 import type { SessionPhase, StepMetrics, StepSamples } from './session-types.js';
+import { stepKind } from './step-kind.js';
 import {
   accumulatePolicyGradient,
   accumulateSftGradient,
   completionLogprobs,
   type TokenRow,
+  updatePolicy,
 } from './update.js';
 import { ValueHead } from './value-head.js';
 
@@ -37,7 +41,9 @@ export interface TrainerContext {
   task: Task;
   rng: Rng;
   rolloutCtx: RolloutContext;
-  optimizer: AdamW;
+  optimizer: AdamwState;
+  /** What `optimizer` trains: the policy's parameters, or its LoRA adapters. */
+  trainable: GpuParams;
   grads: GpuParams;
   /** The frozen reference policy (beta > 0 after SFT), or null. */
   ref: GpuParams | null;
@@ -134,6 +140,11 @@ function completionStats(rows: readonly RolloutRow[]) {
   };
 }
 
+/** [P*G] rows -> P groups of G. */
+function groupsOf(rows: readonly RolloutRow[], G: number): RolloutRow[][] {
+  return Array.from({ length: rows.length / G }, (_, g) => rows.slice(g * G, (g + 1) * G));
+}
+
 /** Draws prompts and samples G completions each; with dynamic sampling, keeps drawing for groups with spread. */
 async function sampleGroups(
   ctx: TrainerContext,
@@ -142,32 +153,29 @@ async function sampleGroups(
   const c = ctx.config;
   const G = c.num_generations;
   const rng = stepRng(ctx, 'tasks', step);
-  const draw = (n: number) => drawTrainingBatch(ctx.task, rng, n, heldOutFraction(ctx));
-  const first = await rollout(ctx.rolloutCtx, draw(c.prompts_per_step), G, step);
-  if (!c.dynamic_sampling) return { roll: first, extra: {} };
-  const rowsOf = (roll: Rollout) =>
-    Array.from({ length: roll.rows.length / G }, (_, g) => roll.rows.slice(g * G, (g + 1) * G));
-  let kept = rowsOf(first).filter((g) => hasSpread(g.map((r) => r.reward)));
-  let tokens = first.tokens;
-  let rounds = 0;
-  while (kept.length < c.prompts_per_step && rounds < c.max_resample_rounds) {
-    rounds++;
-    // a distinct Philox stream per round: the counter's step word carries the round
-    const more = await rollout(
+  const draw = (n: number, round: number) =>
+    rollout(
       ctx.rolloutCtx,
-      draw(c.prompts_per_step - kept.length),
+      drawTrainingBatch(ctx.task, rng, n, heldOutFraction(ctx)),
       G,
-      step + rounds * 0x100000,
+      rolloutStream(step, round),
     );
-    tokens += more.tokens;
-    kept = kept.concat(rowsOf(more).filter((g) => hasSpread(g.map((r) => r.reward))));
-  }
-  kept = kept.slice(0, c.prompts_per_step);
-  const rows = kept.flat().map((r, i) => ({ ...r, group: Math.floor(i / G) }));
-  return {
-    roll: { rows, groupSize: G, score: first.score, tokens },
-    extra: { 'dynamic_sampling/groups_kept': kept.length, 'dynamic_sampling/rounds': rounds },
-  };
+  if (!c.dynamic_sampling) return { roll: await draw(c.prompts_per_step, 0), extra: {} };
+  const rolls: Rollout[] = [];
+  const sampled = await dynamicSample({
+    target: c.prompts_per_step,
+    maxResampleRounds: c.max_resample_rounds,
+    draw: async (count, round) => {
+      const roll = await draw(count, round);
+      rolls.push(roll);
+      return groupsOf(roll.rows, G);
+    },
+    rewardsOf: (group) => group.map((r) => r.reward),
+  });
+  const rows = sampled.groups.flat().map((r, i) => ({ ...r, group: Math.floor(i / G) }));
+  const tokens = rolls.reduce((n, r) => n + r.tokens, 0);
+  // the reward metrics are the first round's: what the policy scored before any filtering
+  return { roll: { rows, groupSize: G, score: rolls[0].score, tokens }, extra: sampled.metrics };
 }
 
 /** One RL step of the GRPO family (group, rloo, reinforce estimators). */
@@ -210,7 +218,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
       .lp;
   }
   const gae = c.advantage_estimator === 'gae';
-  if (gae) ctx.valueHead ??= new ValueHead(ctx.model.rt, ctx.model.config.hiddenSize);
+  if (gae) ctx.valueHead ??= new ValueHead(ctx.model.rt, ctx.model.config);
   const oldValues = gae
     ? (
         await completionLogprobs(
@@ -290,12 +298,9 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     );
     // a non-finite loss refuses the update even when its gradient happens to be finite
     const upd = Number.isFinite(res.loss)
-      ? await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(c, step))
+      ? await updatePolicy(ctx, adamwConfig(c, step))
       : { applied: false, gradNorm: Number.NaN, extra: [] };
-    if (upd.applied && ctx.valueHead) {
-      const h = adamwConfig(c, step);
-      ctx.valueHead.step({ ...h, lr: h.learningRate });
-    }
+    if (upd.applied && ctx.valueHead) await ctx.valueHead.update(adamwConfig(c, step));
     valueLossSum += res.valueLoss / iterations;
     if (!upd.applied || !Number.isFinite(res.loss)) {
       ctx.warn(
@@ -355,7 +360,7 @@ export function goldRows(prompts: PromptFormat, samples: readonly TaskSample[]):
 async function sftUpdate(ctx: TrainerContext, rows: readonly TokenRow[], step: number) {
   ctx.grads.zero();
   const lossT = accumulateSftGradient(ctx.model, ctx.model.params, ctx.grads, rows, ctx.tokenizer.padId ?? 0);
-  const upd = await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(ctx.config, step), [lossT]);
+  const upd = await updatePolicy(ctx, adamwConfig(ctx.config, step), [lossT]);
   lossT.dispose();
   if (!upd.applied) {
     ctx.warn(
@@ -412,28 +417,23 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
     heldOutFraction(ctx),
   );
   const all: RolloutRow[] = [];
-  const kept: RolloutRow[] = [];
   let tokens = 0;
-  let withKept = 0;
-  for (let p = 0; p < prompts.length; p++) {
-    const seen = new Set<string>();
-    const mine: RolloutRow[] = [];
-    let sampled = 0;
-    let round = 0;
-    do {
-      const count = c.difficulty_aware ? Math.min(G, c.max_samples_per_prompt - sampled) : G;
-      if (count <= 0) break;
-      const roll = await rollout(ctx.rolloutCtx, [prompts[p]], count, step + (p * 64 + round) * 0x10000);
-      round++;
-      sampled += count;
+  const sampled = await rftSample({
+    prompts: prompts.length,
+    perRound: G,
+    threshold: c.rft_threshold,
+    difficultyAware: c.difficulty_aware,
+    minCorrect: c.min_correct,
+    maxSamplesPerPrompt: c.max_samples_per_prompt,
+    sample: async (p, count, round) => {
+      const roll = await rollout(ctx.rolloutCtx, [prompts[p]], count, rftStream(step, p, round));
       tokens += roll.tokens;
       for (const row of roll.rows) row.group = p;
       all.push(...roll.rows);
-      for (const i of rftKeep(roll.rows, c.rft_threshold, seen)) mine.push(roll.rows[i]);
-    } while (c.difficulty_aware && mine.length < c.min_correct && sampled < c.max_samples_per_prompt);
-    if (mine.length > 0) withKept++;
-    kept.push(...mine);
-  }
+      return roll.rows;
+    },
+  });
+  const kept = sampled.perPrompt.flatMap((p) => p.kept);
   const tGen = now();
   const dispatches0 = ctx.model.rt.stats().dispatches;
   let upd = { loss: 0, gradNorm: 0, applied: false };
@@ -443,12 +443,10 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
   }
   const tTrain = now();
   ctx.numTokens += tokens;
-  const rewards = all.map((r) => r.reward);
   const metrics: StepMetrics = {
     step,
-    reward: rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length),
-    'rft/kept_fraction': kept.length / Math.max(1, all.length),
-    'rft/prompts_with_kept': withKept / Math.max(1, prompts.length),
+    reward: mean(all.map((r) => r.reward)),
+    ...sampled.metrics,
     loss: upd.loss,
     grad_norm: upd.gradNorm,
     learning_rate: learningRate(step, c),
@@ -466,6 +464,17 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
   return { metrics, samples };
 }
 
-function mean(values: readonly number[]): number {
-  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
+/** Runs step number `step` as the kind stepKind gives it. */
+export function runStep(ctx: TrainerContext, step: number): Promise<StepOutput> {
+  const kind = stepKind(ctx.config, step);
+  switch (kind) {
+    case 'sft':
+      return sftStep(ctx, step);
+    case 'rft':
+      return rftStep(ctx, step);
+    case 'rl':
+      return rlStep(ctx, step);
+    default:
+      return kind satisfies never;
+  }
 }
