@@ -21,6 +21,7 @@ import { disposeRewardFunctions, loadRewardModels } from '../rewards/onnx-reward
 import type { OnnxPlacement } from '../rewards/onnx-runtime.js';
 import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
 import { createRng, type Rng } from '../rl/random.js';
+import { tryStream } from '../rl/streams.js';
 import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
@@ -30,7 +31,8 @@ import { prepareKernels } from './kernel-warmup.js';
 import { AdamW, type AdamwConfig } from './optimizer.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
-import { rftStep, rlStep, type StepOutput, sftStep, type TrainerContext } from './steps.js';
+import { stepKind } from './step-kind.js';
+import { runStep, type TrainerContext } from './steps.js';
 import { restoreTrainerState, saveTrainerState } from './trainer-state.js';
 
 export interface SessionOptions {
@@ -172,8 +174,7 @@ export class TrainingSession {
   }
 
   private rlStarted(): boolean {
-    const c = this.config;
-    return c.algorithm !== 'sft' && this.stepsDone >= c.sft_steps;
+    return stepKind(this.config, this.stepsDone) !== 'sft';
   }
 
   /** The frozen reference: the policy's weights when RL starts; none when beta = 0. */
@@ -193,12 +194,9 @@ export class TrainingSession {
     const s = this.stepsDone;
     // the starting policy is evaluated before the first update, so every chart has where the run began
     const atStart = c.eval_every > 0 && s === 0 ? await this.evaluateWithPhase() : null;
-    let out: StepOutput;
-    if (c.algorithm === 'sft' || s < c.sft_steps) out = await sftStep(this.ctx, s);
-    else if (c.algorithm === 'rft') out = await rftStep(this.ctx, s);
-    else out = await rlStep(this.ctx, s);
+    const out = await runStep(this.ctx, s);
     this.stepsDone++;
-    if (c.algorithm !== 'sft' && this.stepsDone === c.sft_steps) this.takeReference();
+    if (this.rlStarted()) this.takeReference();
     if (atStart) Object.assign(out.metrics, atStart);
     else if (c.eval_every > 0 && this.stepsDone % c.eval_every === 0)
       Object.assign(out.metrics, await this.evaluateWithPhase());
@@ -238,7 +236,7 @@ export class TrainingSession {
       const sampling = this.ctx.rolloutCtx.sampling;
       const gen = await sampleWithKvCache(this.ctx.model, rows, {
         ...sampling,
-        step: 0x7fff0000 + this.stepsDone,
+        step: tryStream(this.stepsDone),
         params,
       });
       const eos = this.tokenizer.eosId;
