@@ -15,8 +15,8 @@ import { nextTokenTargets } from '../engine/model/gpu/lm-loss.js';
 import { GpuModel } from '../engine/model/gpu/model.js';
 import { GpuParams } from '../engine/model/gpu/params.js';
 import { initParams } from '../engine/model/init.js';
+import { type AdamwConfig, adamwDispose, adamwInit, adamwUpdate } from '../engine/optim/adamw.js';
 import { standaloneStream } from '../engine/rl/streams.js';
-import { AdamW, type AdamwConfig } from '../engine/train/optimizer.js';
 import { autotunerFor } from '../kernels/autotune/autotuner.js';
 import type { Runtime } from '../kernels/runtime/runtime.js';
 import { rng } from '../kernels/testing/random.js';
@@ -120,7 +120,7 @@ async function benchModel(
   const values = initParams(cfg, rng(7));
   const model = GpuModel.load(rt, cfg, values);
   const grads = GpuParams.zerosLike(model.params, '.grad');
-  const optimizer = new AdamW(rt, model.params);
+  let optimizer = adamwInit(model.params);
   const ids = randomIds(8, s.trainRows, s.trainTokens, cfg.vocabSize);
   const { targets, count } = nextTokenTargets(ids);
   const batch = uploadLayout(rt, layoutSequences(ids, null, 0, 0, s.trainTokens));
@@ -142,7 +142,8 @@ async function benchModel(
     const d0 = rt.stats().dispatches;
     grads.zero();
     const loss = crossEntropyTrainingPass(model.transformer, model.params, grads, batch, targetT, count);
-    const upd = await optimizer.update(model.params, grads, ADAMW, [loss]);
+    const upd = await adamwUpdate(optimizer, model.params, grads, ADAMW, [loss]);
+    optimizer = upd.state;
     loss.dispose();
     await rt.sync();
     dispatches = rt.stats().dispatches - d0;
@@ -239,7 +240,7 @@ async function benchModel(
     peerStep?.dispose();
     disposeBatch(batch);
     targetT.dispose();
-    optimizer.dispose();
+    adamwDispose(optimizer);
     grads.dispose();
     model.dispose();
   }

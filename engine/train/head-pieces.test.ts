@@ -84,7 +84,7 @@ describe.each(FAMILIES)('%s: the head in pieces of 5 rows', (_name, makeConfig) 
     rows.forEach((row, b) => {
       for (let t = 0; t < row.completionIds.length; t++) mask[b * L + t] = 1;
     });
-    const head = new ValueHead(rt, config.hiddenSize);
+    const head = new ValueHead(rt, config);
     rt.write(head.weight, randn(13, config.hiddenSize, 0.5)); // not zero: its dHidden joins the head's
 
     const run = async (pieceBytes: number) => {

@@ -5,7 +5,7 @@
  * and resumes checkpoints whose trainer state (trainer-state.ts: optimizer moments, step, reinforce
  * baseline, reference, PPO's value head) makes a resumed run continue exactly as an uninterrupted one.
  */
-import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
+import type { Runtime } from '../../kernels/runtime/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { cacheStorageHubCache, type HubOptions } from '../hub/index.js';
 import { type CheckpointFs, memoryFs, readCheckpoint, writeCheckpoint } from '../model/checkpoint.js';
@@ -18,6 +18,7 @@ import { initLoraParams, type LoraOptions, mergeLora } from '../model/lora.js';
 import { assertFits, estimateRunMemory, formatBytes, type MemoryOptions } from '../model/memory.js';
 import type { RewardModelInfo } from '../rewards/onnx-info.js';
 import { disposeRewardFunctions, loadRewardModels } from '../rewards/onnx-rewards.js';
+import { adamwDispose, adamwInit } from '../optim/adamw.js';
 import type { OnnxPlacement } from '../rewards/onnx-runtime.js';
 import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
 import { createRng, type Rng } from '../rl/random.js';
@@ -28,7 +29,6 @@ import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
 import { prepareKernels } from './kernel-warmup.js';
-import { AdamW, type AdamwConfig } from './optimizer.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
 import { stepKind } from './step-kind.js';
@@ -139,7 +139,9 @@ export class TrainingSession {
           pad: tokenizer.padId ?? 0,
         },
       },
-      optimizer: lora ? new AdapterAdamW(rt, lora.params) : new AdamW(rt, model.params),
+      // LoRA trains the adapters alone; the base stays frozen
+      optimizer: adamwInit(lora?.params ?? model.params),
+      trainable: lora?.params ?? model.params,
       grads: GpuParams.zerosLike(lora?.params ?? model.params, '.grad'),
       ref: null,
       valueHead: null,
@@ -297,7 +299,7 @@ export class TrainingSession {
     const ctx = this.ctx;
     disposeRewardFunctions(ctx.rolloutCtx.rewards);
     ctx.grads.dispose();
-    ctx.optimizer.dispose();
+    adamwDispose(ctx.optimizer);
     ctx.ref?.dispose();
     ctx.valueHead?.dispose();
     this.lora?.dispose();
@@ -313,20 +315,6 @@ export function createTrainingSession(
   options: SessionOptions = {},
 ): Promise<TrainingSession> {
   return TrainingSession.create(rt, config, events, options);
-}
-
-/** AdamW over the adapters alone: the steps hand it the policy's parameters, which LoRA keeps frozen. */
-class AdapterAdamW extends AdamW {
-  constructor(
-    rt: Runtime,
-    private readonly adapters: GpuParams,
-  ) {
-    super(rt, adapters);
-  }
-
-  override update(_policy: GpuParams, grads: GpuParams, config: AdamwConfig, extra?: Tensor[]) {
-    return super.update(this.adapters, grads, config, extra);
-  }
 }
 
 /** Fresh adapters (A kaiming-uniform from the run's 'lora' stream, B = 0): the policy starts as the base. */

@@ -10,6 +10,7 @@ import type { RunConfig } from '../config/schema.js';
 import type { TrainerState } from '../model/checkpoint.js';
 import type { GpuLora } from '../model/gpu/lora.js';
 import { GpuParams } from '../model/gpu/params.js';
+import type { AdamwState } from '../optim/adamw.js';
 import type { TrainerContext } from './steps.js';
 import { ValueHead } from './value-head.js';
 
@@ -25,10 +26,10 @@ export interface RunCounters {
 
 /**
  * The state as checkpoint data. Tensors: `exp_avg.<param>` / `exp_avg_sq.<param>` (AdamW moments of
- * what trains), `lora.<adapter>` (LoRA runs: the base reloads from model.name), `ref.<param>` (the
- * frozen reference of a full fine-tune), `value_head.<param>` with `value_head.exp_avg.<param>` /
- * `value_head.exp_avg_sq.<param>` (PPO). JSON: the counters, Adam's step counts, REINFORCE's baseline,
- * TRL's num_tokens and the run's config.
+ * every parameter that trains: the policy's or its adapters', and PPO's `value_head.*`), `lora.<adapter>`
+ * (LoRA runs: the base reloads from model.name), `ref.<param>` (the frozen reference of a full
+ * fine-tune), `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
+ * step count, REINFORCE's baseline, TRL's num_tokens and the run's config.
  */
 export async function saveTrainerState(
   config: RunConfig,
@@ -37,14 +38,21 @@ export async function saveTrainerState(
   lora: GpuLora | null,
 ): Promise<TrainerState> {
   const tensors: TrainerState['tensors'] = new Map();
-  const add = async (prefix: string, values: Promise<Map<string, Float32Array>>) => {
-    for (const [name, data] of await values) tensors.set(`${prefix}${name}`, { shape: [data.length], data });
+  const add = async (prefix: string, params: GpuParams) => {
+    for (const [name, data] of await params.download())
+      tensors.set(`${prefix}${name}`, { shape: [data.length], data });
   };
-  await add('exp_avg.', ctx.optimizer.m.download());
-  await add('exp_avg_sq.', ctx.optimizer.v.download());
-  if (lora) await add('lora.', lora.params.download());
-  else if (ctx.ref) await add('ref.', ctx.ref.download());
-  if (ctx.valueHead) await add('value_head.', ctx.valueHead.download());
+  const addOptimizer = async (state: AdamwState) => {
+    await add('exp_avg.', state.m);
+    await add('exp_avg_sq.', state.v);
+  };
+  await addOptimizer(ctx.optimizer);
+  if (lora) await add('lora.', lora.params);
+  else if (ctx.ref) await add('ref.', ctx.ref);
+  if (ctx.valueHead) {
+    await add('', ctx.valueHead.params);
+    await addOptimizer(ctx.valueHead.optimizer);
+  }
   return {
     json: {
       format: TRAINER_FORMAT,
@@ -54,7 +62,7 @@ export async function saveTrainerState(
       reinforce_baseline: ctx.reinforce.baseline,
       num_tokens: ctx.numTokens,
       has_reference: Boolean(ctx.ref),
-      ...(ctx.valueHead ? { value_head_optimizer_steps: ctx.valueHead.optimizerSteps } : {}),
+      ...(ctx.valueHead ? { value_head_optimizer_steps: ctx.valueHead.optimizer.steps } : {}),
       kernel_variants: run.kernelVariants,
     },
     tensors,
@@ -88,18 +96,24 @@ export function restoreTrainerState(
     new Map(
       [...st.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.data]),
     );
+  // each set takes the names it holds (GpuParams.write), so the policy's and the head's moments share prefixes
+  const restoreOptimizer = (state: AdamwState, steps: unknown): AdamwState => {
+    state.m.write(pick('exp_avg.'));
+    state.v.write(pick('exp_avg_sq.'));
+    return { m: state.m, v: state.v, steps: Number(steps) };
+  };
   const rt = ctx.model.rt;
   if (lora) lora.params.write(pick('lora.'));
-  ctx.optimizer.m.write(pick('exp_avg.'));
-  ctx.optimizer.v.write(pick('exp_avg_sq.'));
-  ctx.optimizer.steps = Number(st.json.optimizer_steps);
+  ctx.optimizer = restoreOptimizer(ctx.optimizer, st.json.optimizer_steps);
   ctx.reinforce = { baseline: (st.json.reinforce_baseline as number | null) ?? null };
   ctx.numTokens = Number(st.json.num_tokens ?? 0);
   if (st.json.has_reference && !lora) ctx.ref = GpuParams.upload(rt, ctx.model.config, pick('ref.'));
   if (st.json.value_head_optimizer_steps !== undefined) {
     ctx.valueHead?.dispose();
-    ctx.valueHead = new ValueHead(rt, ctx.model.config.hiddenSize);
-    ctx.valueHead.write(pick('value_head.'), Number(st.json.value_head_optimizer_steps));
+    const head = new ValueHead(rt, ctx.model.config);
+    head.params.write(pick(''));
+    head.optimizer = restoreOptimizer(head.optimizer, st.json.value_head_optimizer_steps);
+    ctx.valueHead = head;
   }
   return {
     stepsDone: Number(st.json.global_step),

@@ -1,10 +1,11 @@
 /**
  * The weight updates: the policy-gradient step of the GRPO family and PPO, and the SFT step of SFT,
- * RFT and warm-ups. The policy step stays on the GPU: per micro-batch, forward, token log-probs, the
- * policy-loss kernel (weights per token from the CPU-known masks, so no log-prob readback; PPO's value
- * loss too) and backward; the loss and metrics come back in one read at the end. The float64
- * `policyLoss` of engine/rl is the oracle its tests hold it to. Only one micro-batch's activations
- * live at once, and its logits only a piece of rows at a time (model/gpu/head.ts).
+ * RFT and warm-ups, each applied by `updatePolicy` (engine/optim/adamw.ts). The policy step stays on
+ * the GPU: per micro-batch, forward, token log-probs, the policy-loss kernel (weights per token from
+ * the CPU-known masks, so no log-prob readback; PPO's value loss too) and backward; the loss and
+ * metrics come back in one read at the end. The float64 `policyLoss` of engine/rl is the oracle its
+ * tests hold it to. Only one micro-batch's activations live at once, and its logits only a piece of
+ * rows at a time (model/gpu/head.ts).
  */
 import { addScaled } from '../../kernels/ops/elementwise/elementwise.js';
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
@@ -18,6 +19,7 @@ import {
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { Activations } from '../model/gpu/transformer.js';
+import { type AdamwConfig, type AdamwResult, type AdamwState, adamwUpdate } from '../optim/adamw.js';
 import type { PolicyLossOptions } from '../rl/policy-loss.js';
 import { GpuPolicyLoss, type PolicyStepResult, policyTokens } from './gpu-policy-loss.js';
 import type { ValueHead } from './value-head.js';
@@ -211,4 +213,23 @@ export function accumulateSftGradient(
   const loss = crossEntropyTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count);
   release(l);
   return loss;
+}
+
+/** What trains, its gradients and its AdamW state: a run's trainer context, or a test's. */
+export interface Trainable {
+  optimizer: AdamwState;
+  /** The policy's parameters, or its LoRA adapters. */
+  trainable: GpuParams;
+  grads: GpuParams;
+}
+
+/** One AdamW update of `t.trainable` from `t.grads`; `t.optimizer` becomes the next state. */
+export async function updatePolicy(
+  t: Trainable,
+  config: AdamwConfig,
+  extra: Tensor[] = [],
+): Promise<AdamwResult> {
+  const r = await adamwUpdate(t.optimizer, t.trainable, t.grads, config, extra);
+  t.optimizer = r.state;
+  return r;
 }

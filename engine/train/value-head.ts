@@ -1,39 +1,48 @@
 /**
  * PPO's value head (ReFT, docs/ALGORITHMS.md "PPO with a value head"): V = h·w + b on the policy's final
- * normalised hidden state at each completion position, trained with its own AdamW moments. It is not
- * part of the HF checkpoint (transformers' causal-LM classes have no value head); TabRL keeps it, with
- * its moments and step count, in the trainer state (trainer-state.ts). Its gradient is clipped by its own norm rather than jointly with the policy's.
+ * normalised hidden state at each completion position, trained by the same AdamW as the policy
+ * (engine/optim/adamw.ts) with moments of its own. It is not part of the HF checkpoint (transformers'
+ * causal-LM classes have no value head); the trainer state keeps it (trainer-state.ts). Its gradient
+ * is clipped by its own norm rather than jointly with the policy's.
  */
-import { adamwStep, clipScale } from '../../kernels/ops/adamw/adamw.js';
-import { globalNorm } from '../../kernels/ops/reduce/reduce.js';
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
+import type { ModelConfig } from '../model/config.js';
 import { linearBackward, linearForward } from '../model/gpu/linear.js';
+import { GpuParams } from '../model/gpu/params.js';
+import { type AdamwConfig, type AdamwState, adamwDispose, adamwInit, adamwUpdate } from '../optim/adamw.js';
 
 export class ValueHead {
-  readonly weight: Tensor; // [C,1]
-  readonly bias: Tensor; // [1]
-  private readonly grads: { weight: Tensor; bias: Tensor };
-  private readonly moments: Tensor[];
-  private steps = 0;
-  /** Names of the head's tensors in the trainer state, in `moments` order after weight and bias. */
-  private static readonly MOMENTS = [
-    'exp_avg.weight',
-    'exp_avg.bias',
-    'exp_avg_sq.weight',
-    'exp_avg_sq.bias',
-  ];
+  /** `value_head.weight` [C,1] and `value_head.bias` [1], zero at the start. */
+  readonly params: GpuParams;
+  private readonly grads: GpuParams;
+  /** The head's AdamW state; `update` replaces it, the trainer state saves and restores it. */
+  optimizer: AdamwState;
 
   constructor(
     readonly rt: Runtime,
-    hidden: number,
+    model: ModelConfig,
   ) {
-    this.weight = rt.zeros([hidden, 1], 'value_head.weight');
-    this.bias = rt.zeros([1], 'value_head.bias');
-    this.grads = {
-      weight: rt.zeros([hidden, 1], 'value_head.weight.grad'),
-      bias: rt.zeros([1], 'value_head.bias.grad'),
-    };
-    this.moments = [hidden, 1, hidden, 1].map((n, i) => rt.zeros([n], `value_head.moment${i}`));
+    const C = model.hiddenSize;
+    const specs = [
+      { name: 'value_head.weight', shape: [C, 1] },
+      { name: 'value_head.bias', shape: [1] },
+    ];
+    this.params = GpuParams.uploadSpecs(
+      rt,
+      model,
+      specs,
+      new Map(specs.map((s) => [s.name, new Float32Array(s.shape[0])])),
+    );
+    this.grads = GpuParams.zerosLike(this.params, '.grad');
+    this.optimizer = adamwInit(this.params);
+  }
+
+  get weight(): Tensor {
+    return this.params.get('value_head.weight');
+  }
+
+  get bias(): Tensor {
+    return this.params.get('value_head.bias');
   }
 
   /** V [N] for hidden states [N,C]. */
@@ -52,86 +61,27 @@ export class ValueHead {
       dValues.reshape([dValues.size, 1]),
       hidden,
       { weight: this.weight, bias: this.bias, orientation: 'in_out' },
-      { dweight: this.grads.weight, dbias: this.grads.bias },
+      {
+        dweight: this.grads.get('value_head.weight'),
+        dbias: this.grads.get('value_head.bias'),
+      },
     );
   }
 
   zeroGrad(): void {
-    this.rt.fill(this.grads.weight);
-    this.rt.fill(this.grads.bias);
+    this.grads.zero();
   }
 
-  /** One AdamW step on the head (same hyper-parameters as the policy). */
-  step(h: {
-    lr: number;
-    beta1: number;
-    beta2: number;
-    eps: number;
-    weightDecay: number;
-    maxGradNorm: number;
-  }): void {
-    const rt = this.rt;
-    const norm = globalNorm(rt, [this.grads.weight, this.grads.bias]);
-    const scale = h.maxGradNorm > 0 ? clipScale(rt, norm, h.maxGradNorm) : undefined;
-    this.steps++;
-    const pairs: [Tensor, Tensor, Tensor, Tensor][] = [
-      [
-        this.weight.reshape([this.weight.size]),
-        this.grads.weight.reshape([this.weight.size]),
-        this.moments[0],
-        this.moments[2],
-      ],
-      [this.bias, this.grads.bias, this.moments[1], this.moments[3]],
-    ];
-    for (const [param, grad, m, v] of pairs) {
-      adamwStep(
-        rt,
-        { param, grad, m, v },
-        {
-          lr: h.lr,
-          beta1: h.beta1,
-          beta2: h.beta2,
-          eps: h.eps,
-          weightDecay: h.weightDecay,
-          step: this.steps,
-          gradScale: scale,
-        },
-      );
-    }
-    scale?.dispose();
-    norm.dispose();
-  }
-
-  /** AdamW updates applied to the head so far. */
-  get optimizerSteps(): number {
-    return this.steps;
-  }
-
-  /** weight, bias and the four moment tensors by name (ValueHead.MOMENTS), flat. */
-  async download(): Promise<Map<string, Float32Array>> {
-    const names = ['weight', 'bias', ...ValueHead.MOMENTS];
-    const values = await this.rt.readMany([this.weight, this.bias, ...this.moments]);
-    return new Map(names.map((n, i) => [n, values[i] as Float32Array]));
-  }
-
-  /** Overwrites the head, its moments and its step count with saved ones (names as `download`). */
-  write(values: ReadonlyMap<string, ArrayLike<number>>, steps: number): void {
-    const targets: [string, Tensor][] = [
-      ['weight', this.weight],
-      ['bias', this.bias],
-      ...ValueHead.MOMENTS.map((n, i): [string, Tensor] => [n, this.moments[i]]),
-    ];
-    for (const [name, t] of targets) {
-      const v = values.get(name);
-      if (!v || v.length !== t.size)
-        throw new Error(`value head: trainer state ${name} missing or not ${t.size} values`);
-      this.rt.write(t, v);
-    }
-    this.steps = steps;
+  /** One AdamW update of the head (the policy's hyper-parameters); refused, like the policy's, when not finite. */
+  async update(config: AdamwConfig): Promise<boolean> {
+    const r = await adamwUpdate(this.optimizer, this.params, this.grads, config);
+    this.optimizer = r.state;
+    return r.applied;
   }
 
   dispose(): void {
-    for (const t of [this.weight, this.bias, this.grads.weight, this.grads.bias, ...this.moments])
-      t.dispose();
+    this.params.dispose();
+    this.grads.dispose();
+    adamwDispose(this.optimizer);
   }
 }

@@ -1,0 +1,112 @@
+/**
+ * AdamW (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101) as a pure init/update pair in the
+ * manner of optax, for every parameter set that trains (the policy, LoRA adapters, PPO's value head):
+ * `adamwInit(params)` gives the state and `adamwUpdate(state, params, grads, config)` the next one.
+ * The moments live in GPU buffers that are the state's storage: an update writes them in place and
+ * hands them on to the state it returns (as JAX donates buffers), so the old state must not be used
+ * again; nothing else is kept anywhere. Global-norm clipping as torch's clip_grad_norm_, and a guard
+ * that refuses an update whose gradients hold NaN or Inf before it touches the weights: one small
+ * readback per update (the norm and the finite flag), the only way to say "this step was refused".
+ */
+import { adamwStep, clipScale } from '../../kernels/ops/adamw/adamw.js';
+import { allFinite, globalNorm } from '../../kernels/ops/reduce/reduce.js';
+import type { Tensor } from '../../kernels/runtime/index.js';
+import { GpuParams } from '../model/gpu/params.js';
+
+/** The hyper-parameters of one update (the learning rate already scheduled). */
+export interface AdamwConfig {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 0 = no clipping. */
+  maxGradNorm: number;
+}
+
+export interface AdamwState {
+  /** First moments, shaped (and row-chunked) like the parameters. */
+  readonly m: GpuParams;
+  /** Second moments. */
+  readonly v: GpuParams;
+  /** Updates applied so far (Adam's bias-correction step of the next one is this + 1). */
+  readonly steps: number;
+}
+
+export interface AdamwResult {
+  state: AdamwState;
+  /** Global gradient norm before clipping (NaN/Inf when refused). */
+  gradNorm: number;
+  applied: boolean;
+  /** The `extra` scalars, read in the same readback. */
+  extra: number[];
+}
+
+/** Zero moments shaped like `params`; refuses f16-stored parameters (training keeps f32 master weights). */
+export function adamwInit(params: GpuParams): AdamwState {
+  if (params.hasHalfWeights)
+    throw new Error('AdamW: these parameters are stored as f16; full fine-tuning keeps f32 master weights');
+  return {
+    m: GpuParams.zerosLike(params, '.exp_avg'),
+    v: GpuParams.zerosLike(params, '.exp_avg_sq'),
+    steps: 0,
+  };
+}
+
+/**
+ * Applies one update to `params` from `grads` unless they are non-finite (then params and moments
+ * are untouched and the state comes back as it was). Example: steps 0 -> 1 with bias correction
+ * 1 - beta^1; a refused update leaves steps at 0.
+ */
+export async function adamwUpdate(
+  state: AdamwState,
+  params: GpuParams,
+  grads: GpuParams,
+  config: AdamwConfig,
+  extra: Tensor[] = [],
+): Promise<AdamwResult> {
+  const rt = params.rt;
+  const list = grads.list();
+  const norm = globalNorm(rt, list);
+  const finite = allFinite(rt, list);
+  const read = await rt.readMany([norm, finite, ...extra]);
+  const gradNorm = read[0][0];
+  const ok = read[1][0] === 1 && Number.isFinite(gradNorm);
+  const extraValues = read.slice(2).map((a) => a[0]);
+  if (!ok) {
+    norm.dispose();
+    finite.dispose();
+    return { state, gradNorm, applied: false, extra: extraValues };
+  }
+  const scale = config.maxGradNorm > 0 ? clipScale(rt, norm, config.maxGradNorm) : undefined;
+  const steps = state.steps + 1;
+  for (const spec of params.specs) {
+    // a parameter split into row chunks has gradients and moments chunked alike: chunk i with chunk i
+    const [p, g, m, v] = [params, grads, state.m, state.v].map((set) => set.chunks(spec.name));
+    for (let i = 0; i < p.length; i++) {
+      adamwStep(
+        rt,
+        { param: p[i], grad: g[i], m: m[i], v: v[i] },
+        {
+          lr: config.learningRate,
+          beta1: config.beta1,
+          beta2: config.beta2,
+          eps: config.eps,
+          weightDecay: config.weightDecay,
+          step: steps,
+          gradScale: scale,
+        },
+      );
+    }
+  }
+  scale?.dispose();
+  norm.dispose();
+  finite.dispose();
+  return { state: { m: state.m, v: state.v, steps }, gradNorm, applied: true, extra: extraValues };
+}
+
+/** Frees the moments' buffers. */
+export function adamwDispose(state: AdamwState): void {
+  state.m.dispose();
+  state.v.dispose();
+}
