@@ -5,6 +5,7 @@
  * back the same numbers (JSON round-trips float64 exactly). Non-finite metrics are written as null.
  */
 import { z } from 'zod';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../engine/json-depth.js';
 import type { StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 
 export const RUN_FILE_FORMAT = 'tabrl-run';
@@ -45,7 +46,13 @@ const completionSchema = z.object({
 
 const samplesSchema = z.object({
   step: z.number().int().nonnegative(),
-  groups: z.array(z.object({ prompt: z.string(), completions: z.array(completionSchema) })),
+  groups: z.array(
+    z.object({
+      prompt: z.string(),
+      rendered_prompt: z.string().optional(),
+      completions: z.array(completionSchema),
+    }),
+  ),
 });
 
 const runFileSchema = z.object({
@@ -91,6 +98,12 @@ export function parseRunFile(text: string): RunFileParse {
   } catch {
     return { ok: false, error: 'This file is not JSON: is it a .tabrl.json run export?' };
   }
+  // saving the run (IndexedDB's structured clone) and the charts recurse into it
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH))
+    return {
+      ok: false,
+      error: `Not a TabRL run file: it nests more than ${MAX_JSON_DEPTH} levels deep (a run export nests under 10)`,
+    };
   const r = runFileSchema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];

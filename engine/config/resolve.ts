@@ -5,6 +5,7 @@
  */
 
 import type { z } from 'zod';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth';
 import type { TaskOptions } from '../tasks/options';
 import { ALGORITHM_DEFAULTS, LORA_DEFAULTS, SHARED_DEFAULTS } from './defaults';
 import { ALGORITHMS, type Algorithm, RUN_CONFIG_KEYS, type RunConfig, runConfigSchema } from './schema';
@@ -131,6 +132,14 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
 /** Validates anything (a parsed config file, a decoded share link), applying defaults first. */
 export function parseRunConfig(input: unknown): ParseResult {
   if (!isPlainObject(input)) return { ok: false, errors: [`config: must be an object (got ${show(input)})`] };
+  // the merge, zod and show() recurse: a value nested thousands deep would overflow the stack
+  if (nestedDeeperThan(input, MAX_JSON_DEPTH))
+    return {
+      ok: false,
+      errors: [
+        `config: nested more than ${MAX_JSON_DEPTH} levels deep; a RunConfig nests a few levels at most`,
+      ],
+    };
   const merged = withDefaults(input);
   const result = runConfigSchema.safeParse(merged);
   if (result.success) return { ok: true, config: result.data };

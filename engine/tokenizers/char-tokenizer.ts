@@ -159,7 +159,14 @@ export class CharTokenizer implements Tokenizer {
     if (j?.model?.type !== 'BPE' || !Array.isArray(j.model.merges) || j.model.merges.length !== 0)
       return null;
     if (JSON.stringify(j.pre_tokenizer) !== JSON.stringify(SPLIT_EVERY_CHARACTER)) return null;
-    const specials = [...(j.added_tokens ?? [])].sort((a, b) => a.id - b.id).map((t) => t.content);
+    const addedTokens = j.added_tokens ?? [];
+    const isToken = (t: unknown) =>
+      typeof (t as { id?: unknown } | null)?.id === 'number' &&
+      typeof (t as { content?: unknown }).content === 'string';
+    // anything else is not a file this class wrote: HfTokenizer reads it, or says what is wrong
+    if (!Array.isArray(addedTokens) || !addedTokens.every(isToken)) return null;
+    if (typeof j.model.vocab !== 'object' || j.model.vocab === null) return null;
+    const specials = [...addedTokens].sort((a, b) => a.id - b.id).map((t) => t.content);
     if (specials.length < 2 || specials.length > 3) return null;
     const vocab = Object.entries(j.model.vocab ?? {}).sort((a, b) => a[1] - b[1]);
     if (vocab.some(([, id], i) => id !== i)) return null;

@@ -5,8 +5,11 @@
  * `eos_token`, `pad_token`, ..., `additional_special_tokens`) available as a variable, as transformers
  * passes `special_tokens_map`. Both forms are read: a string, or a list of `{name, template}` of which
  * `default` is used (transformers' rule). Problems name the template and what is wrong with it.
+ * Departure: a template comes from a downloaded file, so one render is bounded (steps, output length,
+ * range() length) where the library would loop or allocate without end.
  */
-import { Template } from '@huggingface/jinja';
+import { Environment, Interpreter, Template } from '@huggingface/jinja';
+import { previewJson } from '../json-depth.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -59,6 +62,8 @@ export function templateSpecialTokens(config: Record<string, unknown>): Record<s
 export function chatTemplateSource(
   config: Record<string, unknown>,
 ): { name: string | null; source: string } | null {
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new ChatTemplateError(`tokenizer_config.json: expected a JSON object (got ${previewJson(config)})`);
   const t = config.chat_template;
   if (t === undefined || t === null) return null;
   if (typeof t === 'string') return { name: null, source: t };
@@ -85,6 +90,94 @@ export function chatTemplateSource(
   throw new ChatTemplateError(
     `tokenizer_config.json: chat_template must be a string or a list of {"name", "template"} (got ${typeof t})`,
   );
+}
+
+/** Interpreter steps (expressions, statements, loop iterations) one render may take: real templates take
+ * hundreds for a system + user prompt; 20,000 empty loop iterations already take about half a second. */
+export const MAX_RENDER_STEPS = 20_000;
+/** Longest text one block of a render may produce (characters). */
+export const MAX_RENDER_CHARS = 4_000_000;
+/** Longest list range() may make: the library prepares a scope per item before the loop runs (100,000 took 2 s). */
+const MAX_RANGE = 10_000;
+
+/** The library's range(), refusing lists longer than MAX_RANGE (range(10**9) would allocate gigabytes). */
+function boundedRange(start: number, stop?: number, step = 1): number[] {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  if (![from, to, step].every(Number.isFinite) || step === 0)
+    throw new Error(`range(${from}, ${to}, ${step}) needs finite bounds and a step other than 0`);
+  const length = Math.max(0, Math.ceil((to - from) / step));
+  if (length > MAX_RANGE)
+    throw new Error(`range() of ${length} numbers is longer than the ${MAX_RANGE} allowed`);
+  return Array.from({ length }, (_, i) => from + i * step);
+}
+
+/** @huggingface/jinja's setupGlobals (not exported), with range() bounded; chat-template.test.ts compares them. */
+function templateGlobals(): Record<string, unknown> {
+  const pad2 = (n: number) => String(n).padStart(2, '0');
+  const strftimeNow = (format: string) => {
+    const d = new Date();
+    const month = (style: 'long' | 'short') => new Intl.DateTimeFormat(undefined, { month: style }).format(d);
+    return String(format).replace(/%[YmdbBHM%]/g, (t) => {
+      const parts: Record<string, string> = {
+        '%Y': String(d.getFullYear()),
+        '%m': pad2(d.getMonth() + 1),
+        '%d': pad2(d.getDate()),
+        '%b': month('short'),
+        '%B': month('long'),
+        '%H': pad2(d.getHours()),
+        '%M': pad2(d.getMinutes()),
+        '%%': '%',
+      };
+      return parts[t] ?? t;
+    });
+  };
+  return {
+    false: false,
+    true: true,
+    none: null,
+    raise_exception: (message: unknown) => {
+      throw new Error(String(message));
+    },
+    range: boundedRange,
+    strftime_now: strftimeNow,
+    True: true,
+    False: false,
+    None: null,
+  };
+}
+
+type Evaluate = Interpreter['evaluate'];
+type EvaluateBlock = (statements: unknown[], env: Environment) => { value: string };
+
+/** The library's interpreter with a step budget: every evaluation and every block (loop iteration) counts. */
+class BoundedInterpreter extends Interpreter {
+  private steps = 0;
+
+  constructor(env: Environment) {
+    super(env);
+    // evaluateBlock is private in the typings; it runs once per loop iteration, even for an empty body
+    const self = this as unknown as { evaluateBlock: EvaluateBlock };
+    const block = self.evaluateBlock;
+    if (typeof block !== 'function')
+      throw new Error('@huggingface/jinja changed: Interpreter.evaluateBlock is gone');
+    self.evaluateBlock = (statements, env) => {
+      this.step();
+      const out = block.call(this, statements, env);
+      if (out.value.length > MAX_RENDER_CHARS)
+        throw new Error(`it produced more than ${MAX_RENDER_CHARS} characters`);
+      return out;
+    };
+  }
+
+  override evaluate(...args: Parameters<Evaluate>): ReturnType<Evaluate> {
+    this.step();
+    return super.evaluate(...args);
+  }
+
+  private step(): void {
+    if (++this.steps > MAX_RENDER_STEPS)
+      throw new Error(`it took more than ${MAX_RENDER_STEPS} steps (a loop that does not end?)`);
+  }
 }
 
 export class ChatTemplate {
@@ -118,11 +211,16 @@ export class ChatTemplate {
 
   render(messages: readonly ChatMessage[], options: { addGenerationPrompt: boolean }): string {
     try {
-      return this.template.render({
+      // Template.render, with the interpreter bounded
+      const env = new Environment();
+      const items = {
+        ...templateGlobals(),
         ...this.specialTokens,
         messages: messages.map((m) => ({ ...m })),
         add_generation_prompt: options.addGenerationPrompt,
-      });
+      };
+      for (const [key, value] of Object.entries(items)) env.set(key, value);
+      return String(new BoundedInterpreter(env).run(this.template.parsed).value);
     } catch (e) {
       throw new ChatTemplateError(
         `${this.label()} of tokenizer_config.json failed to render a ${messages.map((m) => m.role).join(' + ')} conversation: ${(e as Error).message}`,

@@ -7,6 +7,7 @@
  */
 
 import { Tokenizer as HfBackend } from '@huggingface/tokenizers';
+import { previewJson } from '../json-depth.js';
 import { type DecodeOptions, type EncodeOptions, type Tokenizer, TokenizerError } from './tokenizer.js';
 
 /** EOS names tried, in order, when tokenizer_config.json does not name one. */
@@ -72,19 +73,28 @@ export class HfTokenizer implements Tokenizer {
       ...json,
     };
     if (!('model' in full)) throw new TokenizerError('tokenizer.json: missing "model"');
-    let backend: HfBackend;
+    checkShape(full);
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+      throw new TokenizerError(`tokenizer_config.json: expected a JSON object (got ${previewJson(config)})`);
+    // the library checks little up front and may fail later with a TypeError: all of it is wrapped
     try {
-      backend = new HfBackend(full, config);
+      return new HfTokenizer(new HfBackend(full, config), json as Record<string, unknown>, config, ids);
     } catch (e) {
+      if (e instanceof TokenizerError) throw e;
       throw new TokenizerError(
         `tokenizer.json: @huggingface/tokenizers cannot load it (${(e as Error).message})`,
       );
     }
-    return new HfTokenizer(backend, json as Record<string, unknown>, config, ids);
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
-    return this.backend.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    try {
+      return this.backend.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    } catch (e) {
+      throw new TokenizerError(
+        `tokenizer: @huggingface/tokenizers failed to encode ${previewJson(text)} (${(e as Error).message}); is tokenizer.json damaged?`,
+      );
+    }
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
@@ -93,10 +103,16 @@ export class HfTokenizer implements Tokenizer {
       if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize)
         throw new TokenizerError(`tokenizer: id ${id} outside [0, ${this.vocabSize})`);
     }
-    return this.backend.decode([...ids], {
-      skip_special_tokens: options.skipSpecialTokens ?? false,
-      clean_up_tokenization_spaces: this.cleanUpSpaces,
-    });
+    try {
+      return this.backend.decode([...ids], {
+        skip_special_tokens: options.skipSpecialTokens ?? false,
+        clean_up_tokenization_spaces: this.cleanUpSpaces,
+      });
+    } catch (e) {
+      throw new TokenizerError(
+        `tokenizer: @huggingface/tokenizers failed to decode ids ${previewJson(ids)} (${(e as Error).message}); is tokenizer.json damaged?`,
+      );
+    }
   }
 
   toJSON(): Record<string, unknown> {
@@ -106,4 +122,46 @@ export class HfTokenizer implements Tokenizer {
   tokenizerConfig(): Record<string, unknown> {
     return this.config;
   }
+}
+
+/**
+ * The largest token id accepted: the library allocates a table as long as the largest id (an id of
+ * 2^31 took minutes and gigabytes), and the largest real vocabularies have about 262,144 entries.
+ */
+const MAX_TOKEN_ID = 2 ** 21 - 1;
+
+/** What the library reads without checking: `model` an object with a `type`, added tokens `{id, content}`. */
+function checkShape(full: Record<string, unknown>): void {
+  const model = full.model;
+  if (typeof model !== 'object' || model === null || Array.isArray(model))
+    throw new TokenizerError(`tokenizer.json: "model" must be an object (got ${previewJson(model)})`);
+  if (typeof (model as { type?: unknown }).type !== 'string')
+    throw new TokenizerError(
+      `tokenizer.json: "model" has no "type" (BPE, WordPiece, Unigram); got ${previewJson((model as { type?: unknown }).type)}`,
+    );
+  const vocab = (model as { vocab?: unknown }).vocab;
+  if (vocab !== null && typeof vocab === 'object' && !Array.isArray(vocab)) {
+    for (const [token, id] of Object.entries(vocab)) {
+      if (!Number.isSafeInteger(id) || id < 0 || id > MAX_TOKEN_ID)
+        throw new TokenizerError(
+          `tokenizer.json: model.vocab gives ${previewJson(token)} the id ${previewJson(id)}; ids are integers 0..${MAX_TOKEN_ID}`,
+        );
+    }
+  }
+  const added = full.added_tokens;
+  if (!Array.isArray(added))
+    throw new TokenizerError(`tokenizer.json: "added_tokens" must be a list (got ${previewJson(added)})`);
+  added.forEach((t, i) => {
+    const { id, content } = (t ?? {}) as { id?: unknown; content?: unknown };
+    if (
+      typeof t !== 'object' ||
+      !Number.isSafeInteger(id) ||
+      (id as number) < 0 ||
+      (id as number) > MAX_TOKEN_ID ||
+      typeof content !== 'string'
+    )
+      throw new TokenizerError(
+        `tokenizer.json: added_tokens[${i}] must be {"id": an integer 0..${MAX_TOKEN_ID}, "content": a string, ...} (got ${previewJson(t)})`,
+      );
+  });
 }
