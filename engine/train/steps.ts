@@ -8,6 +8,7 @@
 import type { RunConfig } from '../config/schema.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
+import type { AdamwConfig, AdamwState } from '../optim/adamw.js';
 import { learningRate } from '../optim/schedule.js';
 import { mean, type ReinforceState } from '../rl/advantages.js';
 import { distinctFraction } from '../rl/diversity.js';
@@ -21,7 +22,6 @@ import { drawTrainingBatch } from '../tasks/split.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
-import type { AdamW, AdamwConfig } from './optimizer.js';
 import { type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 import type { SessionPhase, StepMetrics, StepSamples } from './session-types.js';
 import { stepKind } from './step-kind.js';
@@ -30,6 +30,7 @@ import {
   accumulateSftGradient,
   completionLogprobs,
   type TokenRow,
+  updatePolicy,
 } from './update.js';
 import { ValueHead } from './value-head.js';
 
@@ -40,7 +41,9 @@ export interface TrainerContext {
   task: Task;
   rng: Rng;
   rolloutCtx: RolloutContext;
-  optimizer: AdamW;
+  optimizer: AdamwState;
+  /** What `optimizer` trains: the policy's parameters, or its LoRA adapters. */
+  trainable: GpuParams;
   grads: GpuParams;
   /** The frozen reference policy (beta > 0 after SFT), or null. */
   ref: GpuParams | null;
@@ -215,7 +218,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
       .lp;
   }
   const gae = c.advantage_estimator === 'gae';
-  if (gae) ctx.valueHead ??= new ValueHead(ctx.model.rt, ctx.model.config.hiddenSize);
+  if (gae) ctx.valueHead ??= new ValueHead(ctx.model.rt, ctx.model.config);
   const oldValues = gae
     ? (
         await completionLogprobs(
@@ -295,12 +298,9 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     );
     // a non-finite loss refuses the update even when its gradient happens to be finite
     const upd = Number.isFinite(res.loss)
-      ? await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(c, step))
+      ? await updatePolicy(ctx, adamwConfig(c, step))
       : { applied: false, gradNorm: Number.NaN, extra: [] };
-    if (upd.applied && ctx.valueHead) {
-      const h = adamwConfig(c, step);
-      ctx.valueHead.step({ ...h, lr: h.learningRate });
-    }
+    if (upd.applied && ctx.valueHead) await ctx.valueHead.update(adamwConfig(c, step));
     valueLossSum += res.valueLoss / iterations;
     if (!upd.applied || !Number.isFinite(res.loss)) {
       ctx.warn(
@@ -360,7 +360,7 @@ export function goldRows(prompts: PromptFormat, samples: readonly TaskSample[]):
 async function sftUpdate(ctx: TrainerContext, rows: readonly TokenRow[], step: number) {
   ctx.grads.zero();
   const lossT = accumulateSftGradient(ctx.model, ctx.model.params, ctx.grads, rows, ctx.tokenizer.padId ?? 0);
-  const upd = await ctx.optimizer.update(ctx.model.params, ctx.grads, adamwConfig(ctx.config, step), [lossT]);
+  const upd = await updatePolicy(ctx, adamwConfig(ctx.config, step), [lossT]);
   lossT.dispose();
   if (!upd.applied) {
     ctx.warn(
