@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig, resolveRunConfig } from '../config/resolve';
 import {
+  CPU_STREAMS,
   evalStream,
   GPU_STREAMS,
   type GpuStream,
@@ -160,6 +161,17 @@ describe('GPU sampling call sites', () => {
           ? [join(dir, e.name)]
           : [],
     );
+
+  it('CPU streams: every split purpose in the source is a CPU_STREAMS name, and every name is used', () => {
+    const used = new Set<string>();
+    for (const f of ['engine', 'cli', 'bench', 'app'].flatMap(files)) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      for (const [, name] of text.matchAll(/(?:[Rr]ng\b[^;\n]*?\.split|stepRng\(ctx,)\s*\(?\s*'([a-z-]+)'/g))
+        used.add(name);
+    }
+    expect([...used].filter((n) => !(n in CPU_STREAMS))).toEqual([]);
+    expect(Object.keys(CPU_STREAMS).filter((n) => !used.has(n))).toEqual([]);
+  });
 
   it('take their Philox word from streams.ts, never a literal', () => {
     const callers = ['engine', 'cli', 'bench', 'app']
