@@ -6,6 +6,7 @@
  * and loads sharded checkpoints through a caller-supplied file fetcher.
  */
 
+import { previewJson } from '../json-depth.js';
 import type { ModelConfig } from './config.js';
 import {
   type NameLayout,
@@ -148,18 +149,18 @@ function parseEntry(name: string, value: unknown, dataStart: number, dataLength:
     fail('header entry is not an object', name);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype))
-    fail(`unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(DTYPE_BYTES).join(', ')})`, name);
+    fail(`unknown dtype ${previewJson(dtype)} (known: ${Object.keys(DTYPE_BYTES).join(', ')})`, name);
   if (
     !Array.isArray(shape) ||
     !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)
   )
-    fail(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
+    fail(`shape ${previewJson(shape)} is not a list of non-negative integers`, name);
   if (
     !Array.isArray(offsets) ||
     offsets.length !== 2 ||
     !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
   )
-    fail(`data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`, name);
+    fail(`data_offsets ${previewJson(offsets)} is not a pair of non-negative integers`, name);
   const [begin, end] = offsets as [number, number];
   if (end < begin) fail(`data_offsets [${begin}, ${end}] end before they begin`, name);
   if (end > dataLength)
@@ -167,7 +168,7 @@ function parseEntry(name: string, value: unknown, dataStart: number, dataLength:
   let elements = 1;
   for (const d of shape as number[]) {
     elements *= d;
-    if (!Number.isSafeInteger(elements)) fail(`shape ${JSON.stringify(shape)} has too many elements`, name);
+    if (!Number.isSafeInteger(elements)) fail(`shape ${previewJson(shape)} has too many elements`, name);
   }
   const dt = dtype as SafetensorsDType;
   const want = elements * DTYPE_BYTES[dt];
@@ -339,7 +340,7 @@ export async function loadShardedSafetensors(
   const byShard = new Map<string, string[]>();
   for (const [tensor, shard] of Object.entries(map)) {
     if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\') || shard.startsWith('.'))
-      fail(`weight_map points at ${JSON.stringify(shard)}, not a file name in the checkpoint folder`, tensor);
+      fail(`weight_map points at ${previewJson(shard)}, not a file name in the checkpoint folder`, tensor);
     byShard.set(shard, [...(byShard.get(shard) ?? []), tensor]);
   }
   const entries = new Map<string, TensorEntry>();
