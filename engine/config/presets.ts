@@ -60,7 +60,7 @@ export const PRESETS: readonly Preset[] = [
     name: 'arithmetic',
     title: 'Two-digit addition',
     description:
-      'The default lab: a character-level GPT-2 (4 layers, 128 wide) that TabRL itself fine-tuned on worked sums (public/models/arithmetic-sft: right on about 12% of held-out sums when sampled, 27% greedily) learns by GRPO: 8 answers to each of 8 sums per step, rewarded for an exact answer plus partial credit per correct digit, with a k3 KL penalty to the warm start. Watch reward and eval/pass@1 climb slowly, frac_reward_zero_std fall as groups start to disagree, and KL stay small.',
+      'The default lab: a character-level GPT-2 (4 layers, 128 wide) that TabRL itself fine-tuned on worked sums (public/models/arithmetic-sft: right on about 12% of held-out sums when sampled, 27% greedily) learns by GRPO: 8 answers to each of 8 sums per step, rewarded for an exact answer plus partial credit per correct digit, with a k3 KL penalty to the warm start. Watch reward and eval/pass@1 climb slowly toward the eval/pass@8 the warm start already reaches (dotted on the pass@k chart), frac_reward_zero_std fall as groups start to disagree, and KL stay small.',
     paper: GRPO_PAPER,
     config: {
       algorithm: 'grpo',
@@ -73,8 +73,9 @@ export const PRESETS: readonly Preset[] = [
       max_steps: 200,
       eval_every: 10,
       eval_prompts: 32,
-      eval_samples: 4,
-      eval_k: 4,
+      // 8 samples a held-out sum: eval/pass@1, @2, @4 and @8 against where the run started
+      eval_samples: 8,
+      eval_k: 8,
     },
   },
   {
