@@ -4,15 +4,15 @@
  * logs, step for step, write the same samples, and end with the same weights and trainer state (PPO's
  * value head and its moments, REINFORCE's baseline, the reference, the optimizer's moments and steps).
  * It goes through `runTraining`, what `tabrl train` and `--resume` call, in this process (one runtime,
- * no child processes: 8 algorithms fit in about a minute); the interrupted run pins the straight run's
- * kernel variants from its config.json as run, as the CLI test does, since variants round differently.
+ * no child processes); the interrupted run pins the kernel variants the straight run dispatched (its
+ * checkpoint's, which include shapes first met after the warm-up), since variants round differently.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPreset } from '../engine/config/presets.js';
-import { type PartialRunConfig, parseRunConfig, resolveRunConfig } from '../engine/config/resolve.js';
+import { type PartialRunConfig, resolveRunConfig } from '../engine/config/resolve.js';
 import type { Algorithm } from '../engine/config/schema.js';
 import { parseSafetensors } from '../engine/model/safetensors.js';
 import { testRuntime } from '../kernels/testing/gpu.js';
@@ -84,10 +84,10 @@ describe('an interrupted and resumed run equals the straight run', () => {
       const resumed = join(dir, `${algorithm}-resumed`);
       const t0 = performance.now();
       await runTraining({ rt, outDir: straight, config });
-      // the straight run's config as run pins the kernel variants it used
-      const asRun = parseRunConfig(JSON.parse(await readFile(join(straight, 'config.json'), 'utf8')));
-      if (!asRun.ok) throw new Error(asRun.errors.join('; '));
-      const first = await runTraining({ rt, outDir: resumed, config: asRun.config, stopAfter: 3 });
+      // pin the kernel variants the straight run dispatched, as its checkpoint recorded them
+      const stateJson = await readFile(join(straight, 'checkpoint', 'trainer_state.json'), 'utf8');
+      const pinned = { ...config, kernel_variants: JSON.parse(stateJson).kernel_variants };
+      const first = await runTraining({ rt, outDir: resumed, config: pinned, stopAfter: 3 });
       expect(first.steps).toBe(3);
       const rest = await runTraining({ rt, outDir: resumed, resume: true });
       expect(rest.metrics.map((m) => m.step)).toEqual([3, 4, 5]);

@@ -5,6 +5,7 @@
  * uninterrupted one. Random streams and the learning-rate schedule are pure functions of (seed, step),
  * so `global_step` carries them; the SFT-to-RL stage follows from `global_step` and `sft_steps`.
  */
+import { autotunerFor } from '../../kernels/autotune/autotuner.js';
 import { parseRunConfig } from '../config/resolve.js';
 import type { RunConfig } from '../config/schema.js';
 import type { TrainerState } from '../model/checkpoint.js';
@@ -63,7 +64,9 @@ export async function saveTrainerState(
       num_tokens: ctx.numTokens,
       has_reference: Boolean(ctx.ref),
       ...(ctx.valueHead ? { value_head_optimizer_steps: ctx.valueHead.optimizer.steps } : {}),
-      kernel_variants: run.kernelVariants,
+      // with the variants of shapes first met after the warm-up (resampling rounds, the value head),
+      // which fell back untuned: a resume pins what this run dispatched, not what a tuner picks next
+      kernel_variants: { ...autotunerFor(ctx.model.rt).choices(), ...run.kernelVariants },
     },
     tensors,
   };
