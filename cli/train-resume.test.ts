@@ -20,9 +20,10 @@ import { runTraining } from './lib/training.js';
 
 type Row = Record<string, number>;
 
-/** Fields that measure the machine (or the kernels it ran), not the training. */
+/** Fields that measure the machine (or the GPU work it queued), not the training. */
 const isMachine = (key: string) =>
-  key === 'step_time' || key === 'tokens_per_second' || key === 'dispatches' || key.startsWith('timing/');
+  ['step_time', 'tokens_per_second', 'dispatches', 'submits'].includes(key) ||
+  /^(timing|dispatches|submits)\//.test(key);
 
 async function lines(path: string): Promise<string[]> {
   return (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim());
