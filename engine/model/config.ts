@@ -5,6 +5,8 @@
  * positions, Qwen2's q/k/v-only bias) are derived here once, so kernels never branch on `model_type`.
  */
 
+import { MAX_JSON_DEPTH, nestedDeeperThan, previewJson } from '../json-depth.js';
+
 export type ModelFamily = 'gpt2' | 'llama' | 'qwen2';
 export const MODEL_FAMILIES: readonly ModelFamily[] = ['gpt2', 'llama', 'qwen2'];
 
@@ -61,7 +63,7 @@ function field(
   const v = key in json && json[key] !== null ? json[key] : fallback;
   if (v === undefined) throw new ConfigError(`config.json: missing required field "${key}"`);
   const bad = (want: string) =>
-    new ConfigError(`config.json: field "${key}" must be ${want}, got ${JSON.stringify(v)}`);
+    new ConfigError(`config.json: field "${key}" must be ${want}, got ${previewJson(v)}`);
   switch (what) {
     case 'int':
       if (typeof v !== 'number' || !Number.isInteger(v)) throw bad('an integer');
@@ -89,13 +91,13 @@ function tokenId(json: Json, key: string): number | null {
   if (v === undefined || v === null) return null;
   if (Array.isArray(v)) v = v[0];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
-    throw new ConfigError(`config.json: field "${key}" must be a token id, got ${JSON.stringify(json[key])}`);
+    throw new ConfigError(`config.json: field "${key}" must be a token id, got ${previewJson(json[key])}`);
   return v;
 }
 
 function refuseUnless(json: Json, key: string, ok: (v: unknown) => boolean, why: string): void {
   if (key in json && json[key] !== null && !ok(json[key]))
-    throw new ConfigError(`config.json: "${key}" = ${JSON.stringify(json[key])} is not supported (${why})`);
+    throw new ConfigError(`config.json: "${key}" = ${previewJson(json[key])} is not supported (${why})`);
 }
 
 const GPT2_KEYS = [
@@ -146,6 +148,11 @@ const COMMON_KEYS = [
 export function parseHfConfig(input: unknown): ModelConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new ConfigError('config.json: expected a JSON object');
+  // fields TabRL does not read are kept and written back (toHfConfig), so the whole file is bounded here
+  if (nestedDeeperThan(input))
+    throw new ConfigError(
+      `config.json: nests more than ${MAX_JSON_DEPTH} levels deep; a model config nests a few levels at most`,
+    );
   const json = input as Json;
   const family = json.model_type;
   if (typeof family !== 'string') throw new ConfigError('config.json: missing required field "model_type"');
@@ -250,7 +257,7 @@ function ropeParameters(json: Json): { rope_theta?: number } {
   const p = json.rope_parameters;
   if (p === undefined || p === null) return {};
   if (typeof p !== 'object' || Array.isArray(p))
-    throw new ConfigError(`config.json: "rope_parameters" must be an object, got ${JSON.stringify(p)}`);
+    throw new ConfigError(`config.json: "rope_parameters" must be an object, got ${previewJson(p)}`);
   const params = p as Json;
   refuseUnless(params, 'rope_type', (v) => v === 'default', 'only plain RoPE is implemented');
   const extra = Object.keys(params).filter((k) => k !== 'rope_type' && k !== 'rope_theta');
@@ -266,22 +273,29 @@ function pickExtra(json: Json, known: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(json).filter(([k]) => !skip.has(k)));
 }
 
+/** Upper bounds of each size, several times the largest published models' (Llama 3.1 405B: 126 layers, C 16384). */
+const MAX_SIZES = {
+  vocabSize: 2 ** 24,
+  hiddenSize: 2 ** 17,
+  numLayers: 1024,
+  numHeads: 4096,
+  numKvHeads: 4096,
+  headDim: 2 ** 14,
+  intermediateSize: 2 ** 20,
+  maxPositions: 2 ** 25,
+} as const satisfies Partial<Record<keyof ModelConfig, number>>;
+
 /** Checks invariants of a ModelConfig built in code (presets, UI); throws ConfigError naming the field. */
 export function validateModelConfig(c: ModelConfig): void {
-  const posInts: (keyof ModelConfig)[] = [
-    'vocabSize',
-    'hiddenSize',
-    'numLayers',
-    'numHeads',
-    'numKvHeads',
-    'headDim',
-    'intermediateSize',
-    'maxPositions',
-  ];
-  for (const k of posInts) {
+  for (const [k, max] of Object.entries(MAX_SIZES) as [keyof typeof MAX_SIZES, number][]) {
     const v = c[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
-      throw new ConfigError(`model config: ${k} must be a positive integer, got ${JSON.stringify(v)}`);
+      throw new ConfigError(`model config: ${k} must be a positive integer, got ${previewJson(v)}`);
+    // a config.json with n_layer 2^53 would otherwise pass and hang the parameter listing
+    if (v > max)
+      throw new ConfigError(
+        `model config: ${k} ${v} is beyond any real model (at most ${max}); is config.json damaged?`,
+      );
   }
   if (c.numHeads % c.numKvHeads !== 0)
     throw new ConfigError(

@@ -8,8 +8,9 @@
  */
 
 import type * as Ort from 'onnxruntime-web';
+import { previewJson } from '../json-depth.js';
 import { type CheckpointFs, readOptional, readRequired } from '../model/checkpoint.js';
-import { LoadError, parseJsonObjectFile } from '../model/load-error.js';
+import { describeLoadProblem, LoadError, parseJsonObjectFile } from '../model/load-error.js';
 import { tokenizerFromJSON } from '../tokenizers/load.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { RewardModelInfo } from './onnx-info.js';
@@ -128,6 +129,37 @@ export function labelReward(
   }
 }
 
+/**
+ * What TabRL reads of a reward model's config.json, checked: id2label ({"0": "NEGATIVE", "1":
+ * "POSITIVE"}, null when absent) and pad_token_id. A number as id2label made resolveLabel fail with a
+ * TypeError, and a pad id of 1.5 made BigInt() fail while scoring; both are LoadErrors here.
+ */
+export function readRewardConfig(
+  config: Record<string, unknown>,
+  where: string,
+): { id2label: Record<string, string> | null; padId: number | undefined } {
+  const refuse = (problem: string, fix: string) =>
+    new LoadError(describeLoadProblem({ file: 'config.json', where, problem, fix }));
+  const id2label = config.id2label ?? null;
+  if (
+    id2label !== null &&
+    (typeof id2label !== 'object' ||
+      Array.isArray(id2label) ||
+      Object.values(id2label).some((name) => typeof name !== 'string'))
+  )
+    throw refuse(
+      `id2label must map class indices to names (got ${previewJson(id2label)})`,
+      'Write it as {"0": "NEGATIVE", "1": "POSITIVE"}, as transformers saves it, or remove it and give reward_models[].label as an index',
+    );
+  const pad = config.pad_token_id ?? undefined;
+  if (pad !== undefined && !(Number.isSafeInteger(pad) && (pad as number) >= 0))
+    throw refuse(
+      `pad_token_id must be a token id (got ${previewJson(pad)})`,
+      "Set it to the tokenizer's pad id or null",
+    );
+  return { id2label: id2label as Record<string, string> | null, padId: pad as number | undefined };
+}
+
 const REWARD_FOLDER_FIX =
   'A reward model folder holds model.onnx, tokenizer.json and config.json (with id2label), as optimum exports them: check reward_models[].path';
 
@@ -211,11 +243,9 @@ export class OnnxRewardModel {
       if (extra.length > 0)
         throw new Error(`${where}: model.onnx wants inputs TabRL does not give: ${extra.join(', ')}`);
       const logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
-      const config = files.config ?? {};
-      const id2label = (config.id2label as Record<string, string> | undefined) ?? null;
+      const { id2label, padId: configPad } = readRewardConfig(files.config ?? {}, where);
       const numLabels = await OnnxRewardModel.countLabels(session, ort, logitsName, where);
       const labelIndex = resolveLabel(options.label, id2label, numLabels);
-      const configPad = typeof config.pad_token_id === 'number' ? config.pad_token_id : undefined;
       const padId = tokenizer.padId ?? configPad ?? 0;
       return new OnnxRewardModel(
         options,

@@ -166,6 +166,7 @@ export class CharTokenizer implements Tokenizer {
     // anything else is not a file this class wrote: HfTokenizer reads it, or says what is wrong
     if (!Array.isArray(addedTokens) || !addedTokens.every(isToken)) return null;
     if (typeof j.model.vocab !== 'object' || j.model.vocab === null) return null;
+    if (!Object.values(j.model.vocab).every((id) => typeof id === 'number')) return null;
     const specials = [...addedTokens].sort((a, b) => a.id - b.id).map((t) => t.content);
     if (specials.length < 2 || specials.length > 3) return null;
     const vocab = Object.entries(j.model.vocab ?? {}).sort((a, b) => a[1] - b[1]);

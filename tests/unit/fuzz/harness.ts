@@ -207,7 +207,9 @@ function failureReporter<T>(parser: string) {
     if (!details.failed) return;
     const [example] = details.counterexample ?? [];
     const why =
-      details.errorInstance instanceof Error ? details.errorInstance.message : String(details.error);
+      details.errorInstance instanceof Error
+        ? details.errorInstance.message
+        : 'interrupted or too many skips';
     throw new Error(
       `fuzz ${parser}: ${why}\n  family: ${example?.family}\n  input: ${describeInput(example?.input)}\n` +
         `  replay: TABRL_FUZZ_SEED=${details.seed} (path ${details.counterexamplePath})`,

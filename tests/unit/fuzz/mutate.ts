@@ -193,7 +193,7 @@ const seqEdit: fc.Arbitrary<SeqEdit> = fc.oneof(
   },
 );
 
-function concat(...parts: Uint8Array[]): Uint8Array {
+function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -204,7 +204,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 function applySeqEdits(valid: Uint8Array, edits: readonly SeqEdit[]): Uint8Array {
-  let b = Uint8Array.from(valid);
+  let b: Uint8Array<ArrayBuffer> = Uint8Array.from(valid);
   for (const e of edits) {
     const at = b.length === 0 ? 0 : e.at % (b.length + (e.kind === 'insert' ? 1 : 0));
     switch (e.kind) {

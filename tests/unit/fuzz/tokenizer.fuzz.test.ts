@@ -236,4 +236,10 @@ describe('fuzz: tokenizer.json and tokenizer_config.json', () => {
     const json = { ...BASES[0][0], added_tokens: 5 };
     expect(() => tokenizerFromJSON(json, {})).toThrow(/"added_tokens" must be a list/);
   });
+
+  it('regression: a vocab id that is an object is refused with a message (the char loader sorted it: TypeError)', () => {
+    const json = structuredClone(BASES[0][0]) as { model: { vocab: Record<string, unknown> } };
+    json.model.vocab['0'] = Object.create(null);
+    expect(() => tokenizerFromJSON(json, {})).toThrow(/model.vocab gives "0" the id/);
+  });
 });
