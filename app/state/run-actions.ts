@@ -1,11 +1,13 @@
 /**
  * What the lab does to runs, store and IndexedDB together: create a live run, take in the worker's
- * batches, import a run file, delete, restore after a reload. A write that fails stays queued and is
+ * batches, import a run file, delete (its checkpoint too), restore after a reload (with the index of
+ * saved checkpoints, run-checkpoints.ts). A write that fails stays queued and is
  * retried after the next delete or write; a full quota raises a notice naming the largest runs.
  */
 import type { Algorithm } from '../../engine/config/schema.js';
 import { HealthMonitor } from '../../engine/train/health.js';
 import type { StepMetrics, StepSamples } from '../../engine/train/session-types.js';
+import { forgetCheckpoint, restoreCheckpointIndex, storeRunCheckpoint } from './run-checkpoints.js';
 import type { RunFile } from './run-file.js';
 import { newRunId, type RunRecord, useRunsStore } from './runs-store.js';
 import {
@@ -124,6 +126,15 @@ export function receiveSamples(runId: string, samples: StepSamples[]): void {
   persist(runId, () => putSamples(runId, samples));
 }
 
+/**
+ * A checkpoint the worker posted: saved after the run's metric and sample writes already queued, so
+ * the stored checkpoint never runs ahead of the stored steps (Continue recomputes only later ones).
+ */
+export function receiveCheckpoint(runId: string, step: number, files: [string, Uint8Array][]): void {
+  if (!useRunsStore.getState().runs[runId]) return;
+  persist(runId, () => storeRunCheckpoint(runId, step, files));
+}
+
 /** Adds an imported run file as a new saved run, opened and shown on the charts. */
 export function importRun(file: RunFile): RunRecord {
   const run: RunRecord = {
@@ -154,6 +165,7 @@ export async function deleteRun(runId: string): Promise<void> {
   for (let i = pending.length - 1; i >= from; i--) if (pending[i].runId === runId) pending.splice(i, 1);
   try {
     await deleteSavedRun(runId);
+    await forgetCheckpoint(runId);
   } catch (err) {
     reportWriteFailure(err);
   }
@@ -168,6 +180,7 @@ export async function restoreSavedRuns(): Promise<void> {
     for (const run of runs.reverse()) {
       if (!store.runs[run.id]) store.addRun(run);
     }
+    await restoreCheckpointIndex(new Set(runs.map((r) => r.id)));
   } catch (err) {
     useUiStore.getState().notify({
       kind: 'error',

@@ -2,9 +2,12 @@
  * What the run buttons do. Start and Step reuse the active run only when its frozen config equals
  * the one being edited and the worker still holds its session; otherwise they create a new run. An
  * edit while a run is live starts a new run with the new config (the running one is never mutated).
+ * Continue resumes a saved run from its stored checkpoint once its local files are back (run-inputs.ts).
  */
 import type { RunConfig } from '../../engine/config/index.js';
+import type { DatasetRow } from '../../engine/tasks/index.js';
 import { send as postToWorker } from '../worker/client.js';
+import { readCheckpointFiles } from './checkpoint-db.js';
 import { useConfigStore } from './config-store.js';
 import { useConsentStore } from './consent-store.js';
 import {
@@ -13,7 +16,10 @@ import {
   rowsForConfig,
   useDatasetStore,
 } from './dataset-store.js';
+import { labHubOptions } from './hub-options.js';
 import { createLiveRun } from './run-actions.js';
+import { noteRunInputs, useCheckpointsStore } from './run-checkpoints.js';
+import { checkRunInputs, recordRunInputs } from './run-inputs.js';
 import { type RunRecord, useRunsStore } from './runs-store.js';
 import { useUiStore } from './ui-store.js';
 
@@ -23,7 +29,7 @@ const sameConfig = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.string
  * The dropped rows each live run was started with: a file dropped again under the same name leaves the
  * config unchanged, but its run must not reuse the session that holds the old rows.
  */
-const rowsOfRun = new Map<string, readonly unknown[] | undefined>();
+const rowsOfRun = new Map<string, readonly DatasetRow[] | undefined>();
 
 function runName(config: RunConfig, preset: string | null): string {
   const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -31,7 +37,7 @@ function runName(config: RunConfig, preset: string | null): string {
 }
 
 /** The run Start/Step should drive: the active live run if the worker holds it with this config. */
-function runFor(config: RunConfig, rows: readonly unknown[] | undefined): RunRecord {
+function runFor(config: RunConfig, rows: readonly DatasetRow[] | undefined): RunRecord {
   const runs = useRunsStore.getState();
   const active = runs.activeRunId ? runs.runs[runs.activeRunId] : undefined;
   // 'lost': the worker kept the run's last checkpoint and resumes from it on a new device
@@ -52,6 +58,7 @@ function runFor(config: RunConfig, rows: readonly unknown[] | undefined): RunRec
   );
   rowsOfRun.clear();
   rowsOfRun.set(run.id, rows);
+  noteRunInputs(run.id, recordRunInputs(config, rows, labHubOptions().cache));
   return run;
 }
 
@@ -100,6 +107,45 @@ export function startRun(): void {
 
 export function stepRun(): void {
   startOrStep('step');
+}
+
+/**
+ * Continue: the saved run `runId` resumes from its stored checkpoint (after a reload or a crashed tab)
+ * once the local files it read are here and match (else a notice says what to drop). Its config
+ * becomes the one being edited, so Pause and Start drive it as any live run.
+ */
+export async function continueRun(runId: string): Promise<void> {
+  const notify = useUiStore.getState().notify;
+  const run = useRunsStore.getState().runs[runId];
+  const ckpt = useCheckpointsStore.getState().saved[runId];
+  if (!run || !ckpt) return;
+  const loaded = useDatasetStore.getState().loaded;
+  const problems = await checkRunInputs(ckpt.inputs, loaded, labHubOptions().cache);
+  const files = problems.length === 0 ? await readCheckpointFiles(runId) : null;
+  if (!files) {
+    notify({
+      kind: 'error',
+      title: 'This run cannot continue yet',
+      text: problems.join(' ') || `The checkpoint of "${run.name}" is no longer in this browser's storage.`,
+    });
+    return;
+  }
+  const datasetRows = rowsForConfig(run.config, loaded);
+  const runs = useRunsStore.getState();
+  runs.markLive(runId);
+  runs.setActive(runId);
+  useConfigStore.getState().loadConfig(run.config as Record<string, unknown>, null);
+  rowsOfRun.clear();
+  rowsOfRun.set(runId, datasetRows);
+  noteRunInputs(runId, Promise.resolve(ckpt.inputs));
+  postToWorker({
+    type: 'start',
+    runId,
+    config: run.config,
+    kernelVariants: run.kernelVariants,
+    datasetRows,
+    resume: { step: ckpt.step, files },
+  });
 }
 
 export function pauseRun(): void {

@@ -49,6 +49,8 @@ interface RunsState {
   appendSamples: (runId: string, samples: StepSamples[]) => void;
   setKernelVariants: (runId: string, variants: Record<string, string>) => void;
   removeRun: (runId: string) => void;
+  /** A saved run the worker continues (Continue after a reload) becomes live again. */
+  markLive: (runId: string) => void;
   setActive: (runId: string | null) => void;
   toggleVisible: (runId: string) => void;
   inspectStep: (step: number | null) => void;
@@ -114,6 +116,12 @@ export const useRunsStore = create<RunsState>((set) => ({
         visible: s.visible.filter((id) => id !== runId),
         activeRunId: s.activeRunId === runId ? null : s.activeRunId,
       };
+    }),
+  markLive: (runId) =>
+    set((s) => {
+      const run = s.runs[runId];
+      if (!run || run.source === 'live') return s;
+      return { runs: { ...s.runs, [runId]: { ...run, source: 'live' } } };
     }),
   setActive: (runId) =>
     set((s) => ({

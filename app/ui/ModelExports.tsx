@@ -1,22 +1,33 @@
 /**
  * Leaving the tab: the current model as an HF folder transformers loads (zip), the LoRA adapter alone
  * in PEFT's layout (zip), and a TRL GRPOTrainer script with this run's settings. The weights come from
- * the worker's checkpoint (merged for LoRA runs; the adapters ride in its trainer state), the script
- * from the RunConfig alone.
+ * the worker's checkpoint (merged for LoRA runs; the adapters ride in its trainer state) or, when the
+ * worker does not hold the open run (after a reload), from the run's checkpoint saved in this browser
+ * with that run's config; the script from the RunConfig alone.
  */
 import { zipSync } from 'fflate';
 import { useState } from 'react';
+import type { RunConfig } from '../../engine/config/index.js';
 import { peftAdapterFiles, trlScript } from '../../engine/export/index.js';
 import { parseHfConfig } from '../../engine/model/config.js';
 import { parseSafetensors } from '../../engine/model/safetensors.js';
 import { useConfigStore } from '../state/config-store.js';
-import { saveCheckpoint } from '../worker/client.js';
+import { useCheckpointsStore } from '../state/run-checkpoints.js';
+import { useRunsStore } from '../state/runs-store.js';
 import { downloadFile, fileStem } from './runs/downloads.js';
+import { runWeights, workerHolds } from './runs/run-weights.js';
 
 const HF_FILES = new Set(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
 
 export function ModelExports() {
-  const config = useConfigStore((s) => s.lastValid);
+  const edited = useConfigStore((s) => s.lastValid);
+  const active = useRunsStore((s) => (s.activeRunId ? s.runs[s.activeRunId] : undefined));
+  const held = useRunsStore((s) => workerHolds(s.worker, s.activeRunId));
+  const saved = useCheckpointsStore((s) => (active ? s.saved[active.id] : undefined));
+  // the open run's saved checkpoint, when the worker does not hold it (after a reload)
+  const fromSaved = active && !held && saved ? saved : undefined;
+  const config = fromSaved ? (active?.config as RunConfig) : edited;
+  const saveCheckpoint = () => runWeights(active?.id ?? null);
   const [message, setMessage] = useState<string | null>(null);
   const stem = fileStem(config.model.name);
   const run = (what: string, job: () => Promise<void>) => async () => {
@@ -74,6 +85,11 @@ export function ModelExports() {
   return (
     <fieldset className="model-exports">
       <legend>Model exports</legend>
+      {fromSaved && (
+        <p className="note">
+          From the checkpoint of step {fromSaved.step} saved in this browser ({active?.name}).
+        </p>
+      )}
       <button type="button" onClick={exportHf}>
         Export HF folder
       </button>

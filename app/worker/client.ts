@@ -1,12 +1,12 @@
 /**
  * Starts the engine worker and routes its messages into the stores (metrics and samples through
- * run-actions, so they are saved as they arrive). Requests with answers (generate, checkpoint) are
- * promises keyed by request id.
+ * run-actions, so they are saved as they arrive, and so are the run's checkpoints).
+ * Requests with answers (generate, checkpoint) are promises keyed by request id.
  */
 import { scoreOnPage } from '../rewards/page-sandbox.js';
 import { labHubUrl } from '../state/hub-options.js';
 import { labOrtCpuFallback } from '../state/ort-options.js';
-import { receiveMetrics, receiveSamples } from '../state/run-actions.js';
+import { receiveCheckpoint, receiveMetrics, receiveSamples } from '../state/run-actions.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useLabStore } from '../state/store.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -114,6 +114,9 @@ function handle(msg: FromWorker): void {
       void scoreOnPage(msg.functions, msg.inputs).then((outcomes) =>
         send({ type: 'user-rewards-scored', requestId: msg.requestId, outcomes }),
       );
+      break;
+    case 'run-checkpoint':
+      receiveCheckpoint(msg.runId, msg.step, msg.files);
       break;
     case 'generated':
     case 'checkpoint':

@@ -71,7 +71,13 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
       void hello();
       break;
     case 'start':
-      loop.start(msg.runId, msg.config, msg.kernelVariants, msg.datasetRows);
+      loop.start(
+        msg.runId,
+        msg.config,
+        msg.kernelVariants,
+        msg.datasetRows,
+        msg.resume && { step: msg.resume.step, files: new Map(msg.resume.files) },
+      );
       break;
     case 'pause':
       loop.pause();

@@ -25,6 +25,8 @@ export type ToWorker =
    * Run (or resume) `runId` until Pause or max_steps. A new runId disposes the old session first.
    * `datasetRows`: a `dataset` task's rows from a file dropped on the page (source `local:NAME`);
    * without them the worker fetches the task's source (a URL or site path).
+   * `resume`: the run's checkpoint saved in the page (run-checkpoints.ts), taken after `step` steps;
+   * a worker without the run's session continues from it (Continue after a reload).
    */
   | {
       type: 'start';
@@ -32,6 +34,7 @@ export type ToWorker =
       config: unknown;
       kernelVariants: Record<string, string>;
       datasetRows?: DatasetRow[];
+      resume?: { step: number; files: [string, Uint8Array][] };
     }
   /** Stop after the step in flight; the session stays for Step/Start. */
   | { type: 'pause' }
@@ -71,6 +74,8 @@ export type FromWorker =
   | { type: 'reward-models'; runId: string; models: RewardModelInfo[] }
   | { type: 'generated'; requestId: number; start: string[][]; current: string[][] }
   | { type: 'checkpoint'; requestId: number; files: [string, Uint8Array][] }
+  /** The run's checkpoint after `step` steps (every few steps and on Pause), for the page to keep. */
+  | { type: 'run-checkpoint'; runId: string; step: number; files: [string, Uint8Array][] }
   | { type: 'request-failed'; requestId: number; message: string }
   /** Run these user reward functions over a batch in the page's sandbox (CSP-bound data: URL workers). */
   | {

@@ -165,6 +165,43 @@ describe('the worker run loop', () => {
     expect(given).toEqual([rowsA, rowsA, rowsB, undefined]);
   });
 
+  it("posts a checkpoint every checkpointEvery steps and when it stops, once per step; a start with the page's checkpoint resumes from it", async () => {
+    const { open } = scriptedSessions();
+    const resumes: (readonly [string, Uint8Array][] | undefined)[] = [];
+    const recording: OpenSession = async (config, variants, events, resume) => {
+      resumes.push(resume ? [...resume] : undefined);
+      return open(config, variants, events);
+    };
+    const { posts, post } = collect();
+    const loop = new RunLoop({ openSession: recording, post, flushIntervalMs: 0, checkpointEvery: 3 });
+    loop.start('k', { max_steps: 7 }, {});
+    await settle(loop);
+    const saved = (ps: FromWorker[]) =>
+      ps.flatMap((p) => (p.type === 'run-checkpoint' ? [`${p.runId}@${p.step}`] : []));
+    // steps 3 and 6 by the cadence, 7 when max_steps stops it; Start again at max_steps adds none
+    expect(saved(posts)).toEqual(['k@3', 'k@6', 'k@7']);
+    loop.start('k', { max_steps: 7 }, {});
+    loop.step('k', { max_steps: 9 }, {});
+    await settle(loop);
+    expect(saved(posts)).toEqual(['k@3', 'k@6', 'k@7', 'k@8']);
+    const files = new Map([['model.safetensors', new Uint8Array([1, 2])]]);
+    const fresh = collect();
+    const after = new RunLoop({
+      openSession: recording,
+      post: fresh.post,
+      flushIntervalMs: 0,
+      checkpointEvery: 3,
+    });
+    after.start('k', { max_steps: 7 }, {}, undefined, { step: 6, files });
+    await settle(after);
+    expect(resumes.at(-1)).toEqual([...files]);
+    expect(fresh.posts.filter((p) => p.type === 'run-state').at(-1)).toMatchObject({
+      state: 'finished',
+      step: 7,
+    });
+    expect(saved(fresh.posts)).toEqual(['k@7']);
+  });
+
   it('generate answers from the start and current model; reset disposes', async () => {
     const { log, open } = scriptedSessions();
     const { posts, post } = collect();

@@ -2,7 +2,10 @@
  * The worker's run loop, free of DOM and of the trainer's internals: it owns at most one training
  * session, steps it until Pause or max_steps, and batches metrics and samples into posts at most every
  * `flushIntervalMs`. The config of a session is frozen at creation: a Start or Step for another runId
- * disposes the old session and opens a new one; nothing mutates a running session.
+ * disposes the old session and opens a new one; nothing mutates a running session. Every
+ * `checkpointEvery` steps, and when the loop stops (Pause, max_steps, a Step), it takes a checkpoint:
+ * kept in memory to resume after a lost device, and posted to the page, which saves it so the run
+ * can Continue after a reload (app/state/run-checkpoints.ts).
  */
 
 import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
@@ -45,7 +48,10 @@ export interface RunLoopOptions {
   post: (msg: FromWorker, transfer?: Transferable[]) => void;
   flushIntervalMs?: number;
   now?: () => number;
-  /** Keep an in-memory checkpoint every this many steps, to resume after a lost device (0 = never). */
+  /**
+   * Take a checkpoint every this many steps (and when the loop stops), to resume after a lost device
+   * and post to the page (0 = never).
+   */
   checkpointEvery?: number;
 }
 
@@ -87,21 +93,27 @@ export class RunLoop {
     config: unknown,
     kernelVariants: Record<string, string>,
     datasetRows?: readonly DatasetRow[],
+    /** The run's checkpoint the page kept (Continue after a reload); used when no session holds the run. */
+    resume?: { step: number; files: CheckpointFiles },
   ): void {
     this.wantRun = true;
     this.enqueue(async () => {
-      await this.ensureSession(runId, config, kernelVariants, datasetRows);
+      await this.ensureSession(runId, config, kernelVariants, datasetRows, resume);
       if (!this.session) return;
       this.setState('running');
       while (this.wantRun && this.session && this.runId === runId) {
         if (this.steps >= maxStepsOf(this.config)) {
           this.wantRun = false;
+          await this.keepCheckpoint();
           this.setState('finished');
           return;
         }
         if (!(await this.stepOnce())) return;
       }
-      if (this.session && this.runId === runId && this.state === 'running') this.setState('paused');
+      if (this.session && this.runId === runId && this.state === 'running') {
+        await this.keepCheckpoint();
+        this.setState('paused');
+      }
     });
   }
 
@@ -120,7 +132,10 @@ export class RunLoop {
       await this.ensureSession(runId, config, kernelVariants, datasetRows);
       if (!this.session) return;
       this.setState('running');
-      if (await this.stepOnce()) this.setState('paused');
+      if (await this.stepOnce()) {
+        await this.keepCheckpoint();
+        this.setState('paused');
+      }
     });
   }
 
@@ -184,12 +199,16 @@ export class RunLoop {
     config: unknown,
     kernelVariants: Record<string, string>,
     datasetRows?: readonly DatasetRow[],
+    saved?: { step: number; files: CheckpointFiles },
   ) {
     if (this.session && this.runId === runId) return;
     this.flush();
-    const resume = this.state === 'lost' && this.lastCheckpoint?.runId === runId ? this.lastCheckpoint : null;
+    // after a lost device, the newer of the loop's own checkpoint and the page's; else the page's
+    const own = this.state === 'lost' && this.lastCheckpoint?.runId === runId ? this.lastCheckpoint : null;
+    const resume =
+      saved && (!own || saved.step > own.steps) ? { runId, steps: saved.step, files: saved.files } : own;
     this.disposeSession();
-    if (this.lastCheckpoint?.runId !== runId) this.lastCheckpoint = null;
+    this.lastCheckpoint = resume;
     this.runId = runId;
     this.config = config;
     this.steps = resume?.steps ?? 0;
@@ -232,10 +251,30 @@ export class RunLoop {
     await session.step();
     this.steps += 1;
     this.scheduleFlush();
-    if (this.checkpointEvery > 0 && this.steps % this.checkpointEvery === 0 && this.runId) {
-      this.lastCheckpoint = { runId: this.runId, steps: this.steps, files: await session.saveCheckpoint() };
-    }
+    if (this.checkpointEvery > 0 && this.steps % this.checkpointEvery === 0) await this.keepCheckpoint();
     return true;
+  }
+
+  /** A checkpoint after the steps done, kept here and posted to the page (once per step count). */
+  private async keepCheckpoint(): Promise<void> {
+    const { session, runId, steps } = this;
+    if (!session || !runId || this.checkpointEvery <= 0) return;
+    if (this.lastCheckpoint?.runId === runId && this.lastCheckpoint.steps === steps) return;
+    let files: CheckpointFiles;
+    try {
+      files = await session.saveCheckpoint();
+    } catch (err) {
+      // the run goes on; the previous checkpoint stays the one to resume from
+      this.post({
+        type: 'warning',
+        runId,
+        message: `The checkpoint after step ${steps} failed: ${messageOf(err)}`,
+      });
+      return;
+    }
+    this.lastCheckpoint = { runId, steps, files };
+    // copied, not transferred: the loop keeps its own for a lost device
+    this.post({ type: 'run-checkpoint', runId, step: steps, files: [...files] });
   }
 
   private scheduleFlush(): void {

@@ -1,14 +1,16 @@
 /**
  * Saved runs: every run of this browser (live, reopened from IndexedDB, imported), each with a
- * checkbox to overlay it on the charts, Open (make it the inspected run), Delete, exports; and the
- * import control for `.tabrl.json` files.
+ * checkbox to overlay it on the charts, Open (make it the inspected run), Delete, exports, Continue
+ * for a run whose checkpoint this browser kept; and the import control for `.tabrl.json` files.
  */
 import { useState } from 'react';
 import { deleteRun, importRun } from '../../state/run-actions.js';
+import { BUDGET_TEXT } from '../../state/run-checkpoints.js';
 import { resetRun } from '../../state/run-control.js';
 import { parseRunFile } from '../../state/run-file.js';
 import { useRunsStore } from '../../state/runs-store.js';
 import { runColour } from '../charts/palette.js';
+import { ContinueRun } from './ContinueRun.js';
 import { RunExports } from './RunExports.js';
 
 export function RunList() {
@@ -35,6 +37,10 @@ export function RunList() {
   return (
     <section className="card runs" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
+      <p className="note" data-testid="checkpoint-budget">
+        Runs are saved in this browser as they train. So that a run can Continue after a reload, the lab also
+        keeps a checkpoint every 10 steps and on Pause: {BUDGET_TEXT} (the oldest make room).
+      </p>
       <div className="import">
         <label htmlFor="import-run">Import a run file (.tabrl.json)</label>
         <input
@@ -49,7 +55,7 @@ export function RunList() {
         </span>
       </div>
       {order.length === 0 ? (
-        <p className="note">No runs yet. Runs are saved in this browser as they train.</p>
+        <p className="note">No runs yet.</p>
       ) : (
         <ul className="run-list">
           {order.map((id) => {
@@ -87,6 +93,7 @@ export function RunList() {
                   </button>
                   <RunExports run={run} />
                 </div>
+                <ContinueRun run={run} />
               </li>
             );
           })}
