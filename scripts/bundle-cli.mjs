@@ -25,6 +25,15 @@ await build({
   },
   plugins: [
     {
+      // tfjs's gradients are bundled in now rather than by esbuild at run time (bench/peers/tfjs-gradients.ts)
+      name: 'tfjs-gradients',
+      setup(b) {
+        b.onResolve({ filter: /\/tfjs-gradients\.js$/ }, () => ({
+          path: resolve(root, 'bench/peers/tfjs-gradients.bundled.ts'),
+        }));
+      },
+    },
+    {
       name: 'raw-text',
       setup(b) {
         b.onResolve({ filter: /\?raw$/ }, (args) => ({

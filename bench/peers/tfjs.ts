@@ -9,11 +9,12 @@
  *
  * Node's tfjs-core bundle ships without gradient functions (the `@tensorflow/tfjs` umbrella imports
  * `register_all_gradients` for them, and that file's ESM sources do not load in Node as published), so
- * the peer bundles that one file with esbuild (installed with tsx and vite) and imports the result;
- * the registries it fills are tfjs's process-wide globals, shared with the bundle we use.
+ * the peer bundles that one file with esbuild (installed with tsx and vite) and imports the result
+ * (tfjs-gradients.ts); the registries it fills are tfjs's process-wide globals, shared with the bundle
+ * we use. The one-file CLI (scripts/bundle-cli.mjs) bundles that file in at build time instead.
  */
-import { createRequire } from 'node:module';
 import type { Runtime } from '../../kernels/runtime/runtime.js';
+import { registerTfjsGradients } from './tfjs-gradients.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 
@@ -44,26 +45,6 @@ function provideNavigatorGpu(gpu: GPU | undefined): void {
       configurable: true,
       writable: true,
     });
-}
-
-let gradientsRegistered: Promise<void> | null = null;
-
-/** Registers tfjs-core's gradient functions (for tf.grad / tf.variableGrads) once per process. */
-function registerTfjsGradients(): Promise<void> {
-  gradientsRegistered ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const entry = require.resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-    const { build } = await import('esbuild');
-    const out = await build({
-      entryPoints: [entry],
-      bundle: true,
-      format: 'esm',
-      write: false,
-      logLevel: 'error',
-    });
-    await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-  })();
-  return gradientsRegistered;
 }
 
 /** Starts tfjs-backend-webgpu on `rt.device`; throws when the packages cannot be loaded. */

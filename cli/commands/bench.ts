@@ -15,6 +15,7 @@ import { nodeGpu } from '../../kernels/runtime/node-gpu.js';
 
 const USAGE = `usage: npm run tabrl -- bench [--quick] [--json FILE] [--filter SUBSTR]
        npm run tabrl -- bench --learning [--preset NAME] ...   (time to learn; --learning --help)
+       npm run tabrl -- bench --device-check [--size S] ...    (the prepared real-GPU check; --device-check --help)
        npm run tabrl -- bench --soak [--steps N] ...           (GPU memory over a long session; --soak --help)
 
   --quick          1 warm-up and 3 timed runs per side instead of 2 and 10
@@ -47,6 +48,8 @@ function parseArgs(argv: string[]): BenchArgs | string {
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--learning')) return (await import('./bench-learning.js')).runLearning(argv);
+  if (argv.includes('--device-check'))
+    return (await import('./bench-device-check.js')).runDeviceCheckCommand(argv);
   if (argv.includes('--soak')) return (await import('./bench-soak.js')).runSoakCommand(argv);
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);

@@ -27,7 +27,10 @@ export interface DispatchSpec {
 
 export interface RuntimeStats {
   liveBuffers: number;
+  /** Bytes of every buffer the runtime holds, in use or pooled. */
   liveBytes: number;
+  /** The most `liveBytes` has been since the runtime began or `resetPeak()`. */
+  peakBytes: number;
   pooledBuffers: number;
   pooledBytes: number;
   buffersCreated: number;

@@ -47,6 +47,8 @@ export class Runtime implements TensorOwner {
   private readonly lostListeners: ((err: DeviceLostError) => void)[] = [];
   private readonly counters = { created: 0, destroyed: 0, dispatches: 0, submits: 0 };
   private liveBytes = 0;
+  /** The most `liveBytes` has been since creation or the last `resetPeak()`. */
+  private peakBytes = 0;
   private profiling: TimestampProfiler | null = null;
   /** The last profiler, kept after profiling stops so its table stays readable. */
   private profiler: TimestampProfiler | null = null;
@@ -173,6 +175,7 @@ export class Runtime implements TensorOwner {
     this.owned.add(buffer);
     this.counters.created++;
     this.liveBytes += size;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return buffer;
   }
 
@@ -208,6 +211,7 @@ export class Runtime implements TensorOwner {
     return {
       liveBuffers: this.owned.size,
       liveBytes: this.liveBytes,
+      peakBytes: this.peakBytes,
       pooledBuffers,
       pooledBytes,
       buffersCreated: this.counters.created,
@@ -216,6 +220,11 @@ export class Runtime implements TensorOwner {
       submits: this.counters.submits,
       pipelines: this.pipelineCache.size,
     };
+  }
+
+  /** Starts a new peak: `stats().peakBytes` becomes the bytes held now (call `trim()` first to drop the pool). */
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   /** The cached pipeline for a kernel; compile errors are reported, labelled, at the next sync. */
