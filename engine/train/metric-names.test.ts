@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../../kernels/testing/gpu';
-import { type PartialRunConfig, resolveRunConfig } from '../config/resolve';
+import type { PartialRunConfig } from '../config/resolve';
 import { ALGORITHMS, type Algorithm } from '../config/schema';
 import { isListedMetric, metricSpec } from './metric-names';
 import { createTrainingSession } from './session';
+import { toyConfig } from './toy-run.testing';
 
 const EXTRA: Record<Algorithm, PartialRunConfig> = {
   grpo: { sft_steps: 1, beta: 0.04 },
@@ -35,12 +36,7 @@ const EXPECTED: Record<Algorithm, string[]> = {
 };
 
 async function keysOf(algorithm: Algorithm): Promise<Set<string>> {
-  const config = resolveRunConfig({
-    algorithm,
-    seed: 3,
-    model: { name: 'smoke', overrides: {} },
-    task: { name: 'reversal', length: 2, symbols: '012', held_out_fraction: 0.25 },
-    reward_funcs: ['char_match'],
+  const config = toyConfig(algorithm, {
     prompts_per_step: 2,
     num_generations: 2,
     max_completion_length: 2,
