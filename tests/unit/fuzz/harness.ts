@@ -7,8 +7,9 @@
  * in-process; the per-case clock catches what is merely slow, the test timeout what never returns.
  *
  * TABRL_FUZZ_RUNS (default 5000) sets the cases per parser, TABRL_FUZZ_SEED (default fixed) the seed,
- * TABRL_FUZZ_REPORT a file that receives one JSON line per parser, TABRL_FUZZ_TRACE a file that holds
- * the input being parsed (written before each case, so a hang leaves its input there).
+ * TABRL_FUZZ_TIMEOUT_MS the vitest timeout of each parser's run, TABRL_FUZZ_REPORT a file that
+ * receives one JSON line per parser, TABRL_FUZZ_TRACE a file that holds the input being parsed
+ * (written before each case, so a hang leaves its input there; it slows the run several times).
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -27,7 +28,8 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 /** A vitest timeout for one parser's run: generous, and proportional to the case count. */
-export const fuzzTimeout = (msPerCase = 20) => Math.max(120_000, FUZZ_RUNS * msPerCase);
+export const fuzzTimeout = (msPerCase = 20) =>
+  Number(process.env.TABRL_FUZZ_TIMEOUT_MS ?? Math.max(120_000, FUZZ_RUNS * msPerCase));
 
 /** What a parser did with an input that it was allowed to do. */
 export type Outcome = 'parsed' | 'refused';
