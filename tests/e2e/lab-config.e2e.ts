@@ -60,7 +60,7 @@ describe('lab config and share links in Chromium', () => {
         expect(await page.getByRole('region', { name, exact: true }).count(), name).toBe(1);
       }
       // Choosing the smoke preset changes the config; an invalid value shows its message inline.
-      await page.locator('[data-preset="smoke"] button').click();
+      await page.locator('[data-preset="smoke"] button[aria-pressed]').click();
       expect(await optionInput(page, 'task.name').inputValue()).toBe('reversal');
       await optionInput(page, 'num_generations').fill('1');
       const err = page.locator('[data-option="num_generations"] .field-error');

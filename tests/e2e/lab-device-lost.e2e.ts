@@ -14,7 +14,7 @@ describe('a lost GPU device', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
-    await page.locator('[data-preset="smoke"] button').click();
+    await page.locator('[data-preset="smoke"] button[aria-pressed]').click();
     await page.locator('[data-option="max_steps"] input').fill('400');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     const steps = () => page.getByTestId('step-count').textContent().then(Number);

@@ -19,7 +19,7 @@ describe('reload mid-run', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
-    await page.locator('[data-preset="smoke"] button').click();
+    await page.locator('[data-preset="smoke"] button[aria-pressed]').click();
     await page.locator('[data-option="max_steps"] input').fill('400');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await page.waitForFunction(pointsAtLeast, 5, { timeout: 120_000 });

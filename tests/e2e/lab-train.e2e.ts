@@ -53,7 +53,7 @@ describe('training in the lab', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
-    await page.locator('[data-preset="smoke"] button').click();
+    await page.locator('[data-preset="smoke"] button[aria-pressed]').click();
     await page.locator('[data-option="max_steps"] input').fill('400');
 
     await page.evaluate(() => {
