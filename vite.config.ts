@@ -61,6 +61,10 @@ export default defineConfig({
   plugins: [react(), onnxRuntimeFiles(), onnxRuntimeWasmUrlHidden()],
   worker: { format: 'es', plugins: () => [onnxRuntimeWasmUrlHidden()] },
   build: { target: 'es2022', sourcemap: true },
+  // The engine worker's dependencies, which Vite's scan of index.html does not reach: listed, the dev
+  // server bundles them before the first page load instead of finding them ~20 s later and reloading
+  // the page (a run started in that window was lost).
+  optimizeDeps: { include: ['@huggingface/jinja', '@huggingface/tokenizers', 'onnxruntime-web'] },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
 });
