@@ -78,7 +78,9 @@ describe('loadDatasetRows', () => {
     await expect(loadDatasetRows(withSource(join(dir, 'nope.jsonl')))).rejects.toThrow(
       /no file at .*nope\.jsonl/,
     );
-    await expect(loadDatasetRows(withSource(`${base}/missing.jsonl`))).rejects.toThrow(/answered HTTP 404\. Check the URL/);
+    await expect(loadDatasetRows(withSource(`${base}/missing.jsonl`))).rejects.toThrow(
+      /answered HTTP 404\. Check the URL/,
+    );
     await expect(loadDatasetRows(withSource('local:mine.jsonl'))).rejects.toThrow(
       /"mine.jsonl" was a file dropped into the lab; give its path with --set task.source=PATH/,
     );

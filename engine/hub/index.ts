@@ -9,7 +9,6 @@ export {
   hubCheckpointFs,
   prefetchHubModel,
 } from './download.js';
-export { siteFolderFs } from './site-folder.js';
 export { DEFAULT_HUB_URL, type HubRef, hubFileUrl, parseHubId } from './hub-id.js';
 export {
   isLocalModelName,
@@ -18,3 +17,4 @@ export {
   localModelName,
   storeLocalModel,
 } from './local.js';
+export { siteFolderFs } from './site-folder.js';

@@ -145,7 +145,9 @@ describe('OnnxRewardModel through onnxruntime-web (WASM in Node)', () => {
     );
     const noModel = tinyRewardModelFolder(net, tokenizer, LABELS);
     noModel.files.delete('model.onnx');
-    await expect(readRewardModelFiles(noModel, '"x"')).rejects.toThrow(/reward model "x": model\.onnx: not found\. A reward model folder holds/);
+    await expect(readRewardModelFiles(noModel, '"x"')).rejects.toThrow(
+      /reward model "x": model\.onnx: not found\. A reward model folder holds/,
+    );
   });
 });
 

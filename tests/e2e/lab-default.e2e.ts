@@ -30,7 +30,9 @@ describe('the default preset', () => {
     await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
     await expect
-      .poll(() => page.locator('[data-preset="arithmetic"] button[aria-pressed]').getAttribute('aria-pressed'))
+      .poll(() =>
+        page.locator('[data-preset="arithmetic"] button[aria-pressed]').getAttribute('aria-pressed'),
+      )
       .toBe('true');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect

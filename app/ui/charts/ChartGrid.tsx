@@ -77,9 +77,7 @@ export function ChartGrid() {
               onChange={(e) => setChoice(e.target.value)}
               disabled={choices.length === 0}
             >
-              <option value="">
-                {choices.length === 0 ? 'all drawn' : `${choices.length} more`}
-              </option>
+              <option value="">{choices.length === 0 ? 'all drawn' : `${choices.length} more`}</option>
               {choices.map((m) => (
                 <option key={m} value={m}>
                   {m}
