@@ -5,11 +5,14 @@
  * The moments live in GPU buffers that are the state's storage: an update writes them in place and
  * hands them on to the state it returns (as JAX donates buffers), so the old state must not be used
  * again; nothing else is kept anywhere. Global-norm clipping as torch's clip_grad_norm_, and a guard
- * that refuses an update whose gradients hold NaN or Inf before it touches the weights: one small
- * readback per update (the norm and the finite flag), the only way to say "this step was refused".
+ * that refuses an update whose gradients hold NaN or Inf before it touches the weights. The refusal is
+ * made on the GPU (the step kernel reads the norm and the finite flag), so the update is queued before
+ * anything is read back and one submission carries it with the readback of the norm and the flag, the
+ * only way to say "this step was refused". Packed sets (params.ts) update in one dispatch per buffer.
  */
-import { adamwStep, clipScale } from '../../kernels/ops/adamw/adamw.js';
+import { adamwStep } from '../../kernels/ops/adamw/adamw.js';
 import { allFinite, globalNorm } from '../../kernels/ops/reduce/reduce.js';
+import { sameLayout } from '../../kernels/runtime/arena.js';
 import type { Tensor } from '../../kernels/runtime/index.js';
 import { GpuParams } from '../model/gpu/params.js';
 
@@ -69,39 +72,41 @@ export async function adamwUpdate(
   const list = grads.list();
   const norm = globalNorm(rt, list);
   const finite = allFinite(rt, list);
+  const steps = state.steps + 1;
+  const hyper = {
+    lr: config.learningRate,
+    beta1: config.beta1,
+    beta2: config.beta2,
+    eps: config.eps,
+    weightDecay: config.weightDecay,
+    step: steps,
+    // the clip factor min(1, max / (norm + 1e-6)) is evaluated inside the step kernel
+    clip: config.maxGradNorm > 0 ? { norm, maxNorm: config.maxGradNorm } : undefined,
+    // and the refusal too: queued before the flag is read, the step does nothing if it is not finite
+    guard: { finite, norm },
+  };
+  const sets = [params, grads, state.m, state.v].map((set) => set.packed);
+  if (sets.every((p) => sameLayout(sets[0], p) && p.views.every((t) => t.dtype === 'f32'))) {
+    // packed alike (params.ts): one dispatch per buffer, padding included (zero grads keep it zero)
+    sets[0].arenas.forEach((_, i) => {
+      const [p, g, m, v] = sets.map((set) => set.arenas[i].storage);
+      adamwStep(rt, { param: p, grad: g, m, v }, hyper);
+    });
+  } else {
+    for (const spec of params.specs) {
+      // a parameter split into row chunks has gradients and moments chunked alike: chunk i with chunk i
+      const [p, g, m, v] = [params, grads, state.m, state.v].map((set) => set.chunks(spec.name));
+      for (let i = 0; i < p.length; i++) adamwStep(rt, { param: p[i], grad: g[i], m: m[i], v: v[i] }, hyper);
+    }
+  }
+  // one submission: the update and the readback of its norm, flag and the caller's scalars
   const read = await rt.readMany([norm, finite, ...extra]);
+  norm.dispose();
+  finite.dispose();
   const gradNorm = read[0][0];
   const ok = read[1][0] === 1 && Number.isFinite(gradNorm);
   const extraValues = read.slice(2).map((a) => a[0]);
-  if (!ok) {
-    norm.dispose();
-    finite.dispose();
-    return { state, gradNorm, applied: false, extra: extraValues };
-  }
-  const scale = config.maxGradNorm > 0 ? clipScale(rt, norm, config.maxGradNorm) : undefined;
-  const steps = state.steps + 1;
-  for (const spec of params.specs) {
-    // a parameter split into row chunks has gradients and moments chunked alike: chunk i with chunk i
-    const [p, g, m, v] = [params, grads, state.m, state.v].map((set) => set.chunks(spec.name));
-    for (let i = 0; i < p.length; i++) {
-      adamwStep(
-        rt,
-        { param: p[i], grad: g[i], m: m[i], v: v[i] },
-        {
-          lr: config.learningRate,
-          beta1: config.beta1,
-          beta2: config.beta2,
-          eps: config.eps,
-          weightDecay: config.weightDecay,
-          step: steps,
-          gradScale: scale,
-        },
-      );
-    }
-  }
-  scale?.dispose();
-  norm.dispose();
-  finite.dispose();
+  if (!ok) return { state, gradNorm, applied: false, extra: extraValues };
   return { state: { m: state.m, v: state.v, steps }, gradNorm, applied: true, extra: extraValues };
 }
 

@@ -9,7 +9,11 @@
  * `frozenWeights: 'f16'` stores the 2-D weight matrices as packed f16 (frozen LoRA bases: half the
  * bytes; matmul and the embedding gather widen them to f32 on load); norms, biases and GPT-2's position
  * table stay f32, as does a matrix with a value beyond f16's range. Training state is always f32.
+ * Every set is packed (kernels/runtime/arena.ts): its tensors are views into a few large buffers, laid
+ * out alike for a model's parameters, gradients and moments, so AdamW, zeroing and the gradient norm
+ * run as one dispatch per buffer rather than one per tensor.
  */
+import { type ArenaMember, type PackedTensors, packTensors } from '../../../kernels/runtime/arena.js';
 import {
   type DType,
   dtypeBytes,
@@ -38,9 +42,33 @@ export class GpuParams {
     readonly specs: ParamSpec[],
     /** Every parameter's tensors: one, or its row chunks in order. */
     private readonly parts: Map<string, Tensor[]>,
+    /** The buffers the tensors are views into. */
+    readonly packed: PackedTensors,
     /** A view shares another set's tensors: disposing it frees nothing. */
     private readonly isView = false,
   ) {}
+
+  /** Packs `members` (spec order, chunks in order) and hands each spec its views. */
+  private static packed(
+    rt: Runtime,
+    config: ModelConfig,
+    specs: ParamSpec[],
+    members: { name: string; member: ArenaMember }[],
+    label: string,
+  ): GpuParams {
+    const packed = packTensors(
+      rt,
+      members.map((m) => m.member),
+      label,
+    );
+    const parts = new Map<string, Tensor[]>();
+    members.forEach((m, i) => {
+      const list = parts.get(m.name) ?? [];
+      list.push(packed.views[i]);
+      parts.set(m.name, list);
+    });
+    return new GpuParams(rt, config, specs, parts, packed);
+  }
 
   /** Uploads host values (every spec'd name must be present, with the spec'd size). */
   static upload(
@@ -61,63 +89,62 @@ export class GpuParams {
     splittable: ReadonlySet<string> = new Set(),
     options: UploadOptions = {},
   ): GpuParams {
-    const parts = new Map<string, Tensor[]>();
-    try {
-      for (const s of specs) {
-        const v = values.get(s.name);
-        if (!v) throw new Error(`parameter ${s.name} missing`);
-        const size = s.shape.reduce((a, b) => a * b, 1);
-        if (v.length !== size)
-          throw new Error(`parameter ${s.name} has ${v.length} values, shape [${s.shape}] needs ${size}`);
-        const dtype: DType = options.frozenWeights === 'f16' && halfEligible(s) && fitsF16(v) ? 'f16' : 'f32';
-        const shapes = splittable.has(s.name) ? chunkShapes(rt, s.shape, dtype) : [s.shape];
-        let at = 0;
-        const list: Tensor[] = [];
-        parts.set(s.name, list);
-        for (const [i, shape] of shapes.entries()) {
-          const n = shape.reduce((a, b) => a * b, 1);
-          const label = shapes.length > 1 ? `${s.name}#${i}` : s.name;
-          list.push(rt.upload(sliceValues(v, at, at + n), shape, label, dtype));
-          at += n;
-        }
+    const members: { name: string; member: ArenaMember }[] = [];
+    const data: ArrayLike<number>[] = [];
+    for (const s of specs) {
+      const v = values.get(s.name);
+      if (!v) throw new Error(`parameter ${s.name} missing`);
+      const size = s.shape.reduce((a, b) => a * b, 1);
+      if (v.length !== size)
+        throw new Error(`parameter ${s.name} has ${v.length} values, shape [${s.shape}] needs ${size}`);
+      const dtype: DType = options.frozenWeights === 'f16' && halfEligible(s) && fitsF16(v) ? 'f16' : 'f32';
+      const shapes = splittable.has(s.name) ? chunkShapes(rt, s.shape, dtype) : [s.shape];
+      let at = 0;
+      for (const [i, shape] of shapes.entries()) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const label = shapes.length > 1 ? `${s.name}#${i}` : s.name;
+        members.push({ name: s.name, member: { shape, dtype, label } });
+        data.push(sliceValues(v, at, at + n));
+        at += n;
       }
-    } catch (err) {
-      for (const list of parts.values()) for (const t of list) t.dispose();
-      throw err;
     }
-    return new GpuParams(rt, config, specs, parts);
+    const out = GpuParams.packed(rt, config, specs, members, 'params');
+    out.list().forEach((t, i) => {
+      rt.write(t, data[i]);
+    });
+    return out;
   }
 
   /** Zero f32 tensors of the same names, shapes and chunks (gradients, Adam moments). */
   static zerosLike(other: GpuParams, suffix: string): GpuParams {
-    const parts = new Map<string, Tensor[]>();
-    for (const s of other.specs)
-      parts.set(
-        s.name,
-        other.chunks(s.name).map((t) => other.rt.zeros(t.shape, `${t.label}${suffix}`)),
-      );
-    return new GpuParams(other.rt, other.config, other.specs, parts);
+    const members = other.specs.flatMap((s) =>
+      other.chunks(s.name).map((t) => ({
+        name: s.name,
+        member: { shape: t.shape, dtype: 'f32' as DType, label: `${t.label}${suffix}` },
+      })),
+    );
+    return GpuParams.packed(other.rt, other.config, other.specs, members, `params${suffix}`);
   }
 
   /** The same tensors under a second handle whose `dispose` frees nothing (LoRA's KL reference). */
   static view(other: GpuParams): GpuParams {
-    return new GpuParams(other.rt, other.config, other.specs, new Map(other.parts), true);
+    return new GpuParams(other.rt, other.config, other.specs, new Map(other.parts), other.packed, true);
   }
 
   /** A GPU-side copy (the frozen reference policy). */
   clone(suffix = '.ref'): GpuParams {
-    const parts = new Map<string, Tensor[]>();
-    for (const s of this.specs) {
-      parts.set(
-        s.name,
-        this.chunks(s.name).map((src) => {
-          const t = this.rt.empty(src.shape, `${src.label}${suffix}`, src.dtype);
-          this.rt.copy(src, t);
-          return t;
-        }),
-      );
-    }
-    return new GpuParams(this.rt, this.config, this.specs, parts);
+    const members = this.specs.flatMap((s) =>
+      this.chunks(s.name).map((t) => ({
+        name: s.name,
+        member: { shape: t.shape, dtype: t.dtype, label: `${t.label}${suffix}` },
+      })),
+    );
+    const out = GpuParams.packed(this.rt, this.config, this.specs, members, `params${suffix}`);
+    // same members, same layout: one copy per buffer
+    this.packed.arenas.forEach((a, i) => {
+      this.rt.copy(a.storage, out.packed.arenas[i].storage);
+    });
+    return out;
   }
 
   /** The one tensor of a parameter; throws for a split one (ask `chunks`). */
@@ -155,8 +182,9 @@ export class GpuParams {
     return this.specs.flatMap((s) => this.chunks(s.name));
   }
 
+  /** Zeroes every tensor: one clear per packed buffer. */
   zero(): void {
-    for (const t of this.list()) this.rt.fill(t);
+    for (const a of this.packed.arenas) this.rt.fill(a.storage);
   }
 
   /** Reads every parameter back (one submission), chunks joined. */
@@ -199,7 +227,10 @@ export class GpuParams {
   }
 
   dispose(): void {
-    if (!this.isView) for (const t of this.list()) t.dispose();
+    if (!this.isView) {
+      for (const t of this.list()) t.dispose();
+      for (const a of this.packed.arenas) a.storage.dispose();
+    }
     this.parts.clear();
   }
 }

@@ -121,3 +121,40 @@ describe('adamw on the GPU vs float64 reference loop', () => {
     }
   });
 });
+
+describe('adamw refused on the GPU (guard)', () => {
+  it('changes nothing when the flag is 0 or the norm is not finite, and steps as unguarded otherwise', async () => {
+    const rt = await testRuntime();
+    const n = 77;
+    const param = f32(randn(41, n));
+    const grad = f32(randn(42, n));
+    const h = { lr: 1e-2, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, step: 1 };
+    for (const [flag, normValue, applies] of [
+      [0, 1, false],
+      [1, Number.NaN, false],
+      [1, Number.POSITIVE_INFINITY, false],
+      [1, 3, true],
+    ] as const) {
+      const [tp, tg] = [rt.upload(param, [n], 'param'), rt.upload(grad, [n], 'grad')];
+      const [tm, tv] = [rt.zeros([n], 'm'), rt.zeros([n], 'v')];
+      const finite = rt.upload([flag], [1], 'finite');
+      const norm = rt.upload([normValue], [1], 'norm');
+      adamwStep(
+        rt,
+        { param: tp, grad: tg, m: tm, v: tv },
+        { ...h, clip: { norm, maxNorm: 1 }, guard: { finite, norm } },
+      );
+      const [gp, gm] = await rt.readMany([tp, tm]);
+      const scale = applies ? clipScaleRef(normValue, 1) : 0;
+      const want = applies
+        ? adamwStepRef(param, grad, new Float64Array(n), new Float64Array(n), { ...h, gradScale: scale })
+        : null;
+      if (want) expectClose(gp, want.param, PARAM, `param flag=${flag} norm=${normValue}`);
+      else {
+        expect(Array.from(gp)).toEqual(Array.from(Float32Array.from(param)));
+        expect(Array.from(gm).every((x) => x === 0)).toBe(true);
+      }
+      for (const t of [tp, tg, tm, tv, finite, norm]) t.dispose();
+    }
+  });
+});

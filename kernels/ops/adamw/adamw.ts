@@ -37,6 +37,17 @@ export interface AdamwHyper {
   step: number;
   /** Optional [1] multiplier applied to grad on the GPU (the clip factor from `clipScale`). */
   gradScale?: Tensor;
+  /**
+   * Clipping by global norm without a `clipScale` dispatch: grad *= min(1, maxNorm / (norm + 1e-6)),
+   * the same float32 expression `clip_scale` evaluates, from the [1] norm. Excludes `gradScale`.
+   */
+  clip?: { norm: Tensor; maxNorm: number };
+  /**
+   * Refuse on the GPU: the step changes nothing unless `finite` ([1], allFinite's flag) is 1 and
+   * `norm` ([1], the same as `clip.norm` when clipping) is finite, so the update can be queued before
+   * the flag is read back. Excludes `gradScale`.
+   */
+  guard?: { finite: Tensor; norm: Tensor };
 }
 
 /** One AdamW step, in place on param, m and v. */
@@ -49,17 +60,31 @@ export function adamwStep(rt: Runtime, tensors: AdamwTensors, hyper: AdamwHyper)
     throw new ShapeError('adamw.step', `step must be a 1-based integer, got ${hyper.step}`);
   }
   if (hyper.gradScale) expectShape('adamw.step', 'gradScale', hyper.gradScale, [1]);
+  if (hyper.clip) {
+    expectShape('adamw.step', 'clip.norm', hyper.clip.norm, [1]);
+    if (hyper.gradScale) throw new ShapeError('adamw.step', 'gradScale and clip exclude each other');
+    if (!(hyper.clip.maxNorm > 0))
+      throw new ShapeError('adamw.step', `clip.maxNorm must be positive, got ${hyper.clip.maxNorm}`);
+  }
+  if (hyper.guard) {
+    expectShape('adamw.step', 'guard.finite', hyper.guard.finite, [1]);
+    expectShape('adamw.step', 'guard.norm', hyper.guard.norm, [1]);
+    if (hyper.gradScale) throw new ShapeError('adamw.step', 'gradScale and guard exclude each other');
+    if (hyper.clip && hyper.clip.norm !== hyper.guard.norm)
+      throw new ShapeError('adamw.step', 'guard.norm must be clip.norm');
+  }
+  const scaleBy = hyper.gradScale ?? hyper.clip?.norm ?? hyper.guard?.norm;
   const bc1 = 1 - hyper.beta1 ** hyper.step;
   const bc2 = 1 - hyper.beta2 ** hyper.step;
   rt.dispatch({
     kernel: 'adamw.step',
     code: CODE,
     entry: 'step',
-    // Without a scale, grad is bound twice (read-only aliasing is allowed) so one pipeline serves both.
-    read: [grad, hyper.gradScale ?? grad],
+    // Without a scale or guard, grad is bound in their place (read-only aliasing is allowed): one pipeline.
+    read: [grad, scaleBy ?? grad, hyper.guard?.finite ?? grad],
     write: [param, m, v],
     uniforms: uniforms()
-      .u32(param.size, hyper.gradScale ? 1 : 0)
+      .u32(param.size, hyper.gradScale ? 1 : hyper.clip ? 2 : 0)
       .f32(
         hyper.lr / bc1,
         Math.sqrt(bc2),
@@ -67,7 +92,9 @@ export function adamwStep(rt: Runtime, tensors: AdamwTensors, hyper: AdamwHyper)
         hyper.beta1,
         hyper.beta2,
         hyper.eps,
-      ),
+        hyper.clip?.maxNorm ?? 0,
+      )
+      .u32(hyper.guard ? 1 : 0),
     workgroups: { linear: Math.ceil(param.size / WORKGROUP) },
     shapes: `param${JSON.stringify(param.shape)} step ${hyper.step}`,
   });

@@ -6,11 +6,13 @@
  */
 import type { Runtime } from '../../runtime/runtime.js';
 import { makeShader } from '../../runtime/shader.js';
-import { expectShape, ShapeError, type Tensor } from '../../runtime/tensor.js';
+import { expectShape, ShapeError, Tensor } from '../../runtime/tensor.js';
 import { uniforms } from '../../runtime/uniforms.js';
 import src from './reduce.wgsl?raw';
 
-const CODE = makeShader(src);
+/** Tensors one `fold_segments` dispatch takes at most (the uniform's segment table). */
+export const MAX_SEGMENTS = 64;
+const CODE = makeShader(src, { MAX_SEGMENTS });
 const WORKGROUP = 64;
 /** Values one invocation sums per pass: 1e6 values take 3 passes (1e6 -> 7813 -> 62 -> 1). */
 export const FOLD_CHUNK = 128;
@@ -184,7 +186,9 @@ function columnChunkSums(
 
 /**
  * Folds every tensor of a list into one scratch buffer (first pass per tensor, partials side by
- * side), then folds the scratch down to one value: numTensors + log_128(total) dispatches.
+ * side), then folds the scratch down to one value. Tensors that are views into one buffer (packed
+ * gradients, kernels/runtime/arena.ts) take their first pass together, one `fold_segments` dispatch
+ * per MAX_SEGMENTS of them, summing exactly what per-tensor passes would: the result is bit-identical.
  */
 function foldTensorList(
   rt: Runtime,
@@ -197,24 +201,79 @@ function foldTensorList(
   const partialCounts = tensors.map((t) => Math.max(1, Math.ceil(t.size / FOLD_CHUNK)));
   const total = partialCounts.reduce((a, b) => a + b, 0);
   const scratch = rt.empty([total], `${kernel}.partials`);
-  let offset = 0;
-  tensors.forEach((t, i) => {
-    foldPass(rt, kernel, {
-      src: t,
-      n: t.size,
-      dst: scratch,
-      dstOffset: offset,
-      outputs: partialCounts[i],
-      input,
-      output: 'identity',
-      scale: 1,
-    });
-    offset += partialCounts[i];
-  });
+  const dstOffsets: number[] = [];
+  partialCounts.reduce((at, n) => {
+    dstOffsets.push(at);
+    return at + n;
+  }, 0);
+  for (let i = 0; i < tensors.length; ) {
+    // a run of f32 views into one buffer (at most MAX_SEGMENTS) folds in one dispatch
+    let j = i + 1;
+    while (
+      j < tensors.length &&
+      j - i < MAX_SEGMENTS &&
+      tensors[j].buffer === tensors[i].buffer &&
+      tensors[j].dtype === 'f32' &&
+      tensors[i].dtype === 'f32'
+    )
+      j++;
+    if (j - i === 1) {
+      foldPass(rt, kernel, {
+        src: tensors[i],
+        n: tensors[i].size,
+        dst: scratch,
+        dstOffset: dstOffsets[i],
+        outputs: partialCounts[i],
+        input,
+        output: 'identity',
+        scale: 1,
+      });
+    } else
+      foldSegments(rt, kernel, tensors.slice(i, j), partialCounts.slice(i, j), dstOffsets[i], scratch, input);
+    i = j;
+  }
   const out = rt.empty([1], kernel);
   foldToScalar(rt, kernel, scratch, total, 'identity', output, 1, out);
   scratch.dispose();
   return out;
+}
+
+/** One `fold_segments` dispatch over tensors that share a buffer; partials go to dst[dstStart...]. */
+function foldSegments(
+  rt: Runtime,
+  kernel: string,
+  tensors: readonly Tensor[],
+  outputs: readonly number[],
+  dstStart: number,
+  dst: Tensor,
+  input: FoldInput,
+): void {
+  const first = tensors[0];
+  const align = Math.max(256, rt.limits.minStorageBufferOffsetAlignment);
+  const base = Math.floor(Math.min(...tensors.map((t) => t.offset)) / align) * align;
+  const end = Math.max(...tensors.map((t) => t.offset + t.byteLength));
+  const total = outputs.reduce((a, b) => a + b, 0);
+  const u = uniforms().u32(tensors.length, total, FOLD_CHUNK, inputCode(input));
+  let at = dstStart;
+  for (let s = 0; s < MAX_SEGMENTS; s++) {
+    const t = tensors[s];
+    if (t) {
+      u.u32((t.offset - base) / 4, t.size, outputs[s], at);
+      at += outputs[s];
+    } else u.u32(0, 0, 1, at);
+  }
+  // one binding over the span of the buffer the tensors cover
+  const src = new Tensor(rt, first.buffer, [(end - base) / 4], 'f32', `${first.label}.span`, base, true);
+  rt.dispatch({
+    kernel,
+    code: CODE,
+    entry: 'fold_segments',
+    read: [src],
+    write: [dst],
+    uniforms: u,
+    workgroups: { linear: Math.ceil(total / WORKGROUP) },
+    shapes: `${tensors.length} tensors in one buffer`,
+  });
 }
 
 /** sqrt(sum of squares of every element of every tensor) -> [1], on the GPU (for gradient clipping). */

@@ -88,3 +88,55 @@ fn column_sums(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   if (p.accumulate != 0u) { s += colDst[o]; }
   colDst[o] = s;
 }
+
+// ---------------------------------------------------------------- fold_segments: first fold pass of many tensors in one buffer
+// The `fold` pass of several tensors that live in one buffer (packed parameters' gradients), in one
+// dispatch: segment s covers src[srcOffset .. srcOffset + n) and writes partials dst[dstOffset ..
+// dstOffset + outputs); each partial sums the same values in the same order as `fold` would.
+@group(0) @binding(0) var<storage, read> segSrc: array<f32>;          // the shared buffer
+@group(0) @binding(1) var<storage, read_write> segDst: array<f32>;   // [partials]
+struct Segment {
+  srcOffset: u32,
+  n: u32,
+  outputs: u32,
+  dstOffset: u32,
+}
+struct SegmentParams {
+  count: u32,      // segments in use
+  total: u32,      // partials written: segment count-1's dstOffset + outputs, minus segment 0's dstOffset
+  chunk: u32,
+  inputOp: u32,
+  segs: array<Segment, ${MAX_SEGMENTS}>,
+}
+@group(0) @binding(2) var<uniform> segParams: SegmentParams;
+
+@compute @workgroup_size(64)
+fn fold_segments(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                 @builtin(local_invocation_index) lid: u32) {
+  let wg = flatWorkgroup(wid, nwg);
+  if (wg >= grid.end) { return; }
+  let k = wg * 64u + lid;
+  if (k >= segParams.total) { return; }
+  let d = segParams.segs[0].dstOffset + k;
+  // the last segment whose partials start at or before d
+  var lo = 0u;
+  var hi = segParams.count - 1u;
+  while (lo < hi) {
+    let mid = (lo + hi + 1u) / 2u;
+    if (segParams.segs[mid].dstOffset <= d) { lo = mid; } else { hi = mid - 1u; }
+  }
+  let seg = segParams.segs[lo];
+  let i = d - seg.dstOffset;
+  var s = 0.0;
+  for (var j = 0u; j < segParams.chunk; j++) {
+    let idx = i + j * seg.outputs;
+    if (idx >= seg.n) { break; }
+    let v = segSrc[seg.srcOffset + idx];
+    switch segParams.inputOp {
+      case INPUT_SQUARE: { s += v * v; }
+      case INPUT_NONFINITE: { s += select(0.0, 1.0, isNonFinite(v)); }
+      default: { s += v; }
+    }
+  }
+  segDst[d] = s;
+}
