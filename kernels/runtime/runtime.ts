@@ -46,6 +46,8 @@ export class Runtime implements TensorOwner {
   private lostInfo: GPUDeviceLostInfo | null = null;
   private readonly lostListeners: ((err: DeviceLostError) => void)[] = [];
   private readonly counters = { created: 0, destroyed: 0, dispatches: 0, submits: 0 };
+  /** Staging buffers of writes recorded into the open encoder; destroyed once it is submitted. */
+  private staging: GPUBuffer[] = [];
   private liveBytes = 0;
   /** The most `liveBytes` has been since creation or the last `resetPeak()`. */
   private peakBytes = 0;
@@ -116,13 +118,34 @@ export class Runtime implements TensorOwner {
     return t;
   }
 
-  /** Overwrites `t` with host data. Submits recorded work first, so earlier commands see old contents. */
+  /**
+   * Overwrites `t` with host data, in command order: with nothing recorded, a queue write; with
+   * commands recorded, a copy from a mapped staging buffer recorded after them, so earlier commands
+   * see the old contents and the phase stays one submission.
+   */
   write(t: Tensor, data: ArrayLike<number>): void {
     if (data.length !== t.size)
       throw new Error(`write "${t.label}": ${data.length} values for ${t.size} elements`);
-    this.submit();
     const host = encodeHost(t.dtype, data);
-    this.device.queue.writeBuffer(t.buffer, t.offset, host.buffer, host.byteOffset, host.byteLength);
+    if (!this.encoder) {
+      this.device.queue.writeBuffer(t.buffer, t.offset, host.buffer, host.byteOffset, host.byteLength);
+      return;
+    }
+    const bytes = Math.ceil(host.byteLength / 4) * 4;
+    if (bytes === 0) return;
+    const staging = this.device.createBuffer({
+      label: `write ${t.label}`,
+      size: bytes,
+      usage: BufferUsage.COPY_SRC,
+      mappedAtCreation: true,
+    });
+    new Uint8Array(staging.getMappedRange()).set(
+      new Uint8Array(host.buffer, host.byteOffset, host.byteLength),
+    );
+    staging.unmap();
+    this.endPass();
+    this.encoder.copyBufferToBuffer(staging, 0, t.buffer, t.offset, bytes);
+    this.staging.push(staging);
   }
 
   /**
@@ -378,6 +401,8 @@ export class Runtime implements TensorOwner {
     this.device.pushErrorScope('validation');
     this.device.queue.submit([encoder.finish()]);
     const scope = this.device.popErrorScope();
+    for (const b of this.staging) b.destroy();
+    this.staging = [];
     this.counters.submits++;
     const names = [...new Set(kernels)].join(', ');
     this.checks.push({ what: `submission of [${names}]`, promise: scope.then((e) => e?.message ?? null) });
