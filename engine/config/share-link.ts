@@ -5,6 +5,7 @@
  * copies them) share one codec. Validation of the config itself is the caller's (parseRunConfig).
  */
 import { deflateSync, Inflate, strFromU8, strToU8 } from 'fflate';
+import { previewJson } from '../json-depth';
 
 /** Version of the share payload's envelope; bump when its shape changes. */
 export const SHARE_SCHEMA_VERSION = 1;
@@ -95,7 +96,7 @@ export function decodeSharePayload(encoded: string): ShareDecodeResult {
   if (obj.v !== SHARE_SCHEMA_VERSION) {
     return {
       ok: false,
-      error: `The share link has schema version ${JSON.stringify(obj.v)}; this build reads version ${SHARE_SCHEMA_VERSION}. Open it with the TabRL version that made it.`,
+      error: `The share link has schema version ${previewJson(obj.v)}; this build reads version ${SHARE_SCHEMA_VERSION}. Open it with the TabRL version that made it.`,
     };
   }
   if (typeof obj.config !== 'object' || obj.config === null) {

@@ -107,4 +107,13 @@ describe('fuzz: share links', () => {
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.errors[0]).toMatch(/nested more than \d+ levels/);
   });
+
+  it('regression: a schema version nested 20,000 deep is refused with a message (was a RangeError, found at 100,000 cases)', () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const r = decodeSharePayload(linkOfText(`{"v":${deep},"config":{}}`));
+    expect(r).toEqual({
+      ok: false,
+      error: expect.stringMatching(/schema version \(a value nested more than 64/),
+    });
+  });
 });
