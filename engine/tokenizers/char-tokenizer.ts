@@ -179,7 +179,7 @@ export class CharTokenizer implements Tokenizer {
       eos: specials[1],
       bos: specials[2] ?? null,
     });
-    if (!tok.tokens.every((t, i) => vocab[i][0] === t)) return null;
+    if (!tok.tokens.every((t, i) => vocab[i]?.[0] === t)) return null; // vocab may be shorter than the specials
     Object.assign(tok.extraConfig, config);
     return tok;
   }

@@ -9,7 +9,8 @@
  * TABRL_FUZZ_RUNS (default 5000) sets the cases per parser, TABRL_FUZZ_SEED (default fixed) the seed,
  * TABRL_FUZZ_TIMEOUT_MS the vitest timeout of each parser's run, TABRL_FUZZ_REPORT a file that
  * receives one JSON line per parser, TABRL_FUZZ_TRACE a file that holds the input being parsed
- * (written before each case, so a hang leaves its input there; it slows the run several times).
+ * (written before each case, so a hang leaves its input there; it slows the run several times),
+ * TABRL_FUZZ_PATH a failure's path as printed, to replay that case alone.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -169,9 +170,15 @@ export function fuzzParser<T>(
       slowCheck(parser, ms);
       record(report, name, outcome, ms);
     }),
-    { numRuns: FUZZ_RUNS, seed: FUZZ_SEED, reporter: failureReporter<T>(parser) },
+    { ...replayOptions<T>(), reporter: failureReporter<T>(parser) },
   );
   return finish(report, started);
+}
+
+/** The run's seed and size, and with TABRL_FUZZ_PATH a failure's path, so that it alone is replayed. */
+function replayOptions<T>(): fc.Parameters<[Labeled<T>]> {
+  const path = process.env.TABRL_FUZZ_PATH;
+  return { numRuns: FUZZ_RUNS, seed: FUZZ_SEED, ...(path ? { path, endOnFailure: true } : {}) };
 }
 
 /** fuzzParser for parsers that return a promise (sharded checkpoints, reward-model folders). */
@@ -198,7 +205,7 @@ export async function fuzzParserAsync<T>(
       slowCheck(parser, ms);
       record(report, name, outcome, ms);
     }),
-    { numRuns: FUZZ_RUNS, seed: FUZZ_SEED, reporter: failureReporter<T>(parser) },
+    { ...replayOptions<T>(), reporter: failureReporter<T>(parser) },
   );
   return finish(report, started);
 }
@@ -214,7 +221,7 @@ function failureReporter<T>(parser: string) {
         : 'interrupted or too many skips';
     throw new Error(
       `fuzz ${parser}: ${why}\n  family: ${example?.family}\n  input: ${describeInput(example?.input)}\n` +
-        `  replay: TABRL_FUZZ_SEED=${details.seed} (path ${details.counterexamplePath})`,
+        `  replay: TABRL_FUZZ_SEED=${details.seed} TABRL_FUZZ_PATH=${details.counterexamplePath}`,
     );
   };
 }

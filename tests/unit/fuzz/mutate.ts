@@ -5,6 +5,7 @@
  * here is size-bounded (at most a few hundred kilobytes per input).
  */
 import fc from 'fast-check';
+import { nestedDeeperThan } from '../../../engine/json-depth.js';
 
 /** A marker replaced in JSON text by deeply nested brackets (JSON.stringify itself overflows on them). */
 const DEEP = '\u0000deep\u0000';
@@ -102,7 +103,12 @@ const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
 /** `valid` with the edits applied (paths chosen among `paths` by index); the input is not modified. */
 export function applyJsonEdits(valid: unknown, paths: Path[], edits: readonly JsonEdit[]): unknown {
   let root = structuredClone(valid);
-  for (const edit of edits) {
+  for (const original of edits) {
+    // a copy: constant values are shared between cases and edits (one could become its own child)
+    const edit =
+      'value' in original && !nestedDeeperThan(original.value) // deep values are made fresh per case
+        ? { ...original, value: structuredClone(original.value) }
+        : original;
     const path = paths[edit.at % paths.length];
     if (path.length === 0) {
       if (edit.kind === 'replace') root = edit.value;

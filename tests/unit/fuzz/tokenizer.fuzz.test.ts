@@ -242,4 +242,10 @@ describe('fuzz: tokenizer.json and tokenizer_config.json', () => {
     json.model.vocab['0'] = Object.create(null);
     expect(() => tokenizerFromJSON(json, {})).toThrow(/model.vocab gives "0" the id/);
   });
+
+  it('regression: a char tokenizer.json whose vocab is shorter than its special tokens goes to the HF loader (was a TypeError)', () => {
+    const json = structuredClone(BASES[0][0]) as { model: { vocab: Record<string, number> } };
+    json.model.vocab = {};
+    expect(tokenizerFromJSON(json, {}).eosId).toBe(1); // <eos>, an added token
+  });
 });
