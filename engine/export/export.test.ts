@@ -78,6 +78,7 @@ describe('HF folder export against the transformers tables', () => {
       const files = fs.files!;
       expect([...files.keys()].sort()).toEqual([
         'config.json',
+        'files.json', // the folder's file list, so it can be served from any static host
         'model.safetensors',
         'tokenizer.json',
         'tokenizer_config.json',
