@@ -291,6 +291,7 @@ describe('safetensors fuzz', () => {
     const pick = (n: number) => Math.floor(r() * n);
     const start = performance.now();
     const outcomes = { accepted: 0, refused: 0 };
+    let slowest = 0;
     for (let i = 0; i < 1500; i++) {
       let bytes: Uint8Array;
       switch (i % 5) {
@@ -336,6 +337,7 @@ describe('safetensors fuzz', () => {
           bytes = handBuilt(h, body);
         }
       }
+      const t0 = performance.now();
       try {
         const file = parseSafetensors(bytes);
         for (const name of file.tensors.keys()) file.float32(name);
@@ -346,12 +348,14 @@ describe('safetensors fuzz', () => {
           throw new Error(`fuzz case ${i} (mode ${i % 5}) crashed with ${e}`);
         outcomes.refused++;
       }
+      slowest = Math.max(slowest, performance.now() - t0);
     }
     const ms = performance.now() - start;
     console.log(
-      `safetensors fuzz: ${outcomes.refused} refused, ${outcomes.accepted} accepted, ${ms.toFixed(0)} ms`,
+      `safetensors fuzz: ${outcomes.refused} refused, ${outcomes.accepted} accepted, ${ms.toFixed(0)} ms, slowest case ${slowest.toFixed(0)} ms`,
     );
     expect(outcomes.refused).toBeGreaterThan(1000);
-    expect(ms).toBeLessThan(10_000);
+    // a watchdog for a hang, not a speed claim: the slowest file parses in milliseconds on an idle machine
+    expect(slowest).toBeLessThan(5_000);
   });
 });
