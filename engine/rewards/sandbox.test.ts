@@ -46,21 +46,22 @@ describe('Node reward sandbox', () => {
   });
 
   it('stops a function that loops forever within the limit, says so, and runs the next batch', async () => {
-    sandbox = createNodeRewardSandbox({ timeLimitMs: 500 });
+    // 2 s, the lab's own limit: it also bounds the 'ok' worker's start-up, which a loaded machine slows
+    sandbox = createNodeRewardSandbox({ timeLimitMs: 2000 });
     const forever = { name: 'forever', source: 'while (true) {}' };
     const t0 = performance.now();
     const r = await sandbox.score([forever, { name: 'ok', source: '() => 1' }], inputs);
     const elapsed = performance.now() - t0;
-    expect(elapsed).toBeLessThan(1500);
-    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(8000); // stopped, not left running (a watchdog, not a speed claim)
+    expect(elapsed).toBeGreaterThanOrEqual(1950);
     expect(r.forever.every((o) => !o.ok)).toBe(true);
-    expect(values(r.forever)[0]).toMatch(/did not return within 0\.5 s .*batch of 3 completions/);
+    expect(values(r.forever)[0]).toMatch(/did not return within 2 s .*batch of 3 completions/);
     expect(values(r.ok)).toEqual([1, 1, 1]);
     // The same (fixed) name gets a fresh worker; the looping source also times out again, not hangs.
     const fixed = await sandbox.score([{ name: 'forever', source: '() => 0.5' }], inputs);
     expect(values(fixed.forever)).toEqual([0.5, 0.5, 0.5]);
     const again = await sandbox.score([forever], inputs.slice(0, 1));
-    expect(values(again.forever)[0]).toMatch(/did not return within 0\.5 s .*batch of 1 completions/);
+    expect(values(again.forever)[0]).toMatch(/did not return within 2 s .*batch of 1 completions/);
   });
 
   it('reports throws, NaN, non-numbers, Promises and syntax errors per sample', async () => {
