@@ -178,15 +178,30 @@ async function sampleGroups(
   return { roll: { rows, groupSize: G, score: rolls[0].score, tokens }, extra: sampled.metrics };
 }
 
+/** Compute dispatches recorded and queue submissions made by the model's runtime so far. */
+function gpuWork(ctx: TrainerContext): { dispatches: number; submits: number } {
+  const s = ctx.model.rt.stats();
+  return { dispatches: s.dispatches, submits: s.submits };
+}
+
+type GpuWork = ReturnType<typeof gpuWork>;
+
+/** [dispatches, submits] between two gpuWork readings: a phase's `dispatches/<phase>`, `submits/<phase>`. */
+function between(from: GpuWork, to: GpuWork): [number, number] {
+  return [to.dispatches - from.dispatches, to.submits - from.submits];
+}
+
 /** One RL step of the GRPO family (group, rloo, reinforce estimators). */
 export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOutput> {
   const c = ctx.config;
   const L = c.max_completion_length;
   const G = c.num_generations;
   const t0 = now();
+  const w0 = gpuWork(ctx);
   ctx.phase('generate');
   const { roll, extra } = await sampleGroups(ctx, step);
   const tGen = now();
+  const wGen = gpuWork(ctx);
   ctx.phase('score');
   const rows = roll.rows;
   if (rows.length === 0) {
@@ -202,6 +217,8 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
         tokens_per_second: roll.tokens / Math.max(now() - t0, 1e-9),
         'timing/generate': tGen - t0,
         dispatches: 0,
+        'dispatches/generate': between(w0, wGen)[0],
+        'submits/generate': between(w0, wGen)[1],
         update_skipped: 1,
         ...extra,
       },
@@ -211,6 +228,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
   const mask = completionMask(rows, L);
   const sampledLp = flatten(rows, L, 'logprobs');
   const tScore = now();
+  const wScore = gpuWork(ctx);
   let refLp: Float64Array | null = null;
   if (ctx.ref) {
     ctx.phase('reference');
@@ -233,6 +251,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
       ).values
     : undefined;
   const tRef = now();
+  const wRef = gpuWork(ctx);
   const adv = stepAdvantages(
     { ...c, advantage_estimator: c.advantage_estimator },
     {
@@ -264,6 +283,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     cliprange_value: c.cliprange_value,
   };
   const dispatches0 = ctx.model.rt.stats().dispatches;
+  const wTrain0 = gpuWork(ctx);
   let loss = 0;
   let gradNorm = 0;
   let applied = 0;
@@ -317,6 +337,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     clip.kl += res.metrics.kl / iterations;
   }
   const tTrain = now();
+  const trainWork = between(wTrain0, gpuWork(ctx));
   ctx.numTokens += roll.tokens;
   const stepTime = tTrain - t0;
   const metrics: StepMetrics = {
@@ -340,6 +361,12 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     'timing/reference': tRef - tScore,
     'timing/train': tTrain - tRef,
     dispatches: ctx.model.rt.stats().dispatches - dispatches0,
+    'dispatches/generate': between(w0, wGen)[0],
+    'submits/generate': between(w0, wGen)[1],
+    'dispatches/reference': between(wScore, wRef)[0],
+    'submits/reference': between(wScore, wRef)[1],
+    'dispatches/train': trainWork[0],
+    'submits/train': trainWork[1],
     ...(gae ? { value_loss: valueLossSum } : {}),
     ...(iterations > applied ? { update_skipped: iterations - applied } : {}),
     ...extra,
