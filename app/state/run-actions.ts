@@ -1,8 +1,9 @@
 /**
  * What the lab does to runs, store and IndexedDB together: create a live run, take in the worker's
  * batches, import a run file, delete (its checkpoint too), restore after a reload (with the index of
- * saved checkpoints, run-checkpoints.ts). A write that fails stays queued and is
- * retried after the next delete or write; a full quota raises a notice naming the largest runs.
+ * saved checkpoints, run-checkpoints.ts). Writes go through two queues (write-queues.ts: steps, and
+ * checkpoints after the steps before them); a write that fails stays queued and is retried after the
+ * next delete or write; a full quota raises a notice naming the largest runs.
  */
 import type { Algorithm } from '../../engine/config/schema.js';
 import { HealthMonitor } from '../../engine/train/health.js';
@@ -10,28 +11,24 @@ import type { StepMetrics, StepSamples } from '../../engine/train/session-types.
 import { forgetCheckpoint, restoreCheckpointIndex, storeRunCheckpoint } from './run-checkpoints.js';
 import type { RunFile } from './run-file.js';
 import { newRunId, type RunRecord, useRunsStore } from './runs-store.js';
-import {
-  deleteSavedRun,
-  isQuotaError,
-  loadSavedRuns,
-  putMetrics,
-  putRunMeta,
-  putSamples,
-} from './saved-runs-db.js';
+import { deleteSavedRun, isQuotaError, loadSavedRuns, putRunMeta, putSteps } from './saved-runs-db.js';
 import { useUiStore } from './ui-store.js';
+import { RunWriteQueues } from './write-queues.js';
 
-interface PendingWrite {
-  runId: string;
-  write: () => Promise<void>;
-}
-const pending: PendingWrite[] = [];
-let flushing = false;
+const queues = new RunWriteQueues(
+  {
+    meta: (_runId, write) => write(),
+    steps: (runId, metrics, samples) => putSteps(runId, metrics, samples),
+    checkpoint: (runId, step, files) => storeRunCheckpoint(runId, step, files),
+  },
+  (err, waiting) => reportWriteFailure(err, waiting),
+);
 
 function approxBytes(run: RunRecord): number {
   return JSON.stringify(run.metrics).length + JSON.stringify(run.samples).length;
 }
 
-function reportWriteFailure(err: unknown): void {
+function reportWriteFailure(err: unknown, waiting: number): void {
   const runs = Object.values(useRunsStore.getState().runs)
     .sort((a, b) => approxBytes(b) - approxBytes(a))
     .slice(0, 3)
@@ -41,41 +38,24 @@ function reportWriteFailure(err: unknown): void {
       ? {
           kind: 'error',
           title: 'Browser storage is full',
-          text: `New steps are kept in this tab but not saved (${pending.length} writes waiting). Delete saved runs to make room — the largest are ${runs.join(', ') || 'none'} — or export them first. Saving resumes by itself.`,
+          text: `New steps are kept in this tab but not saved (${waiting} writes waiting). Delete saved runs to make room — the largest are ${runs.join(', ') || 'none'} — or export them first. Saving resumes by itself.`,
         }
       : {
           kind: 'error',
           title: 'Saving runs failed',
-          text: `${err instanceof Error ? err.message : String(err)}. ${pending.length} writes are waiting; export the run to keep it.`,
+          text: `${err instanceof Error ? err.message : String(err)}. ${waiting} writes are waiting; export the run to keep it.`,
         },
   );
 }
 
-async function drain(): Promise<void> {
-  if (flushing) return;
-  flushing = true;
-  try {
-    while (pending.length > 0) {
-      try {
-        await pending[0].write();
-        pending.shift();
-      } catch (err) {
-        reportWriteFailure(err);
-        return;
-      }
-    }
-  } finally {
-    flushing = false;
-  }
-}
-
-function persist(runId: string, write: () => Promise<void>): void {
-  pending.push({ runId, write });
-  void drain();
-}
-
+/** Writes to IndexedDB waiting or in flight. */
 export function pendingWriteCount(): number {
-  return pending.length;
+  return queues.pending;
+}
+
+/** Resolves when every queued write is saved. */
+export function writesSaved(): Promise<void> {
+  return queues.idle();
 }
 
 /** A new live run with a frozen copy of `config`; it becomes the active run. */
@@ -97,7 +77,7 @@ export function createLiveRun(
   const store = useRunsStore.getState();
   store.addRun(run);
   store.setActive(run.id);
-  persist(run.id, () => putRunMeta(run));
+  queues.meta(run.id, () => putRunMeta(run));
   return run;
 }
 
@@ -108,7 +88,7 @@ export function receiveMetrics(runId: string, rows: StepMetrics[]): void {
   const run = useRunsStore.getState().runs[runId];
   if (!run) return;
   useRunsStore.getState().appendMetrics(runId, rows);
-  persist(runId, () => putMetrics(runId, rows));
+  queues.steps(runId, rows, []);
   const algorithm = (run.config as { algorithm?: Algorithm }).algorithm;
   if (!algorithm) return;
   const monitor = healthMonitors.get(runId) ?? new HealthMonitor(algorithm);
@@ -123,16 +103,17 @@ export function receiveMetrics(runId: string, rows: StepMetrics[]): void {
 export function receiveSamples(runId: string, samples: StepSamples[]): void {
   if (!useRunsStore.getState().runs[runId]) return;
   useRunsStore.getState().appendSamples(runId, samples);
-  persist(runId, () => putSamples(runId, samples));
+  queues.steps(runId, [], samples);
 }
 
 /**
  * A checkpoint the worker posted: saved after the run's metric and sample writes already queued, so
- * the stored checkpoint never runs ahead of the stored steps (Continue recomputes only later ones).
+ * the stored checkpoint never runs ahead of the stored steps (Continue recomputes only later ones);
+ * it has its own queue, so its size never holds up those writes (write-queues.ts).
  */
 export function receiveCheckpoint(runId: string, step: number, files: [string, Uint8Array][]): void {
   if (!useRunsStore.getState().runs[runId]) return;
-  persist(runId, () => storeRunCheckpoint(runId, step, files));
+  queues.checkpoint(runId, step, files);
 }
 
 /** Adds an imported run file as a new saved run, opened and shown on the charts. */
@@ -150,26 +131,24 @@ export function importRun(file: RunFile): RunRecord {
   const store = useRunsStore.getState();
   store.addRun(run);
   store.setActive(run.id);
-  persist(run.id, async () => {
+  queues.meta(run.id, async () => {
     await putRunMeta(run);
-    await putMetrics(run.id, run.metrics);
-    await putSamples(run.id, run.samples);
+    await putSteps(run.id, run.metrics, run.samples);
   });
   return run;
 }
 
 export async function deleteRun(runId: string): Promise<void> {
   useRunsStore.getState().removeRun(runId);
-  // Writes still waiting for this run would bring it back; the in-flight one (index 0) is left to finish.
-  const from = flushing ? 1 : 0;
-  for (let i = pending.length - 1; i >= from; i--) if (pending[i].runId === runId) pending.splice(i, 1);
+  // Writes still waiting for this run would bring it back; the ones in flight are left to finish.
+  queues.forget(runId);
   try {
     await deleteSavedRun(runId);
     await forgetCheckpoint(runId);
   } catch (err) {
-    reportWriteFailure(err);
+    reportWriteFailure(err, queues.pending);
   }
-  void drain();
+  queues.retry();
 }
 
 /** Loads the saved runs into the store after a page load (newest first, none drawn until chosen). */

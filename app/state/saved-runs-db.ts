@@ -56,16 +56,21 @@ export async function putRunMeta(run: RunMeta): Promise<void> {
   });
 }
 
-export async function putMetrics(runId: string, rows: readonly StepMetrics[]): Promise<void> {
+/** Steps' metrics and samples in one transaction (the write queue merges steps that waited). */
+export async function putSteps(
+  runId: string,
+  metrics: readonly StepMetrics[],
+  samples: readonly StepSamples[],
+): Promise<void> {
   const d = await db();
-  const tx = d.transaction('metrics', 'readwrite');
-  await Promise.all([...rows.map((row) => tx.store.put({ runId, step: row.step, row })), tx.done]);
-}
-
-export async function putSamples(runId: string, samples: readonly StepSamples[]): Promise<void> {
-  const d = await db();
-  const tx = d.transaction('samples', 'readwrite');
-  await Promise.all([...samples.map((s) => tx.store.put({ runId, step: s.step, samples: s })), tx.done]);
+  const tx = d.transaction(['metrics', 'samples'], 'readwrite');
+  const m = tx.objectStore('metrics');
+  const s = tx.objectStore('samples');
+  await Promise.all([
+    ...metrics.map((row) => m.put({ runId, step: row.step, row })),
+    ...samples.map((x) => s.put({ runId, step: x.step, samples: x })),
+    tx.done,
+  ]);
 }
 
 /** Every saved run with its metrics and samples, newest first. */

@@ -26,6 +26,9 @@ describe('reload mid-run', () => {
     const name = (await page.locator('.run-list li.active').getAttribute('data-run-name')) ?? '';
     expect(name).not.toBe('');
     const before = await page.evaluate(points);
+    // the steps drawn are saved within moments (write-queues.ts merges steps that wait behind a
+    // write), not at the instant they are drawn: a second later, still training, reload
+    await page.waitForTimeout(1000);
     await page.reload(); // while the worker is still training
     const item = page.locator(`[data-run-name="${name}"]`);
     await item.waitFor({ timeout: 30_000 });
