@@ -331,7 +331,7 @@ describe('dataset sources the worker fetches', () => {
     await step.click();
     await failure.waitFor({ timeout: 60_000 });
     expect(await failure.textContent()).toBe(
-      `The run stopped: dataset /datasets/missing.jsonl: HTTP 404 from ${site.url}datasets/missing.jsonl`,
+      `The run stopped: dataset /datasets/missing.jsonl: ${site.url}datasets/missing.jsonl answered HTTP 404. Check the file's name and that it is deployed with the site`,
     );
 
     await source.fill('https://example.invalid/sums.jsonl');
