@@ -57,6 +57,42 @@ export interface StepAdvantages {
   metrics: { reward: number; reward_std: number; frac_reward_zero_std: number };
 }
 
+/**
+ * The task rewards after DAPO's overlong shaping (when on): what `reward` logs.
+ * Rows are `rewards.length`, each `mask.length / rows` long.
+ */
+export function shapedRewards(
+  options: Pick<StepAdvantageOptions, 'overlong_penalty' | 'overlong_buffer' | 'max_completion_length'>,
+  rewards: ArrayLike<number>,
+  mask: ArrayLike<number>,
+): Float64Array {
+  const rows = rewards.length;
+  const L = mask.length / rows;
+  if (rows > 0 && !Number.isInteger(L))
+    throw new Error(`stepAdvantages: mask length ${mask.length} is not a multiple of ${rows} rows`);
+  const shaped = Float64Array.from(rewards);
+  if (options.overlong_penalty) {
+    const buffer = effectiveOverlongBuffer(options);
+    for (let b = 0; b < rows; b++) {
+      let length = 0;
+      for (let t = 0; t < L; t++) length += mask[b * L + t] ? 1 : 0;
+      shaped[b] += overlongPenalty(length, options.max_completion_length, buffer);
+    }
+  }
+  return shaped;
+}
+
+/** `reward`, `reward_std` and `frac_reward_zero_std` of shaped rewards in groups of `groupSize`. */
+export function rewardMetrics(shaped: Float64Array, groupSize: number): StepAdvantages['metrics'] {
+  let sum = 0;
+  for (const r of shaped) sum += r;
+  return {
+    reward: shaped.length ? sum / shaped.length : 0,
+    reward_std: rewardStd(shaped, groupSize),
+    frac_reward_zero_std: fracRewardZeroStd(shaped, groupSize),
+  };
+}
+
 export function stepAdvantages(
   options: StepAdvantageOptions,
   batch: StepBatch,
@@ -67,22 +103,8 @@ export function stepAdvantages(
   const L = n / rows;
   if (!Number.isInteger(L))
     throw new Error(`stepAdvantages: mask length ${n} is not a multiple of ${rows} rows`);
-  const shaped = Float64Array.from(batch.rewards);
-  if (options.overlong_penalty) {
-    const buffer = effectiveOverlongBuffer(options);
-    for (let b = 0; b < rows; b++) {
-      let length = 0;
-      for (let t = 0; t < L; t++) length += batch.mask[b * L + t] ? 1 : 0;
-      shaped[b] += overlongPenalty(length, options.max_completion_length, buffer);
-    }
-  }
-  let sum = 0;
-  for (const r of shaped) sum += r;
-  const metrics = {
-    reward: rows ? sum / rows : 0,
-    reward_std: rewardStd(shaped, batch.groupSize),
-    frac_reward_zero_std: fracRewardZeroStd(shaped, batch.groupSize),
-  };
+  const shaped = shapedRewards(options, batch.rewards, batch.mask);
+  const metrics = rewardMetrics(shaped, batch.groupSize);
   const klInReward = options.kl_in === 'reward' && options.beta !== 0;
   if (klInReward && (!batch.lp || !batch.ref))
     throw new Error('stepAdvantages: kl_in = reward with beta > 0 needs lp and ref');

@@ -27,11 +27,16 @@ const EXTRA: Record<Algorithm, PartialRunConfig> = {
 const EXPECTED: Record<Algorithm, string[]> = {
   grpo: ['kl', 'reward_std', 'rewards/char_match/mean', 'clip_ratio/low_mean'],
   dr_grpo: ['reward'],
-  dapo: ['dynamic_sampling/groups_kept', 'dynamic_sampling/rounds'],
+  dapo: [
+    'dynamic_sampling/groups_kept',
+    'dynamic_sampling/rounds',
+    'dynamic_sampling/kept_reward',
+    'num_completions',
+  ],
   rloo: ['reward'],
   reinforce: ['reward'],
   ppo: ['value_loss'],
-  rft: ['rft/kept_fraction', 'rft/prompts_with_kept'],
+  rft: ['rft/kept_fraction', 'rft/prompts_with_kept', 'num_completions'],
   sft: ['loss'],
 };
 

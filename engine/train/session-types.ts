@@ -25,14 +25,26 @@ export interface SampledCompletion {
   pieces?: string[];
 }
 
+/**
+ * Why dynamic sampling did not train on a group it sampled: every answer scored the same (no
+ * gradient under group advantages), or enough groups with spread were drawn before it.
+ */
+export type DroppedGroup = 'all_agree' | 'surplus';
+
 /** One `samples.jsonl` row. */
 export interface StepSamples {
   step: number;
   /**
    * `prompt`: the task's prompt (what rewards see); `rendered_prompt`: what the model was given for it,
    * present only when that differs (a chat template was applied; TabRL's addition, readers may ignore it).
+   * `dropped`: present on groups dynamic sampling sampled but did not train on (after the trained ones).
    */
-  groups: { prompt: string; rendered_prompt?: string; completions: SampledCompletion[] }[];
+  groups: {
+    prompt: string;
+    rendered_prompt?: string;
+    dropped?: DroppedGroup;
+    completions: SampledCompletion[];
+  }[];
 }
 
 export type SessionPhase =

@@ -147,6 +147,7 @@ export class TrainingSession {
       valueHead: null,
       reinforce: { baseline: null },
       numTokens: 0,
+      numCompletions: 0,
       phase: (phase, progress, detail) => events.onPhase?.(phase, progress, detail),
       warn: (message) => events.onWarning?.(message),
     };

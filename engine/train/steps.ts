@@ -10,20 +10,20 @@ import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { AdamwConfig, AdamwState } from '../optim/adamw.js';
 import { learningRate } from '../optim/schedule.js';
-import { mean, type ReinforceState } from '../rl/advantages.js';
+import { hasSpread, mean, type ReinforceState } from '../rl/advantages.js';
 import { distinctFraction } from '../rl/diversity.js';
 import { dynamicSample } from '../rl/dynamic-sampling.js';
 import type { PolicyLossOptions } from '../rl/policy-loss.js';
 import type { Rng } from '../rl/random.js';
 import { rftSample } from '../rl/rft.js';
-import { stepAdvantages } from '../rl/step-advantages.js';
+import { rewardMetrics, shapedRewards, stepAdvantages } from '../rl/step-advantages.js';
 import { rftStream, rolloutStream } from '../rl/streams.js';
 import { drawTrainingBatch } from '../tasks/split.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
-import type { SessionPhase, StepMetrics, StepSamples } from './session-types.js';
+import type { DroppedGroup, SessionPhase, StepMetrics, StepSamples } from './session-types.js';
 import { stepKind } from './step-kind.js';
 import {
   accumulatePolicyGradient,
@@ -52,6 +52,8 @@ export interface TrainerContext {
   reinforce: ReinforceState;
   /** Prompt + completion tokens processed since the run began (TRL's num_tokens). */
   numTokens: number;
+  /** Completions sampled since the run began, all rounds, kept or not (`num_completions`). */
+  numCompletions: number;
   phase: (phase: SessionPhase, progress?: number, detail?: string) => void;
   warn: (message: string) => void;
 }
@@ -106,12 +108,19 @@ function samplesRow(
   step: number,
   rows: readonly RolloutRow[],
   advantages: (r: number) => number,
+  dropped?: (row: RolloutRow) => DroppedGroup | undefined,
 ): StepSamples {
   const groups: StepSamples['groups'] = [];
   rows.forEach((row, r) => {
     if (r === 0 || row.group !== rows[r - 1].group) {
       const rendered = row.promptText !== row.sample.prompt ? { rendered_prompt: row.promptText } : {};
-      groups.push({ prompt: row.sample.prompt, ...rendered, completions: [] });
+      const why = dropped?.(row);
+      groups.push({
+        prompt: row.sample.prompt,
+        ...rendered,
+        ...(why ? { dropped: why } : {}),
+        completions: [],
+      });
     }
     groups[groups.length - 1].completions.push({
       text: row.text,
@@ -145,11 +154,40 @@ function groupsOf(rows: readonly RolloutRow[], G: number): RolloutRow[][] {
   return Array.from({ length: rows.length / G }, (_, g) => rows.slice(g * G, (g + 1) * G));
 }
 
-/** Draws prompts and samples G completions each; with dynamic sampling, keeps drawing for groups with spread. */
-async function sampleGroups(
-  ctx: TrainerContext,
-  step: number,
-): Promise<{ roll: Rollout; extra: Record<string, number> }> {
+interface SampledGroups {
+  /** The groups trained on (with dynamic sampling, those kept). */
+  roll: Rollout;
+  extra: Record<string, number>;
+  /** Groups sampled but not trained on (dynamic sampling), with why. */
+  dropped: { rows: RolloutRow[]; why: DroppedGroup }[];
+  /** Completions sampled in the step, all rounds. */
+  sampled: number;
+}
+
+/** Means of each reward function over every scored completion of `rolls` (as scoreCompletions's metrics). */
+function rewardFunctionMeans(rolls: readonly Rollout[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of Object.keys(rolls[0]?.score.perFunction ?? {})) {
+    let sum = 0;
+    let count = 0;
+    for (const r of rolls)
+      for (const v of r.score.perFunction[name] ?? []) {
+        if (v === null) continue;
+        sum += v;
+        count++;
+      }
+    out[`rewards/${name}/mean`] = count ? sum / count : Number.NaN;
+  }
+  return out;
+}
+
+/**
+ * Draws prompts and samples G completions each; with dynamic sampling, keeps drawing for groups with
+ * spread. Then `reward`, `reward_std`, `frac_reward_zero_std` and `rewards/<fn>/mean` cover every group
+ * sampled in all rounds (what the model did; docs/ALGORITHMS.md, "Counting and dynamic sampling"), and
+ * `dynamic_sampling/kept_reward` (set by the caller) the groups trained on.
+ */
+async function sampleGroups(ctx: TrainerContext, step: number): Promise<SampledGroups> {
   const c = ctx.config;
   const G = c.num_generations;
   const rng = stepRng(ctx, 'tasks', step);
@@ -160,22 +198,59 @@ async function sampleGroups(
       G,
       rolloutStream(step, round),
     );
-  if (!c.dynamic_sampling) return { roll: await draw(c.prompts_per_step, 0), extra: {} };
+  if (!c.dynamic_sampling) {
+    const roll = await draw(c.prompts_per_step, 0);
+    return { roll, extra: {}, dropped: [], sampled: roll.rows.length };
+  }
   const rolls: Rollout[] = [];
+  const all: RolloutRow[][] = [];
   const sampled = await dynamicSample({
     target: c.prompts_per_step,
     maxResampleRounds: c.max_resample_rounds,
     draw: async (count, round) => {
       const roll = await draw(count, round);
       rolls.push(roll);
-      return groupsOf(roll.rows, G);
+      const groups = groupsOf(roll.rows, G);
+      all.push(...groups);
+      return groups;
     },
     rewardsOf: (group) => group.map((r) => r.reward),
   });
+  const allRows = all.flat();
+  const kept = new Set(sampled.groups);
+  // a group with spread is dropped only when enough were drawn before it
+  const dropped = all
+    .filter((g) => !kept.has(g))
+    .map((g) => ({
+      rows: g,
+      why: (hasSpread(g.map((r) => r.reward)) ? 'surplus' : 'all_agree') as DroppedGroup,
+    }));
+  const shaped = shapedRewards(
+    c,
+    allRows.map((r) => r.reward),
+    completionMask(allRows, c.max_completion_length),
+  );
   const rows = sampled.groups.flat().map((r, i) => ({ ...r, group: Math.floor(i / G) }));
   const tokens = rolls.reduce((n, r) => n + r.tokens, 0);
-  // the reward metrics are the first round's: what the policy scored before any filtering
-  return { roll: { rows, groupSize: G, score: rolls[0].score, tokens }, extra: sampled.metrics };
+  return {
+    roll: { rows, groupSize: G, score: rolls[0].score, tokens },
+    extra: { ...sampled.metrics, ...rewardMetrics(shaped, G), ...rewardFunctionMeans(rolls) },
+    dropped,
+    sampled: allRows.length,
+  };
+}
+
+/** The step's samples with the groups dynamic sampling dropped after the trained ones (advantage 0). */
+function withDropped(samples: StepSamples, dropped: SampledGroups['dropped']): StepSamples {
+  if (dropped.length === 0) return samples;
+  const rows = dropped.flatMap((d, g) => d.rows.map((r) => ({ ...r, group: g })));
+  const extra = samplesRow(
+    samples.step,
+    rows,
+    () => 0,
+    (row) => dropped[row.group].why,
+  );
+  return { step: samples.step, groups: [...samples.groups, ...extra.groups] };
 }
 
 /** Compute dispatches recorded and queue submissions made by the model's runtime so far. */
@@ -199,7 +274,8 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
   const t0 = now();
   const w0 = gpuWork(ctx);
   ctx.phase('generate');
-  const { roll, extra } = await sampleGroups(ctx, step);
+  const { roll, extra, dropped, sampled } = await sampleGroups(ctx, step);
+  ctx.numCompletions += sampled;
   const tGen = now();
   const wGen = gpuWork(ctx);
   ctx.phase('score');
@@ -213,6 +289,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
         ...roll.score.metrics,
         frac_reward_zero_std: 1,
         num_tokens: ctx.numTokens,
+        num_completions: ctx.numCompletions,
         step_time: now() - t0,
         tokens_per_second: roll.tokens / Math.max(now() - t0, 1e-9),
         'timing/generate': tGen - t0,
@@ -222,7 +299,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
         update_skipped: 1,
         ...extra,
       },
-      samples: null,
+      samples: dropped.length > 0 ? withDropped({ step, groups: [] }, dropped) : null,
     };
   }
   const mask = completionMask(rows, L);
@@ -354,6 +431,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     learning_rate: learningRate(step, c),
     ...completionStats(rows),
     num_tokens: ctx.numTokens,
+    num_completions: ctx.numCompletions,
     step_time: stepTime,
     tokens_per_second: roll.tokens / Math.max(stepTime, 1e-9),
     'timing/generate': tGen - t0,
@@ -370,9 +448,15 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     ...(gae ? { value_loss: valueLossSum } : {}),
     ...(iterations > applied ? { update_skipped: iterations - applied } : {}),
     ...extra,
+    ...(c.dynamic_sampling ? { 'dynamic_sampling/kept_reward': adv.metrics.reward } : {}),
   };
-  const samples = samplesRow(step, rows, (r) => adv.advantages[r * L]);
-  return { metrics, samples };
+  return {
+    metrics,
+    samples: withDropped(
+      samplesRow(step, rows, (r) => adv.advantages[r * L]),
+      dropped,
+    ),
+  };
 }
 
 /** Gold demonstrations for SFT: prompt ids (as rollouts see them) and gold completion ids followed by EOS. */
@@ -470,6 +554,7 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
   }
   const tTrain = now();
   ctx.numTokens += tokens;
+  ctx.numCompletions += all.length;
   const metrics: StepMetrics = {
     step,
     reward: mean(all.map((r) => r.reward)),
@@ -480,6 +565,7 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
     ...completionStats(all),
     entropy: mean(all.flatMap((r) => r.entropies)),
     num_tokens: ctx.numTokens,
+    num_completions: ctx.numCompletions,
     step_time: tTrain - t0,
     tokens_per_second: tokens / Math.max(tTrain - t0, 1e-9),
     'timing/generate': tGen - t0,

@@ -62,6 +62,7 @@ export async function saveTrainerState(
       optimizer_steps: ctx.optimizer.steps,
       reinforce_baseline: ctx.reinforce.baseline,
       num_tokens: ctx.numTokens,
+      num_completions: ctx.numCompletions,
       has_reference: Boolean(ctx.ref),
       ...(ctx.valueHead ? { value_head_optimizer_steps: ctx.valueHead.optimizer.steps } : {}),
       // with the variants of shapes first met after the warm-up (resampling rounds, the value head),
@@ -110,6 +111,7 @@ export function restoreTrainerState(
   ctx.optimizer = restoreOptimizer(ctx.optimizer, st.json.optimizer_steps);
   ctx.reinforce = { baseline: (st.json.reinforce_baseline as number | null) ?? null };
   ctx.numTokens = Number(st.json.num_tokens ?? 0);
+  ctx.numCompletions = Number(st.json.num_completions ?? 0);
   if (st.json.has_reference && !lora) ctx.ref = GpuParams.upload(rt, ctx.model.config, pick('ref.'));
   if (st.json.value_head_optimizer_steps !== undefined) {
     ctx.valueHead?.dispose();

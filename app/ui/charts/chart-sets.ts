@@ -39,6 +39,10 @@ const SPECS = {
   },
   zeroStd: { title: 'frac_reward_zero_std', metrics: ['frac_reward_zero_std'], domain: FRACTION },
   dynamic: { title: 'dynamic_sampling/groups_kept', metrics: ['dynamic_sampling/groups_kept'] },
+  keptReward: {
+    title: 'reward sampled vs kept',
+    metrics: ['reward', 'dynamic_sampling/kept_reward'],
+  },
   rftKept: {
     title: 'rft/kept_fraction',
     metrics: ['rft/kept_fraction', 'rft/prompts_with_kept'],
@@ -77,6 +81,7 @@ export function defaultCharts(algorithm: Algorithm): ChartSpec[] {
         S.reward,
         ...evals,
         S.dynamic,
+        S.keptReward,
         S.zeroStd,
         S.entropy,
         S.clip,

@@ -87,12 +87,29 @@ export function GroupInspector() {
             const fns = [...new Set(g.completions.flatMap((c) => Object.keys(c.rewards)))];
             return (
               // biome-ignore lint/suspicious/noArrayIndexKey: groups are positional within a step.
-              <article key={gi} className={`group-card${zero ? ' zero-spread' : ''}`}>
+              <article
+                key={gi}
+                className={`group-card${zero ? ' zero-spread' : ''}${g.dropped ? ' dropped' : ''}`}
+                data-dropped={g.dropped}
+              >
                 <h3>
                   <span className="sr-only">Prompt {gi + 1}: </span>
                   <code className="prompt">{g.prompt}</code>
-                  {zero && (
-                    <span className="badge">zero spread: all rewards {fmt(rewards[0] ?? 0)}, no signal</span>
+                  {g.dropped === 'all_agree' ? (
+                    <span className="badge">
+                      dropped by dynamic sampling: every answer scored {fmt(rewards[0] ?? 0)}, so it was not
+                      trained on
+                    </span>
+                  ) : g.dropped === 'surplus' ? (
+                    <span className="badge">
+                      dropped by dynamic sampling: enough groups with spread were drawn before it
+                    </span>
+                  ) : (
+                    zero && (
+                      <span className="badge">
+                        zero spread: all rewards {fmt(rewards[0] ?? 0)}, no signal
+                      </span>
+                    )
                   )}
                 </h3>
                 <table>
