@@ -34,6 +34,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'a run folder as an HF folder, a PEFT adapter or a TRL script; --estimate: memory of a model',
     load: () => import('./commands/export.js'),
   },
+  interpolate: {
+    summary:
+      'WiSE-FT weight interpolation: (1 - alpha)·A + alpha·B of two checkpoint folders, as an HF folder',
+    load: () => import('./commands/interpolate.js'),
+  },
   bench: {
     summary: 'kernel and model benchmarks against tfjs-backend-webgpu on this adapter',
     load: () => import('./commands/bench.js'),
