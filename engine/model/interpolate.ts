@@ -10,6 +10,7 @@ import { f16Bits } from '../../kernels/runtime/f16.js';
 import { type CheckpointFs, readCheckpointConfig, readOptional, readRequired } from './checkpoint.js';
 import { toHfConfig } from './config.js';
 import {
+  f16ToF32,
   loadShardedSafetensors,
   matchParams,
   parseSafetensors,
@@ -57,15 +58,8 @@ function readFloat(view: DataView, dtype: SafetensorsDType, i: number): number {
       return view.getFloat64(8 * i, true);
     case 'F32':
       return view.getFloat32(4 * i, true);
-    case 'F16': {
-      const h = view.getUint16(2 * i, true);
-      const exp = (h >> 10) & 0x1f;
-      const frac = h & 0x3ff;
-      const sign = h & 0x8000 ? -1 : 1;
-      if (exp === 0) return sign * frac * 2 ** -24;
-      if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-      return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-    }
+    case 'F16':
+      return f16ToF32(view.getUint16(2 * i, true));
     case 'BF16':
       u32[0] = view.getUint16(2 * i, true) << 16;
       return f32[0];
