@@ -42,7 +42,11 @@ describe('interpolateTensorBytes', () => {
   });
 });
 
-async function folder(seed: number, edit?: (c: ReturnType<typeof modelPreset>) => void) {
+async function folder(
+  seed: number,
+  edit?: (c: ReturnType<typeof modelPreset>) => void,
+  nameLayout: 'bare' | 'prefixed' = 'prefixed',
+) {
   const config = modelPreset('qwen2-micro');
   edit?.(config);
   const tok = new CharTokenizer();
@@ -50,6 +54,7 @@ async function folder(seed: number, edit?: (c: ReturnType<typeof modelPreset>) =
   await writeCheckpoint(fs, {
     config,
     params: initParams(config, rng(seed)),
+    nameLayout,
     tokenizer: tok.toJSON(),
     tokenizerConfig: tok.tokenizerConfig(),
     trainerState: null,
@@ -89,6 +94,12 @@ describe('interpolateCheckpoints', () => {
     b.files.set('tokenizer.json', new TextEncoder().encode(JSON.stringify(tok)));
     await expect(interpolateCheckpoints({ fs: a, label: 'A' }, { fs: b, label: 'B' }, 0.5)).rejects.toThrow(
       /tokenizer\.json differs at model\.vocab/,
+    );
+  });
+  it('names the first tensor that only one folder has', async () => {
+    const [a, b] = [await folder(1), await folder(2, undefined, 'bare')];
+    await expect(interpolateCheckpoints({ fs: a, label: 'A' }, { fs: b, label: 'B' }, 0.5)).rejects.toThrow(
+      /tensor "model\.embed_tokens\.weight" is in A but not in B/,
     );
   });
 });
