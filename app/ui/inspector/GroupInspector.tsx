@@ -86,8 +86,8 @@ export function GroupInspector() {
             const zero = spread < ZERO_SPREAD;
             const fns = [...new Set(g.completions.flatMap((c) => Object.keys(c.rewards)))];
             return (
-              // biome-ignore lint/suspicious/noArrayIndexKey: groups are positional within a step.
               <article
+                // biome-ignore lint/suspicious/noArrayIndexKey: groups are positional within a step.
                 key={gi}
                 className={`group-card${zero ? ' zero-spread' : ''}${g.dropped ? ' dropped' : ''}`}
                 data-dropped={g.dropped}
