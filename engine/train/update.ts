@@ -11,6 +11,7 @@ import { addScaled } from '../../kernels/ops/elementwise/elementwise.js';
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
 import { disposeBatch, type GpuBatch, layoutSequences, uploadLayout } from '../model/gpu/batch.js';
 import {
+  crossEntropyTrainingPass,
   disposeHeadLogprobs,
   headLogprobEntropy,
   headLogprobEntropyBackward,
@@ -213,7 +214,12 @@ export function accumulateSftGradient(
   const L = Math.max(1, ...rows.map((r) => r.completionIds.length));
   const l = layOut(rt, rows, L, pad);
   const count = rows.reduce((n, r) => n + r.completionIds.length, 0);
-  const out = sftTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count, sft);
+  const out = sft
+    ? sftTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count, sft)
+    : {
+        loss: crossEntropyTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count),
+        anchorKl: null,
+      };
   release(l);
   return out;
 }
