@@ -15,8 +15,6 @@ import {
   disposeHeadLogprobs,
   headLogprobEntropy,
   headLogprobEntropyBackward,
-  type SftHeadOptions,
-  sftTrainingPass,
 } from '../model/gpu/head.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
@@ -198,9 +196,8 @@ export async function accumulatePolicyGradient(
 }
 
 /**
- * Accumulates the SFT gradient (the run's `sft_loss` on completion tokens, mean over all of them;
- * cross-entropy when `sft` is not given) into `grads`; returns the [1] loss tensor and, for `asft`,
- * the [1] mean KL to the reference, for the caller to read with the update.
+ * Accumulates the SFT gradient (next-token cross-entropy on completion tokens, mean over all of them)
+ * into `grads`; returns the [1] loss tensor for the caller to read with the update.
  */
 export function accumulateSftGradient(
   model: GpuModel,
@@ -208,20 +205,14 @@ export function accumulateSftGradient(
   grads: GpuParams,
   rows: readonly TokenRow[],
   pad: number,
-  sft?: SftHeadOptions,
-): { loss: Tensor; anchorKl: Tensor | null } {
+): Tensor {
   const rt = model.rt;
   const L = Math.max(1, ...rows.map((r) => r.completionIds.length));
   const l = layOut(rt, rows, L, pad);
   const count = rows.reduce((n, r) => n + r.completionIds.length, 0);
-  const out = sft
-    ? sftTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count, sft)
-    : {
-        loss: crossEntropyTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count),
-        anchorKl: null,
-      };
+  const loss = crossEntropyTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count);
   release(l);
-  return out;
+  return loss;
 }
 
 /** What trains, its gradients and its AdamW state: a run's trainer context, or a test's. */
