@@ -48,6 +48,8 @@ export const SHARED_DEFAULTS: RunConfig = {
   num_iterations: 1,
   gradient_accumulation: 1,
   sft_steps: 0,
+  sft_loss: 'ce',
+  anchor_beta: 0.05,
 
   advantage_estimator: 'group',
   scale_rewards: 'group',

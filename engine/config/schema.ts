@@ -128,6 +128,15 @@ export const runConfigSchema = z
     num_iterations: count(1).describe('mu: optimizer passes over each batch of rollouts'),
     gradient_accumulation: count(1).describe('Micro-batches per step'),
     sft_steps: count(0).describe('SFT steps on gold completions before RL (the reference is taken after)'),
+    sft_loss: z
+      .enum(['ce', 'dft', 'asft'])
+      .describe(
+        'Loss of every SFT update: ce = cross-entropy; dft = p(y)-weighted CE ("On the Generalization of SFT: A Reinforcement Learning Perspective with Reward Rectification"); asft = dft + anchor_beta * KL to the reference ("Anchored Supervised Fine-Tuning")',
+      ),
+    anchor_beta: z
+      .number()
+      .min(0)
+      .describe('asft: weight of the full-vocabulary KL(policy || reference) per token'),
 
     // policy loss
     advantage_estimator: z

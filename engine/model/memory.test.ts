@@ -154,3 +154,31 @@ describe('prompt tokens the estimate assumes', () => {
     expect(estimateRunMemory(config, sys, { promptTokens: 40 }).shapes.tokensPerRow).toBe(72);
   });
 });
+
+describe('the reference under sft_loss asft', () => {
+  it("counts θ_ref and the reference's logits piece when SFT updates take the anchor", () => {
+    const config = parseHfConfig(SMOLLM2_135M_CONFIG);
+    const P = parameterCount(config);
+    const base = { model: { name: 'x/y', overrides: {} }, gradient_accumulation: 8, beta: 0 };
+    const sft = (over: Record<string, unknown>) =>
+      estimateRunMemory(config, resolveRunConfig({ ...base, algorithm: 'sft', ...over }));
+    const ce = sft({});
+    const asft = sft({ sft_loss: 'asft' });
+    expect(ce.parts.reference).toBe(0);
+    expect(asft.parts.reference).toBe(4 * P);
+    expect(asft.parts.logits).toBe((3 / 2) * ce.parts.logits);
+    expect(sft({ sft_loss: 'dft' }).parts).toEqual(ce.parts);
+    // GRPO without an SFT warm-up takes no SFT update: asft holds nothing there
+    const grpo = (over: Record<string, unknown>) =>
+      estimateRunMemory(config, resolveRunConfig({ ...base, sft_loss: 'asft', ...over }));
+    expect(grpo({}).parts.reference).toBe(0);
+    expect(grpo({ sft_steps: 5 }).parts.reference).toBe(4 * P);
+    // LoRA's reference is the base with adapters off: no copy
+    expect(
+      estimateRunMemory(
+        config,
+        resolveRunConfig({ ...base, lora: run(true).lora, algorithm: 'sft', sft_loss: 'asft' }),
+      ).parts.reference,
+    ).toBe(0);
+  });
+});

@@ -5,7 +5,8 @@
  * fit one binding (maxStorageBufferBindingSize, and maxBufferSize), and the total must fit the budget. The
  * estimate counts what TabRL allocates (engine/model/gpu, engine/train): float32 weights (under LoRA the
  * frozen base's matrices in f16, gpu/params.ts), gradients and AdamW moments of what trains (the adapters
- * only under LoRA), the reference copy (none under LoRA: it is the base with adapters off), one
+ * only under LoRA), the reference copy when beta > 0 or for asft's SFT anchor (none under LoRA: it is
+ * the base with adapters off), one
  * micro-batch's saved activations, one piece of its logits (head-pieces.ts), and the KV cache.
  */
 
@@ -78,6 +79,16 @@ const F16 = 2;
 export const DEFAULT_PROMPT_TOKENS = 32;
 
 /** Prompt tokens assumed before the tokenizer is known: see MemoryOptions.promptTokens. */
+/** Whether the run's SFT updates take asft's KL to the reference (algorithm sft or rft, or sft_steps). */
+function anchoredSft(run: RunConfig): boolean {
+  return run.sft_loss === 'asft' && (run.algorithm === 'sft' || run.algorithm === 'rft' || run.sft_steps > 0);
+}
+
+/** Whether the run holds θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): beta > 0, or asft's anchor. */
+export function holdsReference(run: RunConfig): boolean {
+  return run.beta > 0 || anchoredSft(run);
+}
+
 export function assumedPromptTokens(run: Pick<RunConfig, 'system_prompt'>): number {
   return DEFAULT_PROMPT_TOKENS + new TextEncoder().encode(run.system_prompt ?? '').length;
 }
@@ -126,9 +137,10 @@ export function estimateRunMemory(
     weights: weightBytes(model, Boolean(lora)) + (lora ? trainable * F32 : 0),
     gradients: trainable * F32,
     optimizer: 2 * trainable * F32,
-    reference: run.beta > 0 && !lora ? P * F32 : 0,
+    reference: holdsReference(run) && !lora ? P * F32 : 0,
     activations: (L * perLayer + workspace) * F32,
-    logits: 2 * headRows * V * F32, // one piece of logits and their gradient (gpu/head.ts)
+    // one piece of logits and their gradient (gpu/head.ts); asft's SFT updates add the reference's piece
+    logits: (anchoredSft(run) ? 3 : 2) * headRows * V * F32,
     kvCache: (2 * L * generationRows * T * Hkv * D + generationRows * V) * F32,
   };
   const total = Object.values(parts).reduce((a, b) => a + b, 0);

@@ -2,7 +2,8 @@
  * The LM head in row pieces (model/gpu/head.ts), as the trainer runs it: with the piece size lowered
  * to 5 rows, micro models of every family (GPT-2 and Llama tied, Qwen2 with an untied head) give the
  * one-piece path's completion log-probs and entropies, policy-gradient step (loss, metrics and every
- * gradient, with an entropy bonus and PPO's value head) and SFT step, within float32 summation-order
+ * gradient, with an entropy bonus and PPO's value head) and SFT step (cross-entropy, and asft with its
+ * reference's KL), within float32 summation-order
  * noise, while dispatching more kernels (the pieces ran). Plus the piece plan by hand.
  */
 import { describe, expect, it } from 'vitest';
@@ -87,6 +88,13 @@ describe.each(FAMILIES)('%s: the head in pieces of 5 rows', (_name, makeConfig) 
     const head = new ValueHead(rt, config);
     rt.write(head.weight, randn(13, config.hiddenSize, 0.5)); // not zero: its dHidden joins the head's
 
+    // asft's reference: the weights moved a little, so its KL and the KL's gradient are not zero
+    const ref = GpuParams.upload(
+      rt,
+      config,
+      new Map([...init].map(([name, w]) => [name, w.map((x, k) => x + 0.02 * Math.sin(k))])),
+    );
+
     const run = async (pieceBytes: number) => {
       model.transformer.headPieceBytes = pieceBytes;
       const before = rt.stats().dispatches;
@@ -118,10 +126,22 @@ describe.each(FAMILIES)('%s: the head in pieces of 5 rows', (_name, makeConfig) 
       );
       const policyGrads = await grads.download();
       grads.zero();
-      const sftLoss = accumulateSftGradient(model, model.params, grads, rows, 0);
-      const [loss] = await rt.readMany([sftLoss]);
-      sftLoss.dispose();
+      const sft = accumulateSftGradient(model, model.params, grads, rows, 0);
+      const [loss] = await rt.readMany([sft.loss]);
+      sft.loss.dispose();
       const sftGrads = await grads.download();
+      grads.zero();
+      const asft = accumulateSftGradient(model, model.params, grads, rows, 0, {
+        options: { loss: 'asft', anchorBeta: 0.5 },
+        ref,
+      });
+      const [asftLoss, anchorKl] = await rt.readMany([
+        asft.loss,
+        asft.anchorKl as NonNullable<typeof asft.anchorKl>,
+      ]);
+      asft.loss.dispose();
+      asft.anchorKl?.dispose();
+      const asftGrads = await grads.download();
       grads.dispose();
       return {
         scored,
@@ -129,6 +149,9 @@ describe.each(FAMILIES)('%s: the head in pieces of 5 rows', (_name, makeConfig) 
         policyGrads,
         sftLoss: loss[0],
         sftGrads,
+        asftLoss: asftLoss[0],
+        anchorKl: anchorKl[0],
+        asftGrads,
         dispatches: rt.stats().dispatches - before,
       };
     };
@@ -147,10 +170,15 @@ describe.each(FAMILIES)('%s: the head in pieces of 5 rows', (_name, makeConfig) 
     for (const [name, g] of whole.policyGrads)
       expectClose(pieced.policyGrads.get(name) ?? [], g, `policy ${name}`);
     for (const [name, g] of whole.sftGrads) expectClose(pieced.sftGrads.get(name) ?? [], g, `sft ${name}`);
+    expect(whole.anchorKl).toBeGreaterThan(1e-6);
+    expect(Math.abs(pieced.anchorKl - whole.anchorKl)).toBeLessThan(1e-6);
+    expect(Math.abs(pieced.asftLoss - whole.asftLoss)).toBeLessThan(1e-6);
+    for (const [name, g] of whole.asftGrads) expectClose(pieced.asftGrads.get(name) ?? [], g, `asft ${name}`);
     // the head's gradient is not zero: the comparison covers the pieces' dW sums
     const headName = config.tieWordEmbeddings ? embeddingName(config) : 'lm_head.weight';
     expect(whole.sftGrads.get(headName)?.some((x) => Math.abs(x) > 1e-4)).toBe(true);
     head.dispose();
+    ref.dispose();
     model.dispose();
     await rt.sync();
   });

@@ -35,8 +35,8 @@ export async function prepareKernels(
     completionIds: completion,
   }));
   // training shapes: forward and backward into the gradient buffers, which every step zeroes first
-  const loss = accumulateSftGradient(ctx.model, ctx.model.params, ctx.grads, batch, pad);
-  loss.dispose();
+  const sft = accumulateSftGradient(ctx.model, ctx.model.params, ctx.grads, batch, pad);
+  sft.loss.dispose();
   ctx.grads.zero();
   onProgress(0.3);
   // generation shapes: prefill of the prompts and one decode step

@@ -165,7 +165,7 @@ export class TrainingSession {
     session.promptFormat = prompts.info(examplePrompt);
     session.rewardModels = rewardModels.info;
     if (options.resume) await session.restore(options.resume);
-    else if (session.rlStarted()) session.takeReference();
+    else session.takeReference();
     events.onPhase?.('tuning', 0, 'compiling kernels and choosing variants for this adapter');
     session.kernelVariants = await prepareKernels(
       ctx,
@@ -180,10 +180,26 @@ export class TrainingSession {
     return stepKind(this.config, this.stepsDone) !== 'sft';
   }
 
-  /** The frozen reference: the policy's weights when RL starts; none when beta = 0. */
+  /**
+   * θ_ref, when the run needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the policy's
+   * weights when RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT phase (algorithm
+   * `sft` or the `sft_steps` warm-up) under `asft`: the starting policy, dropped when RL starts.
+   * LoRA: the base with adapters off.
+   */
   private takeReference(): void {
-    if (this.config.beta > 0 && !this.ctx.ref)
-      this.ctx.ref = this.lora ? baseView(this.ctx.model.params) : this.ctx.model.params.clone('.ref');
+    const c = this.config;
+    const ctx = this.ctx;
+    if (ctx.ref) return;
+    const asft = c.sft_loss === 'asft';
+    if (!this.rlStarted()) {
+      if (!asft) return;
+      if (this.lora) ctx.ref = baseView(ctx.model.params);
+      else if (this.stepsDone === 0) ctx.ref = ctx.model.params.clone('.ref');
+      else ctx.ref = GpuParams.upload(this.rt, this.modelConfig, this.startValues);
+      return;
+    }
+    if (c.beta > 0 || (asft && c.algorithm === 'rft'))
+      ctx.ref = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.ref');
   }
 
   get phase(): 'sft' | 'rl' {
@@ -197,9 +213,15 @@ export class TrainingSession {
     const s = this.stepsDone;
     // the starting policy is evaluated before the first update, so every chart has where the run began
     const atStart = c.eval_every > 0 && s === 0 ? await this.evaluateWithPhase() : null;
+    const wasSft = !this.rlStarted();
     const out = await runStep(this.ctx, s);
     this.stepsDone++;
-    if (this.rlStarted()) this.takeReference();
+    if (wasSft && this.rlStarted()) {
+      // the SFT warm-up's asft anchor was the starting policy; RL's reference is taken now
+      this.ctx.ref?.dispose();
+      this.ctx.ref = null;
+    }
+    this.takeReference();
     if (atStart) Object.assign(out.metrics, atStart);
     else if (c.eval_every > 0 && this.stepsDone % c.eval_every === 0)
       Object.assign(out.metrics, await this.evaluateWithPhase());
@@ -291,7 +313,7 @@ export class TrainingSession {
     if (!this.lora) this.ctx.model.params.write(ckpt.params);
     this.stepsDone = run.stepsDone;
     this.kernelVariants = run.kernelVariants;
-    if (!this.ctx.ref && this.rlStarted()) this.takeReference();
+    this.takeReference();
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@
  * from (seed, step), so a resumed run draws exactly what an uninterrupted one would.
  */
 import type { RunConfig } from '../config/schema.js';
+import type { SftHeadOptions } from '../model/gpu/head.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { AdamwConfig, AdamwState } from '../optim/adamw.js';
@@ -45,7 +46,7 @@ export interface TrainerContext {
   /** What `optimizer` trains: the policy's parameters, or its LoRA adapters. */
   trainable: GpuParams;
   grads: GpuParams;
-  /** The frozen reference policy (beta > 0 after SFT), or null. */
+  /** θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): held for beta > 0 and sft_loss asft, else null. */
   ref: GpuParams | null;
   /** PPO's value head (advantage_estimator gae), created at the first RL step. */
   valueHead: ValueHead | null;
@@ -468,17 +469,34 @@ export function goldRows(prompts: PromptFormat, samples: readonly TaskSample[]):
   }));
 }
 
+/** The loss of the run's SFT updates: `sft_loss` with `anchor_beta`, and θ_ref for `asft`. */
+function sftHead(ctx: TrainerContext): SftHeadOptions {
+  const c = ctx.config;
+  if (c.sft_loss === 'asft' && !ctx.ref) throw new Error('sft_loss asft: the reference is not held');
+  return { options: { loss: c.sft_loss, anchorBeta: c.anchor_beta }, ref: ctx.ref };
+}
+
 async function sftUpdate(ctx: TrainerContext, rows: readonly TokenRow[], step: number) {
   ctx.grads.zero();
-  const lossT = accumulateSftGradient(ctx.model, ctx.model.params, ctx.grads, rows, ctx.tokenizer.padId ?? 0);
-  const upd = await updatePolicy(ctx, adamwConfig(ctx.config, step), [lossT]);
-  lossT.dispose();
+  const pad = ctx.tokenizer.padId ?? 0;
+  const sft = accumulateSftGradient(ctx.model, ctx.model.params, ctx.grads, rows, pad, sftHead(ctx));
+  const extra = sft.anchorKl ? [sft.loss, sft.anchorKl] : [sft.loss];
+  const upd = await updatePolicy(ctx, adamwConfig(ctx.config, step), extra);
+  for (const t of extra) t.dispose();
   if (!upd.applied) {
     ctx.warn(
       `step ${step}: non-finite SFT gradient (norm ${upd.gradNorm}); the update was refused, weights unchanged.`,
     );
   }
-  return { loss: upd.extra[0], gradNorm: upd.gradNorm, applied: upd.applied };
+  return { loss: upd.extra[0], anchorKl: upd.extra[1], gradNorm: upd.gradNorm, applied: upd.applied };
+}
+
+/** `sft/loss` (and `sft/anchor_kl` for asft) of an SFT update (docs/ALGORITHMS.md "SFT losses"). */
+function sftMetrics(upd: { loss: number; anchorKl?: number }): Record<string, number> {
+  return {
+    'sft/loss': upd.loss,
+    ...(upd.anchorKl !== undefined ? { 'sft/anchor_kl': upd.anchorKl } : {}),
+  };
 }
 
 /** One SFT step on P*G gold demonstrations. */
@@ -502,6 +520,7 @@ export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOu
     metrics: {
       step,
       loss: upd.loss,
+      ...sftMetrics(upd),
       grad_norm: upd.gradNorm,
       learning_rate: learningRate(step, c),
       num_tokens: ctx.numTokens,
@@ -547,7 +566,11 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
   const kept = sampled.perPrompt.flatMap((p) => p.kept);
   const tGen = now();
   const dispatches0 = ctx.model.rt.stats().dispatches;
-  let upd = { loss: 0, gradNorm: 0, applied: false };
+  let upd: { loss: number; anchorKl?: number; gradNorm: number; applied: boolean } = {
+    loss: 0,
+    gradNorm: 0,
+    applied: false,
+  };
   if (kept.length > 0) {
     ctx.phase('train');
     upd = await sftUpdate(ctx, kept, step);
@@ -560,6 +583,7 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
     reward: mean(all.map((r) => r.reward)),
     ...sampled.metrics,
     loss: upd.loss,
+    ...(kept.length > 0 ? sftMetrics(upd) : {}),
     grad_norm: upd.gradNorm,
     learning_rate: learningRate(step, c),
     ...completionStats(all),

@@ -15,6 +15,8 @@ import {
   disposeHeadLogprobs,
   headLogprobEntropy,
   headLogprobEntropyBackward,
+  type SftHeadOptions,
+  sftTrainingPass,
 } from '../model/gpu/head.js';
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
@@ -196,8 +198,9 @@ export async function accumulatePolicyGradient(
 }
 
 /**
- * Accumulates the SFT gradient (next-token cross-entropy on completion tokens, mean over all of them)
- * into `grads`; returns the [1] loss tensor for the caller to read with the update.
+ * Accumulates the SFT gradient (the run's `sft_loss` on completion tokens, mean over all of them;
+ * cross-entropy when `sft` is not given) into `grads`; returns the [1] loss tensor and, for `asft`,
+ * the [1] mean KL to the reference, for the caller to read with the update.
  */
 export function accumulateSftGradient(
   model: GpuModel,
@@ -205,14 +208,20 @@ export function accumulateSftGradient(
   grads: GpuParams,
   rows: readonly TokenRow[],
   pad: number,
-): Tensor {
+  sft?: SftHeadOptions,
+): { loss: Tensor; anchorKl: Tensor | null } {
   const rt = model.rt;
   const L = Math.max(1, ...rows.map((r) => r.completionIds.length));
   const l = layOut(rt, rows, L, pad);
   const count = rows.reduce((n, r) => n + r.completionIds.length, 0);
-  const loss = crossEntropyTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count);
+  const out = sft
+    ? sftTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count, sft)
+    : {
+        loss: crossEntropyTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count),
+        anchorKl: null,
+      };
   release(l);
-  return loss;
+  return out;
 }
 
 /** What trains, its gradients and its AdamW state: a run's trainer context, or a test's. */

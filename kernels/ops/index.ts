@@ -17,6 +17,7 @@ export * from './reduce/reduce.js';
 export * from './rmsnorm/rmsnorm.js';
 export * from './rope/rope.js';
 export * from './sample/sample.js';
+export * from './sft_loss/sft_loss.js';
 export * from './softmax/softmax.js';
 export * from './swiglu/swiglu.js';
 export * from './token_logprob/token_logprob.js';

@@ -1,18 +1,16 @@
 /**
  * The LM head run in row pieces: logits `hidden · Wᵀ` [N,V] of at most `headPieceRows` rows at a time
  * (head-pieces.ts), each reduced at once to what the loss needs (token log-prob, entropy, log-sum-exp,
- * or cross-entropy) and gone before the next piece. With one piece this is exactly the whole-matrix
+ * or an SFT loss) and gone before the next piece. With one piece this is exactly the whole-matrix
  * path (the logits are kept for the backward); with several, the backward makes each piece's logits
  * again. The training and scoring passes of engine/train go through here, so no [B*T,V] tensor is ever
  * allocated for them: a 151,936-token vocabulary trains under the default 128 MiB binding limit.
  */
-import {
-  crossEntropyBackward,
-  crossEntropyForward,
-} from '../../../kernels/ops/cross_entropy/cross_entropy.js';
 import { addScaled, scale } from '../../../kernels/ops/elementwise/elementwise.js';
 import { matmulRowChunks, matmulRowChunksBackward } from '../../../kernels/ops/matmul/matmul-row-chunks.js';
 import { reduceSum } from '../../../kernels/ops/reduce/reduce.js';
+import { sftLossPiece } from '../../../kernels/ops/sft_loss/sft_loss.js';
+import { type SftLossOptions, sftLossAnchored } from '../../../kernels/ops/sft_loss/sft_loss.ref.js';
 import {
   type TokenLogprobOptions,
   tokenLogprobEntropy,
@@ -150,9 +148,19 @@ export function headLogprobEntropyBackward(
   return dhidden;
 }
 
+/** The SFT loss a pass takes (docs/ALGORITHMS.md "SFT losses"); `asft` needs the reference's parameters. */
+export interface SftHeadOptions {
+  options: SftLossOptions;
+  /** θ_ref, for `asft`'s KL anchor. */
+  ref?: GpuParams | null;
+}
+
+const CROSS_ENTROPY: SftHeadOptions = { options: { loss: 'ce', anchorBeta: 0 } };
+
 /**
- * Mean next-token cross-entropy over `count` targets ([N] i32, -1 ignored) from final hidden states
- * [N,C], with its backward at once: the [1] loss, the head's weight gradient
+ * Mean SFT loss (sft_loss.ts: cross-entropy by default) over `count` targets ([N] i32, -1 ignored)
+ * from final hidden states [N,C], with its backward at once: the [1] loss, for `asft` the [1] mean KL
+ * to the reference (whose final hidden states [N,C] are `refHidden`), the head's weight gradient
  * accumulated into `grads`, and d(loss)/d(hidden) [N,C].
  */
 export function headCrossEntropy(
@@ -162,49 +170,91 @@ export function headCrossEntropy(
   hidden: Tensor,
   targets: Tensor,
   count: number,
-): { loss: Tensor; dhidden: Tensor } {
+  sft: SftHeadOptions = CROSS_ENTROPY,
+  refHidden?: Tensor,
+): { loss: Tensor; anchorKl: Tensor | null; dhidden: Tensor } {
   const rt = tr.rt;
   const N = hidden.shape[0];
   const w = tr.headWeights(p);
   const dw = tr.headGrads(grads);
+  const anchored = sftLossAnchored(sft.options.loss);
+  if (anchored && !(sft.ref && refHidden))
+    throw new Error(
+      `headCrossEntropy: sft_loss ${sft.options.loss} needs the reference and its hidden states`,
+    );
+  const wRef = anchored && sft.ref ? tr.headWeights(sft.ref) : null;
   const weight = count > 0 ? 1 / count : 0;
   const plan = pieces(tr, N);
-  // ignored rows have zero loss and zero gradient, so a uniform 1/count weight is exact
-  const dloss = rt.upload(new Float32Array(N).fill(weight), [N], 'head.dloss');
   let dhidden = plan.length === 1 ? null : rt.empty([N, hidden.shape[1]], 'head.dhidden');
   let sum: Tensor | null = null;
+  let klSum: Tensor | null = null;
+  const accumulate = (total: Tensor | null, part: Tensor): Tensor => {
+    const s = reduceSum(rt, part);
+    if (!total) return s;
+    addScaled(rt, total, s, 1);
+    s.dispose();
+    return total;
+  };
   for (const piece of plan) {
     const h = rowsOf(rt, hidden, piece);
     const tgt = rowsOf(rt, targets, piece);
-    const dl = rowsOf(rt, dloss, piece);
     const logits = matmulRowChunks(rt, h, w);
-    const ce = crossEntropyForward(rt, logits, tgt);
-    const s = reduceSum(rt, ce.loss);
-    if (sum) {
-      addScaled(rt, sum, s, 1);
-      s.dispose();
-    } else sum = s;
-    const dlogits = crossEntropyBackward(rt, logits, tgt, ce.lse, dl);
-    for (const t of [logits, ce.loss, ce.lse]) t.dispose();
-    const dh = matmulRowChunksBackward(rt, h, w, dlogits, { dw });
-    dlogits.dispose();
+    const hRef = wRef && refHidden ? rowsOf(rt, refHidden, piece) : null;
+    const refLogits = wRef && hRef ? matmulRowChunks(rt, hRef, wRef) : null;
+    const out = sftLossPiece(rt, logits, refLogits, tgt, sft.options, weight);
+    sum = accumulate(sum, out.tokenLoss);
+    if (out.kl) klSum = accumulate(klSum, out.kl);
+    for (const t of [logits, refLogits, out.tokenLoss, out.kl]) t?.dispose();
+    const dh = matmulRowChunksBackward(rt, h, w, out.dlogits, { dw });
+    out.dlogits.dispose();
     free(h, hidden);
     free(tgt, targets);
-    free(dl, dloss);
+    free(hRef ?? undefined, refHidden);
     if (dhidden) putRows(rt, dh, dhidden, piece);
     else dhidden = dh;
   }
-  dloss.dispose();
   const loss = scale(rt, sum as Tensor, weight);
   sum?.dispose();
-  return { loss, dhidden: dhidden as Tensor };
+  const anchorKl = klSum ? scale(rt, klSum, weight) : null;
+  klSum?.dispose();
+  return { loss, anchorKl, dhidden: dhidden as Tensor };
 }
 
 /**
- * One training pass of mean next-token cross-entropy over `count` targets ([B*T] i32, -1 ignored; see
- * lm-loss.ts nextTokenTargets): forward, the head in pieces, backward. Accumulates every trained
- * parameter's gradient into `grads` and returns the [1] loss tensor (the caller reads and frees it).
+ * One training pass of the mean SFT loss over `count` targets ([B*T] i32, -1 ignored; see lm-loss.ts
+ * nextTokenTargets): forward (and, for `asft`, the reference's forward), the head in pieces, backward.
+ * Accumulates every trained parameter's gradient into `grads` and returns the [1] loss tensor and,
+ * for `asft`, the [1] mean KL to the reference (the caller reads and frees them).
  */
+export function sftTrainingPass(
+  tr: GpuTransformer,
+  p: GpuParams,
+  grads: GpuParams,
+  batch: GpuBatch,
+  targets: Tensor,
+  count: number,
+  sft: SftHeadOptions,
+): { loss: Tensor; anchorKl: Tensor | null } {
+  const refHidden =
+    sftLossAnchored(sft.options.loss) && sft.ref ? tr.forwardHidden(sft.ref, batch).hidden : undefined;
+  const fwd = tr.forwardHidden(p, batch, { train: true });
+  const { loss, anchorKl, dhidden } = headCrossEntropy(
+    tr,
+    p,
+    grads,
+    fwd.hidden,
+    targets,
+    count,
+    sft,
+    refHidden,
+  );
+  refHidden?.dispose();
+  tr.backwardHidden(p, grads, fwd.saved as Activations, dhidden);
+  dhidden.dispose();
+  return { loss, anchorKl };
+}
+
+/** sftTrainingPass with plain next-token cross-entropy: the [1] loss tensor. */
 export function crossEntropyTrainingPass(
   tr: GpuTransformer,
   p: GpuParams,
@@ -213,9 +263,5 @@ export function crossEntropyTrainingPass(
   targets: Tensor,
   count: number,
 ): Tensor {
-  const fwd = tr.forwardHidden(p, batch, { train: true });
-  const { loss, dhidden } = headCrossEntropy(tr, p, grads, fwd.hidden, targets, count);
-  tr.backwardHidden(p, grads, fwd.saved as Activations, dhidden);
-  dhidden.dispose();
-  return loss;
+  return sftTrainingPass(tr, p, grads, batch, targets, count, CROSS_ENTROPY).loss;
 }
