@@ -8,7 +8,13 @@ import {
 } from '../rl';
 import { ALGORITHM_DEFAULTS, SHARED_DEFAULTS } from './defaults';
 import { findPreset, PRESETS, presetConfig } from './presets';
-import { parseRunConfig, RunConfigError, resolveRunConfig, setByPath } from './resolve';
+import {
+  type PartialRunConfig,
+  parseRunConfig,
+  RunConfigError,
+  resolveRunConfig,
+  setByPath,
+} from './resolve';
 import { ALGORITHMS, optionHelp, RUN_CONFIG_KEYS, type RunConfig } from './schema';
 
 const errorsOf = (input: unknown): string[] => {
@@ -350,5 +356,31 @@ describe('chat_template and system_prompt (added after schema version 1 shipped)
       'chat_template: must be one of auto, none (got "jinja")',
     ]);
     expect(errorsOf({ system_prompt: 3 })).toEqual(['system_prompt: must be a string (got 3)']);
+  });
+});
+
+describe('sft_loss and anchor_beta (added after schema version 1 shipped)', () => {
+  it('old configs and share links parse with ce / 0.05; a share link carries the option', async () => {
+    const { decodeSharePayload, encodeSharePayload } = await import('./share-link');
+    const old = structuredClone(presetConfig('arithmetic')) as Partial<RunConfig>;
+    delete old.sft_loss;
+    delete old.anchor_beta;
+    const decoded = decodeSharePayload(encodeSharePayload(old, {}));
+    if (!decoded.ok) throw new Error(decoded.error);
+    const r = parseRunConfig(decoded.payload.config);
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect([r.config.sft_loss, r.config.anchor_beta]).toEqual(['ce', 0.05]);
+    expect(r.config).toEqual(presetConfig('arithmetic'));
+    const asft = resolveRunConfig({ ...presetConfig('arithmetic'), sft_loss: 'asft', anchor_beta: 0.2 });
+    const shared = decodeSharePayload(encodeSharePayload(asft, {}));
+    if (!shared.ok) throw new Error(shared.error);
+    expect(resolveRunConfig(shared.payload.config as PartialRunConfig)).toEqual(asft);
+  });
+
+  it('--set sft_loss=dft works; unknown losses and negative anchor_beta are refused with the field named', () => {
+    const c = resolveRunConfig(setByPath(setByPath({}, 'sft_loss=dft'), 'anchor_beta=0.1'));
+    expect([c.sft_loss, c.anchor_beta]).toEqual(['dft', 0.1]);
+    expect(errorsOf({ sft_loss: 'kl' })).toEqual(['sft_loss: must be one of ce, dft, asft (got "kl")']);
+    expect(errorsOf({ anchor_beta: -1 })).toEqual(['anchor_beta: must be >= 0 (got -1)']);
   });
 });

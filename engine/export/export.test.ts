@@ -314,6 +314,18 @@ describe('TRL GRPOTrainer script', () => {
     },
   );
 
+  it('writes a NOTE when sft_loss is not ce, naming the paper', () => {
+    const sft = (over: Record<string, unknown>) =>
+      trlScript(resolveRunConfig({ algorithm: 'sft', max_steps: 3, ...over }));
+    expect(sft({})).not.toContain('sft_loss');
+    expect(sft({ sft_loss: 'dft' })).toMatch(
+      /# NOTE: sft_loss "dft": .*"On the Generalization of SFT: A Reinforcement Learning Perspective with Reward Rectification"/,
+    );
+    expect(sft({ sft_loss: 'asft', anchor_beta: 0.1 })).toMatch(
+      /# NOTE: sft_loss "asft": .*anchor_beta \(0\.1\).*"Anchored Supervised Fine-Tuning"/,
+    );
+  });
+
   // Stand-ins for the three packages the script imports: a character-level tokenizer whose chat template
   // (FAKE_CHAT_TEMPLATE, JSON) is `<|role|>content\n` per message then `<|assistant|>`, and whose default
   // encoding adds one special token in front; trl's maybe_apply_chat_template renders conversations as

@@ -132,6 +132,22 @@ export function grpoConfigKwargs(c: RunConfig): { kwargs: [string, Py][]; notes:
     notes.push(
       `sft_steps ${c.sft_steps}: run TRL's SFTTrainer on the gold completions first, then this script.`,
     );
+  switch (c.sft_loss) {
+    case 'ce':
+      break;
+    case 'dft':
+      notes.push(
+        `sft_loss "dft": TabRL's SFT updates weight each gold token's cross-entropy by its probability (stop-gradient), after "On the Generalization of SFT: A Reinforcement Learning Perspective with Reward Rectification"; TRL's SFTTrainer trains plain cross-entropy unless its compute_loss is replaced.`,
+      );
+      break;
+    case 'asft':
+      notes.push(
+        `sft_loss "asft": TabRL's SFT updates add anchor_beta (${c.anchor_beta}) x KL(policy || reference) over the full vocabulary to the probability-weighted (dft) cross-entropy, after "Anchored Supervised Fine-Tuning"; TRL's SFTTrainer trains plain cross-entropy unless its compute_loss is replaced.`,
+      );
+      break;
+    default:
+      throw c.sft_loss satisfies never;
+  }
   if (c.eval_every > 0)
     notes.push(
       'evaluation on held-out prompts (eval/pass@k) is not exported; pass an eval_dataset to GRPOTrainer to add it.',

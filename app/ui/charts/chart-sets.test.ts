@@ -38,6 +38,8 @@ describe('chart sets', () => {
     expect(drawn('grpo').has('value_loss')).toBe(false);
     expect(drawn('dapo').has('dynamic_sampling/groups_kept')).toBe(true);
     expect(drawn('rft').has('rft/kept_fraction')).toBe(true);
+    expect(drawn('sft').has('sft/anchor_kl')).toBe(true);
+    expect(drawn('rft').has('sft/anchor_kl')).toBe(true);
     expect(drawn('sft').has('reward')).toBe(false);
     for (const a of ALGORITHMS) {
       for (const m of ['eval/pass@1', 'eval/pass@8', 'eval/greedy', 'grad_norm', 'learning_rate'])

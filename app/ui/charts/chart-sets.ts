@@ -25,6 +25,7 @@ const SPECS = {
   kl: { title: 'kl', metrics: ['kl'] },
   loss: { title: 'loss', metrics: ['loss'] },
   valueLoss: { title: 'value_loss', metrics: ['value_loss'] },
+  anchorKl: { title: 'sft/anchor_kl', metrics: ['sft/anchor_kl'] },
   clip: {
     title: 'clip ratios',
     metrics: ['clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean'],
@@ -106,9 +107,9 @@ export function defaultCharts(algorithm: Algorithm): ChartSpec[] {
         ...tail,
       ];
     case 'rft':
-      return [S.reward, ...evals, S.rftKept, S.entropy, S.loss, S.length, S.distinct, ...tail];
+      return [S.reward, ...evals, S.rftKept, S.entropy, S.loss, S.anchorKl, S.length, S.distinct, ...tail];
     case 'sft':
-      return [S.loss, ...evals, S.evalReward, ...tail];
+      return [S.loss, S.anchorKl, ...evals, S.evalReward, ...tail];
     default:
       return algorithm satisfies never;
   }

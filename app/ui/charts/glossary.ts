@@ -47,6 +47,10 @@ export const METRIC_GLOSSARY: Record<string, string> = {
     'Share of sampled answers good enough (reward at least rft_threshold) to be trained on.',
   'rft/prompts_with_kept':
     'Share of prompts with at least one kept answer: the prompts rejection sampling can learn from.',
+  'sft/loss':
+    'The loss of this SFT update under sft_loss: cross-entropy (ce), or its probability-weighted forms dft and asft, mean over gold tokens. For SFT and RFT it is the same number as loss.',
+  'sft/anchor_kl':
+    'asft only: how far the model has moved from the reference (KL over the whole vocabulary at each gold token). anchor_beta pulls it back; ce and dft runs leave this chart empty.',
   num_tokens: 'Prompt and completion tokens processed since the run began.',
   step_time: 'Seconds this step took, generation and training together.',
   dispatches: 'GPU compute dispatches this step: fewer means less overhead.',

@@ -153,6 +153,8 @@ const GROUPS: [string, string[], boolean][] = [
       'num_iterations',
       'gradient_accumulation',
       'sft_steps',
+      'sft_loss',
+      'anchor_beta',
     ],
     false,
   ],
