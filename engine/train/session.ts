@@ -1,7 +1,8 @@
 /**
  * A training run you can drive one step at a time: the lab's worker and the CLI both hold one. It loads
  * the starting policy, takes the frozen reference when RL starts (after any SFT warm-up; none when
- * beta = 0), runs SFT / RFT / RL steps as the algorithm says, evaluates on held-out prompts, and saves
+ * beta = 0, unless rft's SFT updates use sft_loss asft; asft's SFT phases anchor to the starting
+ * policy instead), runs SFT / RFT / RL steps as the algorithm says, evaluates on held-out prompts, and saves
  * and resumes checkpoints whose trainer state (trainer-state.ts: optimizer moments, step, reinforce
  * baseline, reference, PPO's value head) makes a resumed run continue exactly as an uninterrupted one.
  */

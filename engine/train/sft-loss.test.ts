@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../../kernels/testing/gpu';
 import type { PartialRunConfig } from '../config/resolve';
 import type { Algorithm } from '../config/schema';
+import { memoryFs } from '../model/checkpoint';
 import { createTrainingSession } from './session';
 import type { StepMetrics } from './session-types';
 import { toyConfig } from './toy-run.testing';
@@ -57,6 +58,30 @@ describe('sft_loss in SFT updates', () => {
     // the first RL step samples from the policy it takes as reference: KL 0
     expect(r[2]['sft/loss']).toBeUndefined();
     expect(r[2].kl).toBeCloseTo(0, 5);
+  });
+
+  it('a run resumed mid-SFT under asft keeps its anchor: the next step is the uninterrupted one', async () => {
+    const rt = await testRuntime();
+    const config = toyConfig('sft', { max_steps: 3, sft_loss: 'asft', anchor_beta: 0.5 });
+    const straight = await rows('sft', { max_steps: 3, sft_loss: 'asft', anchor_beta: 0.5 });
+    const first = await createTrainingSession(rt, config);
+    let saved: Map<string, Uint8Array>;
+    try {
+      await first.step();
+      await first.step();
+      saved = await first.saveCheckpoint();
+    } finally {
+      first.dispose();
+    }
+    const second = await createTrainingSession(rt, config, {}, { resume: memoryFs(saved) });
+    try {
+      const m = await second.step();
+      expect(m['sft/anchor_kl']).toBeGreaterThan(0);
+      expect(m['sft/anchor_kl']).toBe(straight[2]['sft/anchor_kl']);
+      expect(m.loss).toBe(straight[2].loss);
+    } finally {
+      second.dispose();
+    }
   });
 
   it('rft under asft logs the anchor on the steps that train', async () => {

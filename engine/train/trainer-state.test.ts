@@ -3,7 +3,7 @@
  * steps is saved, a new session resumes from those files and saves again, and every file of the second
  * checkpoint is byte-identical to the first's. Each case also checks that what its algorithm carries
  * is in the state (so an empty or partial save cannot pass): PPO's value head with its moments and
- * steps, REINFORCE's baseline, grpo's reference after its SFT warm-up, LoRA's adapters.
+ * steps, REINFORCE's baseline, grpo's reference after its SFT warm-up, asft's anchor (the starting policy) in an SFT run, LoRA's adapters.
  */
 import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../../kernels/testing/gpu';
@@ -54,6 +54,7 @@ const CASES: [string, Algorithm, PartialRunConfig, Expect][] = [
   ],
   ['rft', 'rft', {}, {}],
   ['sft', 'sft', {}, { json: { optimizer_steps: 2 } }],
+  ['sft with asft', 'sft', { sft_loss: 'asft' }, { tensors: ['ref.'], json: { has_reference: true } }],
   [
     'grpo with LoRA',
     'grpo',

@@ -11,7 +11,6 @@ import { addScaled } from '../../kernels/ops/elementwise/elementwise.js';
 import type { Runtime, Tensor } from '../../kernels/runtime/index.js';
 import { disposeBatch, type GpuBatch, layoutSequences, uploadLayout } from '../model/gpu/batch.js';
 import {
-  crossEntropyTrainingPass,
   disposeHeadLogprobs,
   headLogprobEntropy,
   headLogprobEntropyBackward,
@@ -214,12 +213,7 @@ export function accumulateSftGradient(
   const L = Math.max(1, ...rows.map((r) => r.completionIds.length));
   const l = layOut(rt, rows, L, pad);
   const count = rows.reduce((n, r) => n + r.completionIds.length, 0);
-  const out = sft
-    ? sftTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count, sft)
-    : {
-        loss: crossEntropyTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count),
-        anchorKl: null,
-      };
+  const out = sftTrainingPass(model.transformer, params, grads, l.batch, l.chosen, count, sft);
   release(l);
   return out;
 }

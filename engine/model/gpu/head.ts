@@ -233,7 +233,7 @@ export function sftTrainingPass(
   batch: GpuBatch,
   targets: Tensor,
   count: number,
-  sft: SftHeadOptions,
+  sft: SftHeadOptions = CROSS_ENTROPY,
 ): { loss: Tensor; anchorKl: Tensor | null } {
   const refHidden =
     sftLossAnchored(sft.options.loss) && sft.ref ? tr.forwardHidden(sft.ref, batch).hidden : undefined;
@@ -263,5 +263,5 @@ export function crossEntropyTrainingPass(
   targets: Tensor,
   count: number,
 ): Tensor {
-  return sftTrainingPass(tr, p, grads, batch, targets, count, CROSS_ENTROPY).loss;
+  return sftTrainingPass(tr, p, grads, batch, targets, count).loss;
 }
