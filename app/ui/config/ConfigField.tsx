@@ -133,6 +133,18 @@ export function ConfigField({ spec }: { spec: FieldSpec }) {
       <span role="tooltip" id={tipId} className="tip">
         {spec.help || spec.name}
       </span>
+      {spec.papers?.map((paper) => (
+        <a
+          key={paper.title}
+          className="field-paper"
+          href={paper.url}
+          target="_blank"
+          rel="noreferrer"
+          title={paper.title}
+        >
+          Paper<span className="sr-only">: {paper.title}</span>
+        </a>
+      ))}
       {errors.length > 0 && (
         <span id={errId} className="field-error" role="alert">
           {errors.join('; ')}

@@ -4,6 +4,7 @@
  * are grouped as docs/ALGORITHMS.md groups them; anything the groups do not name lands in "Other".
  */
 import { RUN_CONFIG_KEYS, runConfigSchema } from '../../../engine/config/index.js';
+import { OPTION_PAPERS, PAPERS, type Paper } from '../../../engine/papers.js';
 import { REWARD_NAMES } from '../../../engine/rewards/builtin.js';
 import { taskOptions } from '../../../engine/tasks/options.js';
 
@@ -23,7 +24,12 @@ export interface FieldSpec {
   name: string;
   help: string;
   field: FieldKind;
+  /** The papers the option comes from (the "Methods from the papers" group), linked beside it. */
+  papers?: Paper[];
 }
+
+/** The config panel group of the methods from the seed papers (docs/ALGORITHMS.md, "Additions"). */
+export const METHODS_GROUP = 'Methods from the papers';
 
 // biome-ignore lint/suspicious/noExplicitAny: zod's internal def is walked structurally here.
 type AnySchema = any;
@@ -80,7 +86,8 @@ function topField(key: string): FieldSpec {
     };
   }
   const { field, help } = fieldOf(shape[key]);
-  return { path: [key], name: key, help, field };
+  const papers = OPTION_PAPERS[key]?.map((k) => PAPERS[k]);
+  return papers ? { path: [key], name: key, help, field, papers } : { path: [key], name: key, help, field };
 }
 
 /** Fields of the task named `name` (its options schema), `name` itself excluded. */
@@ -153,8 +160,6 @@ const GROUPS: [string, string[], boolean][] = [
       'num_iterations',
       'gradient_accumulation',
       'sft_steps',
-      'sft_loss',
-      'anchor_beta',
     ],
     false,
   ],
@@ -186,6 +191,12 @@ const GROUPS: [string, string[], boolean][] = [
     false,
   ],
   ['Evaluation', ['eval_every', 'eval_prompts', 'eval_samples', 'eval_k'], false],
+  // Options not in the schema yet are skipped; each lands here with its paper (engine/papers.ts).
+  [
+    METHODS_GROUP,
+    ['sft_loss', 'anchor_beta', 'sft_targets', 'prefix_sampling', 'relift', 'freeze', 'guidance_weight'],
+    false,
+  ],
 ];
 
 /** Keys the panel renders elsewhere (task and model have their own section) or not at all. */
