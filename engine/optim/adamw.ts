@@ -41,8 +41,18 @@ export interface AdamwResult {
   /** Global gradient norm before clipping (NaN/Inf when refused). */
   gradNorm: number;
   applied: boolean;
-  /** The `extra` scalars, read in the same readback. */
+  /** The `extra` scalars (each tensor's first value), read in the same readback. */
   extra: number[];
+  /** The `extra` tensors whole, from the same readback. */
+  extraValues: (Float32Array | Int32Array | Uint32Array)[];
+}
+
+export interface AdamwUpdateOptions {
+  /**
+   * Tensors that must be finite too (a loss, its stats): their values join the gradients' all-finite
+   * flag, not the norm, so a non-finite loss refuses the update on the GPU before anything is read.
+   */
+  guard?: readonly Tensor[];
 }
 
 /** Zero moments shaped like `params`; refuses f16-stored parameters (training keeps f32 master weights). */
@@ -67,11 +77,12 @@ export async function adamwUpdate(
   grads: GpuParams,
   config: AdamwConfig,
   extra: Tensor[] = [],
+  options: AdamwUpdateOptions = {},
 ): Promise<AdamwResult> {
   const rt = params.rt;
   const list = grads.list();
   const norm = globalNorm(rt, list);
-  const finite = allFinite(rt, list);
+  const finite = allFinite(rt, [...list, ...(options.guard ?? [])]);
   const steps = state.steps + 1;
   const hyper = {
     lr: config.learningRate,
@@ -105,9 +116,10 @@ export async function adamwUpdate(
   finite.dispose();
   const gradNorm = read[0][0];
   const ok = read[1][0] === 1 && Number.isFinite(gradNorm);
-  const extraValues = read.slice(2).map((a) => a[0]);
-  if (!ok) return { state, gradNorm, applied: false, extra: extraValues };
-  return { state: { m: state.m, v: state.v, steps }, gradNorm, applied: true, extra: extraValues };
+  const extraValues = read.slice(2);
+  const firsts = extraValues.map((a) => a[0]);
+  if (!ok) return { state, gradNorm, applied: false, extra: firsts, extraValues };
+  return { state: { m: state.m, v: state.v, steps }, gradNorm, applied: true, extra: firsts, extraValues };
 }
 
 /** Frees the moments' buffers. */

@@ -189,12 +189,21 @@ export class GpuPolicyLoss {
     return { dlogprob: out.dlogprob, dentropy, dvalues };
   }
 
-  /** One readMany of the summed stats: the loss and the metrics, as `policyLoss` reports them. */
-  async read(): Promise<PolicyStepResult> {
+  /**
+   * The summed stats tensors ([S] policy, then [1] value when there is a value head), still on the
+   * GPU: a caller that reads them with the update (`adamwUpdate`'s `extra`) passes what it read to
+   * `decode`, so the train phase is one submission.
+   */
+  pending(): Tensor[] {
     const stats = this.stats;
-    if (!stats) throw new Error('GpuPolicyLoss.read: no micro-batch was run');
-    const [s, v] = await this.rt.readMany([stats, ...(this.valueStats ? [this.valueStats] : [])]);
-    stats.dispose();
+    if (!stats) throw new Error('GpuPolicyLoss: no micro-batch was run');
+    return [stats, ...(this.valueStats ? [this.valueStats] : [])];
+  }
+
+  /** The loss and the metrics, as `policyLoss` reports them, from what `pending()`'s tensors held; frees them. */
+  decode(read: readonly ArrayLike<number>[]): PolicyStepResult {
+    const [s, v] = read;
+    this.stats?.dispose();
     this.valueStats?.dispose();
     this.stats = undefined;
     this.valueStats = undefined;
@@ -215,6 +224,11 @@ export class GpuPolicyLoss {
         entropy: frac(col('entropy')),
       },
     };
+  }
+
+  /** One readMany of the summed stats: the loss and the metrics, as `policyLoss` reports them. */
+  async read(): Promise<PolicyStepResult> {
+    return this.decode(await this.rt.readMany(this.pending()));
   }
 }
 

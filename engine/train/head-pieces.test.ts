@@ -123,7 +123,7 @@ describe.each(FAMILIES)('%s: the head in pieces of 5 rows', (_name, makeConfig) 
           },
         },
         { ...OPTIONS, vf_coef: 0.5, cliprange_value: 0.2 },
-      );
+      ).read();
       const policyGrads = await grads.download();
       grads.zero();
       const sft = accumulateSftGradient(model, model.params, grads, rows, 0);

@@ -3,7 +3,8 @@
  * formulas alone: with num_iterations = 1 the ratio is exactly 1, so every clip-ratio metric of a step
  * is exactly 0; the KL to the reference is exactly 0 at the first RL step, also after an SFT warm-up
  * (the reference is the policy when RL starts, not at load). The contrasts (mu = 2 clips, the second
- * RL step has KL > 0) show the metrics are live, so the zeros are not vacuous.
+ * RL step has KL > 0) show the metrics are live, so the zeros are not vacuous. Each phase of an RL step
+ * (sampling, reference, backward + update) is one queue submission.
  */
 import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../../kernels/testing/gpu';
@@ -53,6 +54,9 @@ describe('num_iterations = 1: ratio exactly 1 in real steps', () => {
     for (const m of steps) {
       for (const key of CLIP_KEYS) expect(m[key], `step ${m.step} ${key}`).toBe(0);
       expect(m.loss, `step ${m.step} loss`).toSatisfy(Number.isFinite);
+      // one queue submission per phase (issue 17): sampling, the reference's log-probs (beta 0.04),
+      // and the backward with the update and its one readback
+      expect([m['submits/generate'], m['submits/reference'], m['submits/train']]).toEqual([1, 1, 1]);
     }
     // the steps did train: the policy's entropy moved
     expect(steps[2].entropy).not.toBe(steps[0].entropy);
@@ -61,6 +65,8 @@ describe('num_iterations = 1: ratio exactly 1 in real steps', () => {
   it('contrast: num_iterations = 2 reuses the rollouts with old as sampled, and its second pass clips', async () => {
     const steps = await run(toyConfig({ num_iterations: 2, learning_rate: 1e-1 }), 3);
     const region = steps.map((m) => m['clip_ratio/region_mean']);
+    // one submission per optimizer pass over the batch
+    for (const m of steps) expect(m['submits/train']).toBe(2);
     console.log(`mu = 2 clip_ratio/region_mean per step: ${region.map((r) => r.toFixed(4)).join(', ')}`);
     expect(Math.max(...region)).toBeGreaterThan(0);
   });

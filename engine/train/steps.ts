@@ -371,7 +371,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
   for (let it = 0; it < iterations; it++) {
     ctx.grads.zero();
     ctx.valueHead?.zeroGrad();
-    const res = await accumulatePolicyGradient(
+    const pending = accumulatePolicyGradient(
       ctx.model,
       ctx.model.params,
       ctx.grads,
@@ -394,10 +394,12 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
       },
       options,
     );
-    // a non-finite loss refuses the update even when its gradient happens to be finite
-    const upd = Number.isFinite(res.loss)
-      ? await updatePolicy(ctx, adamwConfig(c, step))
-      : { applied: false, gradNorm: Number.NaN, extra: [] };
+    // one submission: the update is queued behind the backward and guarded on the GPU by the loss
+    // stats too (a non-finite loss refuses it even when its gradient happens to be finite), then the
+    // stats come back with the norm and the finite flag
+    const stats = pending.pending();
+    const upd = await updatePolicy(ctx, adamwConfig(c, step), stats, { guard: stats });
+    const res = pending.decode(upd.extraValues);
     if (upd.applied && ctx.valueHead) await ctx.valueHead.update(adamwConfig(c, step));
     valueLossSum += res.valueLoss / iterations;
     if (!upd.applied || !Number.isFinite(res.loss)) {

@@ -20,7 +20,13 @@ import {
 import type { GpuModel } from '../model/gpu/model.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import type { Activations } from '../model/gpu/transformer.js';
-import { type AdamwConfig, type AdamwResult, type AdamwState, adamwUpdate } from '../optim/adamw.js';
+import {
+  type AdamwConfig,
+  type AdamwResult,
+  type AdamwState,
+  type AdamwUpdateOptions,
+  adamwUpdate,
+} from '../optim/adamw.js';
 import type { PolicyLossOptions } from '../rl/policy-loss.js';
 import { GpuPolicyLoss, type PolicyStepResult, policyTokens } from './gpu-policy-loss.js';
 import type { ValueHead } from './value-head.js';
@@ -132,16 +138,17 @@ export interface PolicyStepInput {
 
 /**
  * Accumulates the policy loss's gradient into `grads` (zeroed by the caller) micro-batch by
- * micro-batch, the loss kernel feeding the backward on the GPU; returns the loss and its metrics,
- * read once after every backward is queued.
+ * micro-batch, the loss kernel feeding the backward on the GPU. Nothing is read: the returned
+ * GpuPolicyLoss holds the summed stats, which the caller reads with the update (`updatePolicy` with
+ * `loss.pending()` as extra and guard, then `loss.decode`), so the whole train phase is one submission.
  */
-export async function accumulatePolicyGradient(
+export function accumulatePolicyGradient(
   model: GpuModel,
   params: GpuParams,
   grads: GpuParams,
   input: PolicyStepInput,
   options: PolicyLossOptions,
-): Promise<PolicyStepResult> {
+): GpuPolicyLoss {
   const rt = model.rt;
   const B = input.rows.length;
   const M = input.microBatches;
@@ -193,7 +200,7 @@ export async function accumulatePolicyGradient(
     disposeHeadLogprobs(tl);
     release(l);
   }
-  return loss.read();
+  return loss;
 }
 
 /**
@@ -231,8 +238,9 @@ export async function updatePolicy(
   t: Trainable,
   config: AdamwConfig,
   extra: Tensor[] = [],
+  options: AdamwUpdateOptions = {},
 ): Promise<AdamwResult> {
-  const r = await adamwUpdate(t.optimizer, t.trainable, t.grads, config, extra);
+  const r = await adamwUpdate(t.optimizer, t.trainable, t.grads, config, extra, options);
   t.optimizer = r.state;
   return r;
 }
