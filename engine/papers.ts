@@ -1,5 +1,5 @@
 /**
- * The papers TabRL's methods and experiments come from (`../shared/seeds/`), one entry each, cited by
+ * The papers TabRL's methods and experiments come from (the seed page of papers), one entry each, cited by
  * title. Cards, the config panel's "Methods from the papers" group and the experiments gallery link
  * here, so a title is spelled once. `url` is the paper's arXiv page where the project has it, else a
  * Hugging Face Papers search for the exact title (which lands on the paper's page).

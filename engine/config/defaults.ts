@@ -66,6 +66,7 @@ export const SHARED_DEFAULTS: RunConfig = {
   max_resample_rounds: 3,
   overlong_penalty: false,
   overlong_buffer: null,
+  relift: null,
 
   reinforce_baseline_decay: 0.9,
   vf_coef: 0.5,

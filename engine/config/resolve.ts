@@ -56,6 +56,7 @@ function withDefaults(input: Record<string, unknown>): Record<string, unknown> {
     base.task = { name: input.task.name };
   }
   if (isPlainObject(input.lora)) base.lora = structuredClone(LORA_DEFAULTS);
+  if (isPlainObject(input.relift)) base.relift = { batch: null };
   return deepMerge(base, input) as Record<string, unknown>;
 }
 

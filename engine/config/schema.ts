@@ -176,6 +176,14 @@ export const runConfigSchema = z
     overlong_buffer: count(1)
       .nullable()
       .describe('Overlong buffer B_o in tokens; null = max_completion_length/4'),
+    relift: z
+      .strictObject({
+        batch: count(1).nullable().describe('B: buffered prompts per SFT update; null = prompts_per_step'),
+      })
+      .nullable()
+      .describe(
+        'Buffer the prompts no completion solved (with their gold answers) and take an SFT update on the B oldest once B are waiting, in the same step after the RL update ("Learning What Reinforcement Learning Can\'t"); null = off',
+      ),
 
     // REINFORCE and PPO
     reinforce_baseline_decay: z.number().min(0).lt(1).describe('EMA decay of the reinforce baseline'),
@@ -210,6 +218,11 @@ export const runConfigSchema = z
     if (c.schema_version !== SCHEMA_VERSION)
       issue('schema_version', `this build reads version ${SCHEMA_VERSION}`);
     const rlFree = c.algorithm === 'rft' || c.algorithm === 'sft';
+    if (c.relift && rlFree)
+      issue(
+        'relift',
+        `interleaves SFT between RL steps; algorithm ${c.algorithm} takes none (set relift to null)`,
+      );
     if (rlFree !== (c.loss_type === 'sft')) {
       issue(
         'loss_type',

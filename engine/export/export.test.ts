@@ -326,6 +326,14 @@ describe('TRL GRPOTrainer script', () => {
     );
   });
 
+  it('writes a NOTE for relift, with its batch and paper', () => {
+    const grpo = (over: Record<string, unknown>) => trlScript(resolveRunConfig({ max_steps: 3, ...over }));
+    expect(grpo({})).not.toContain('relift');
+    expect(grpo({ relift: { batch: null } })).toMatch(
+      /# NOTE: relift \(batch 8\): .*"Learning What Reinforcement Learning Can't/,
+    );
+  });
+
   // Stand-ins for the three packages the script imports: a character-level tokenizer whose chat template
   // (FAKE_CHAT_TEMPLATE, JSON) is `<|role|>content\n` per message then `<|assistant|>`, and whose default
   // encoding adds one special token in front; trl's maybe_apply_chat_template renders conversations as

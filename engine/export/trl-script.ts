@@ -148,6 +148,10 @@ export function grpoConfigKwargs(c: RunConfig): { kwargs: [string, Py][]; notes:
     default:
       throw c.sft_loss satisfies never;
   }
+  if (c.relift)
+    notes.push(
+      `relift (batch ${c.relift.batch ?? c.prompts_per_step}): TabRL buffers the prompts no completion solved and takes an SFT update on their gold answers between RL steps, after "Learning What Reinforcement Learning Can't: Interleaved Online Fine-Tuning for Hardest Questions"; GRPOTrainer has no such interleaving: collect them with a callback and run SFTTrainer on them.`,
+    );
   if (c.eval_every > 0)
     notes.push(
       'evaluation on held-out prompts (eval/pass@k) is not exported; pass an eval_dataset to GRPOTrainer to add it.',

@@ -31,6 +31,7 @@ import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
+import { emptyRelift } from './relift.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
 import { stepKind } from './step-kind.js';
 import { runStep, type TrainerContext } from './steps.js';
@@ -149,6 +150,7 @@ export class TrainingSession {
       reinforce: { baseline: null },
       numTokens: 0,
       numCompletions: 0,
+      relift: emptyRelift(),
       phase: (phase, progress, detail) => events.onPhase?.(phase, progress, detail),
       warn: (message) => events.onWarning?.(message),
     };

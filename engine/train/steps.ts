@@ -23,6 +23,7 @@ import { drawTrainingBatch } from '../tasks/split.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import { type ReliftState, reliftAfterStep } from './relift.js';
 import { type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 import type { DroppedGroup, SessionPhase, StepMetrics, StepSamples } from './session-types.js';
 import { stepKind } from './step-kind.js';
@@ -55,6 +56,8 @@ export interface TrainerContext {
   numTokens: number;
   /** Completions sampled since the run began, all rounds, kept or not (`num_completions`). */
   numCompletions: number;
+  /** `relift`'s buffer of unsolved prompts (empty when the option is off). */
+  relift: ReliftState;
   phase: (phase: SessionPhase, progress?: number, detail?: string) => void;
   warn: (message: string) => void;
 }
@@ -284,8 +287,14 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
   if (rows.length === 0) {
     ctx.warn(`step ${step}: every group's rewards agreed, even after resampling; no update this step.`);
     ctx.numTokens += roll.tokens;
+    const relift = await reliftStep(
+      ctx,
+      step,
+      dropped.map((d) => d.rows),
+    );
     return {
       metrics: {
+        ...relift,
         step,
         ...roll.score.metrics,
         frac_reward_zero_std: 1,
@@ -453,6 +462,9 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     ...extra,
     ...(c.dynamic_sampling ? { 'dynamic_sampling/kept_reward': adv.metrics.reward } : {}),
   };
+  const relift = await reliftStep(ctx, step, [...groupsOf(rows, G), ...dropped.map((d) => d.rows)]);
+  Object.assign(metrics, relift);
+  metrics.step_time += relift['timing/relift'] ?? 0;
   return {
     metrics,
     samples: withDropped(
@@ -499,6 +511,36 @@ function sftMetrics(upd: { loss: number; anchorKl?: number }): Record<string, nu
     'sft/loss': upd.loss,
     ...(upd.anchorKl !== undefined ? { 'sft/anchor_kl': upd.anchorKl } : {}),
   };
+}
+
+/**
+ * `relift` after an RL step (engine/train/relift.ts): the step's groups, kept and dropped, go through
+ * the verifier; the unsolved prompts join the buffer, and when B wait, one SFT update on the B oldest
+ * (gold completions, the run's sft_loss, the same optimizer and learning rate) follows the RL update.
+ */
+async function reliftStep(
+  ctx: TrainerContext,
+  step: number,
+  groups: readonly (readonly RolloutRow[])[],
+): Promise<Record<string, number>> {
+  const c = ctx.config;
+  if (!c.relift) return {};
+  const t0 = now();
+  const verified = groups
+    .filter((g) => g.length > 0)
+    .map((g) => ({ sample: g[0].sample, correct: g.map((r) => ctx.task.isCorrect(r.sample, r.text)) }));
+  const { due } = reliftAfterStep(ctx.relift, verified, c.relift.batch ?? c.prompts_per_step);
+  const out: Record<string, number> = {};
+  if (due.length > 0) {
+    ctx.phase('sft', undefined, `relift: ${due.length} unsolved prompts`);
+    const upd = await sftUpdate(ctx, goldRows(ctx.rolloutCtx.prompts, due), step);
+    if (upd.applied) ctx.relift.sftSteps++;
+    out['relift/sft_loss'] = upd.loss;
+  }
+  out['relift/buffer'] = ctx.relift.buffer.length;
+  out['relift/sft_steps'] = ctx.relift.sftSteps;
+  out['timing/relift'] = now() - t0;
+  return out;
 }
 
 /** One SFT step on P*G gold demonstrations. */

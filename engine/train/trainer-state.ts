@@ -12,6 +12,7 @@ import type { TrainerState } from '../model/checkpoint.js';
 import type { GpuLora } from '../model/gpu/lora.js';
 import { GpuParams } from '../model/gpu/params.js';
 import type { AdamwState } from '../optim/adamw.js';
+import { reliftFromJson, reliftToJson } from './relift.js';
 import type { TrainerContext } from './steps.js';
 import { ValueHead } from './value-head.js';
 
@@ -63,6 +64,7 @@ export async function saveTrainerState(
       reinforce_baseline: ctx.reinforce.baseline,
       num_tokens: ctx.numTokens,
       num_completions: ctx.numCompletions,
+      ...(config.relift ? { relift: reliftToJson(ctx.relift) } : {}),
       has_reference: Boolean(ctx.ref),
       ...(ctx.valueHead ? { value_head_optimizer_steps: ctx.valueHead.optimizer.steps } : {}),
       // with the variants of shapes first met after the warm-up (resampling rounds, the value head),
@@ -112,6 +114,7 @@ export function restoreTrainerState(
   ctx.reinforce = { baseline: (st.json.reinforce_baseline as number | null) ?? null };
   ctx.numTokens = Number(st.json.num_tokens ?? 0);
   ctx.numCompletions = Number(st.json.num_completions ?? 0);
+  ctx.relift = reliftFromJson(st.json.relift);
   if (st.json.has_reference && !lora) ctx.ref = GpuParams.upload(rt, ctx.model.config, pick('ref.'));
   if (st.json.value_head_optimizer_steps !== undefined) {
     ctx.valueHead?.dispose();
