@@ -326,6 +326,18 @@ describe('TRL GRPOTrainer script', () => {
     );
   });
 
+  it('writes a NOTE for sft_targets self_when_correct and for freeze, naming the papers', () => {
+    const sft = (over: Record<string, unknown>) =>
+      trlScript(resolveRunConfig({ algorithm: 'sft', max_steps: 3, ...over }));
+    expect(sft({})).not.toMatch(/sft_targets|freeze/);
+    expect(sft({ sft_targets: 'self_when_correct' })).toMatch(
+      /# NOTE: sft_targets "self_when_correct": .*"Selective Self-to-Supervised Fine-Tuning for Generalization in Large Language Models"/,
+    );
+    expect(sft({ freeze: { fraction: 0.5 } })).toMatch(
+      /# NOTE: freeze \(fraction 0\.5\): .*"HFT: Half Fine-Tuning for Large Language Models"/,
+    );
+  });
+
   // Stand-ins for the three packages the script imports: a character-level tokenizer whose chat template
   // (FAKE_CHAT_TEMPLATE, JSON) is `<|role|>content\n` per message then `<|assistant|>`, and whose default
   // encoding adds one special token in front; trl's maybe_apply_chat_template renders conversations as

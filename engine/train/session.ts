@@ -29,6 +29,7 @@ import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
+import { beginFreezeStage } from './freeze.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
@@ -145,6 +146,7 @@ export class TrainingSession {
       trainable: lora?.params ?? model.params,
       grads: GpuParams.zerosLike(lora?.params ?? model.params, '.grad'),
       ref: null,
+      freeze: null,
       valueHead: null,
       reinforce: { baseline: null },
       numTokens: 0,
@@ -215,7 +217,10 @@ export class TrainingSession {
     // the starting policy is evaluated before the first update, so every chart has where the run began
     const atStart = c.eval_every > 0 && s === 0 ? await this.evaluateWithPhase() : null;
     const wasSft = !this.rlStarted();
+    // half fine-tuning: stage 0's choice is drawn at the run's first step (a resume restores it)
+    const freeze = c.freeze && !this.ctx.freeze ? beginFreezeStage(this.ctx, 0) : {};
     const out = await runStep(this.ctx, s);
+    Object.assign(out.metrics, freeze);
     this.stepsDone++;
     if (wasSft && this.rlStarted()) {
       // the SFT warm-up's asft anchor was the starting policy; RL's reference is taken now

@@ -23,6 +23,7 @@ import { drawTrainingBatch } from '../tasks/split.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import type { FreezeChoice } from './freeze.js';
 import { type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
 import type { DroppedGroup, SessionPhase, StepMetrics, StepSamples } from './session-types.js';
 import { stepKind } from './step-kind.js';
@@ -48,6 +49,8 @@ export interface TrainerContext {
   grads: GpuParams;
   /** θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): held for beta > 0 and sft_loss asft, else null. */
   ref: GpuParams | null;
+  /** Half fine-tuning's choice for the current stage (engine/train/freeze.ts); null without `freeze`. */
+  freeze: FreezeChoice | null;
   /** PPO's value head (advantage_estimator gae), created at the first RL step. */
   valueHead: ValueHead | null;
   reinforce: ReinforceState;
