@@ -147,6 +147,7 @@ export class TrainingSession {
       grads: GpuParams.zerosLike(lora?.params ?? model.params, '.grad'),
       ref: null,
       freeze: null,
+      selfTargets: new Map(),
       valueHead: null,
       reinforce: { baseline: null },
       numTokens: 0,
@@ -186,7 +187,8 @@ export class TrainingSession {
   /**
    * θ_ref, when the run needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the policy's
    * weights when RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT phase (algorithm
-   * `sft` or the `sft_steps` warm-up) under `asft`: the starting policy, dropped when RL starts.
+   * `sft` or the `sft_steps` warm-up) under `asft` or `sft_targets: self_when_correct`: the starting
+   * policy, dropped when RL starts.
    * LoRA: the base with adapters off.
    */
   private takeReference(): void {
@@ -195,7 +197,8 @@ export class TrainingSession {
     if (ctx.ref) return;
     const asft = c.sft_loss === 'asft';
     if (!this.rlStarted()) {
-      if (!asft) return;
+      // asft's anchor, or the greedy answerer of sft_targets self_when_correct
+      if (!asft && c.sft_targets !== 'self_when_correct') return;
       if (this.lora) ctx.ref = baseView(ctx.model.params);
       else if (this.stepsDone === 0) ctx.ref = ctx.model.params.clone('.ref');
       else ctx.ref = GpuParams.upload(this.rt, this.modelConfig, this.startValues);

@@ -13,6 +13,7 @@ import type { GpuLora } from '../model/gpu/lora.js';
 import { GpuParams } from '../model/gpu/params.js';
 import type { AdamwState } from '../optim/adamw.js';
 import { restoreFreeze } from './freeze.js';
+import { restoreSelfTargets, saveSelfTargets } from './self-targets.js';
 import type { TrainerContext } from './steps.js';
 import { ValueHead } from './value-head.js';
 
@@ -32,7 +33,8 @@ export interface RunCounters {
  * (LoRA runs: the base reloads from model.name), `ref.<param>` (the frozen reference of a full
  * fine-tune), `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
  * step count, REINFORCE's baseline, TRL's num_tokens, half fine-tuning's frozen units (`freeze`: the
- * stage and its unit names, restored, never redrawn) and the run's config.
+ * stage and its unit names, restored, never redrawn), the reference's cached greedy answers of
+ * `sft_targets: self_when_correct` (`self_targets`, read back, never re-decoded) and the run's config.
  */
 export async function saveTrainerState(
   config: RunConfig,
@@ -67,6 +69,7 @@ export async function saveTrainerState(
       num_completions: ctx.numCompletions,
       has_reference: Boolean(ctx.ref),
       ...(ctx.freeze ? { freeze: { stage: ctx.freeze.stage, units: ctx.freeze.units } } : {}),
+      ...(ctx.selfTargets.size > 0 ? { self_targets: saveSelfTargets(ctx.selfTargets) } : {}),
       ...(ctx.valueHead ? { value_head_optimizer_steps: ctx.valueHead.optimizer.steps } : {}),
       // with the variants of shapes first met after the warm-up (resampling rounds, the value head),
       // which fell back untuned: a resume pins what this run dispatched, not what a tuner picks next
@@ -116,6 +119,7 @@ export function restoreTrainerState(
   ctx.numTokens = Number(st.json.num_tokens ?? 0);
   ctx.numCompletions = Number(st.json.num_completions ?? 0);
   restoreFreeze(ctx, st.json.freeze as { stage: number; units: string[] } | undefined);
+  ctx.selfTargets = restoreSelfTargets(st.json.self_targets);
   if (st.json.has_reference && !lora) ctx.ref = GpuParams.upload(rt, ctx.model.config, pick('ref.'));
   if (st.json.value_head_optimizer_steps !== undefined) {
     ctx.valueHead?.dispose();
