@@ -83,13 +83,20 @@ function checkFrozen(t: Trained, lora: boolean, isMatrix: (name: string) => bool
   expect(moved).toBeGreaterThan(0);
 }
 
+/** The GPT-2 run of three steps, shared by the checkpoint check and the resume check. */
+let gpt2: Promise<Trained> | undefined;
+const gpt2Straight = () => {
+  gpt2 ??= train({}, 3);
+  return gpt2;
+};
+
 describe('freeze through the trainer', () => {
   it('GPT-2: frozen matrices and biases keep their bytes, the rest train; fraction logged once', async () => {
-    const t = await train({}, 2);
+    const t = await gpt2Straight();
     expect(t.units.length).toBe(4); // one of two attention and one of two MLP matrices, 2 blocks
     expect(t.rows[0]['freeze/fraction']).toBeGreaterThan(0.3);
     expect(t.rows[0]['freeze/fraction']).toBeLessThan(0.6);
-    expect(t.rows[1]['freeze/fraction']).toBeUndefined();
+    expect(t.rows.slice(1).map((r) => r['freeze/fraction'])).toEqual([undefined, undefined]);
     checkFrozen(t, false, (n) => /\.(weight|bias)$/.test(n) && !/ln_|wpe/.test(n));
   });
 
@@ -102,13 +109,14 @@ describe('freeze through the trainer', () => {
 
   it('LoRA: frozen adapters (A and B) keep their bytes', async () => {
     const lora = { rank: 2, alpha: 4, target_modules: ['q', 'o', 'up', 'down'] as const };
-    const t = await train({ lora: { ...lora, target_modules: [...lora.target_modules] } }, 3);
+    // one step: B moves (A's gradient is 0 while B = 0), so the check reads the B adapters
+    const t = await train({ lora: { ...lora, target_modules: [...lora.target_modules] } }, 1);
     expect(t.units.length).toBe(4);
     checkFrozen(t, true, (n) => n.endsWith('lora_B.weight'));
   });
 
   it('a resumed run keeps its choice and continues exactly', async () => {
-    const straight = await train({}, 3);
+    const straight = await gpt2Straight();
     const first = await train({}, 2, 3);
     const rt = await testRuntime();
     const config = toyConfig('sft', { ...FREEZE, max_steps: 3 });
