@@ -48,7 +48,7 @@ export interface TrainerContext {
   /** What `optimizer` trains: the policy's parameters, or its LoRA adapters. */
   trainable: GpuParams;
   grads: GpuParams;
-  /** θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): held for beta > 0 and sft_loss asft, else null. */
+  /** θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): held for beta > 0, sft_loss asft and sft_targets self_when_correct, else null. */
   ref: GpuParams | null;
   /** θ_ref's greedy answers per prompt for `sft_targets: self_when_correct` (self-targets.ts). */
   selfTargets: SelfTargetCache;
