@@ -262,9 +262,11 @@ describe('round trip and --set', () => {
 });
 
 describe('presets', () => {
-  it('smoke, arithmetic (lab and GPU-sized) and one per algorithm, each with a description paragraph and a paper link', () => {
+  it('smoke, arithmetic (lab and GPU-sized), one per algorithm and the paper methods, each with a description paragraph and a paper link', () => {
     const names = PRESETS.map((p) => p.name);
-    expect(names).toEqual(['smoke', 'arithmetic', 'arithmetic-gpu', ...ALGORITHMS]);
+    expect(names).toEqual(['smoke', 'arithmetic', 'arithmetic-gpu', ...ALGORITHMS, 'hft', 's3ft']);
+    expect(presetConfig('hft').freeze).toEqual({ fraction: 0.5 });
+    expect(presetConfig('s3ft').sft_targets).toBe('self_when_correct');
     for (const p of PRESETS) {
       expect(p.description.length, p.name).toBeGreaterThan(150);
       expect(p.paper?.url, p.name).toMatch(/^https:\/\//);

@@ -50,6 +50,8 @@ export const SHARED_DEFAULTS: RunConfig = {
   sft_steps: 0,
   sft_loss: 'ce',
   anchor_beta: 0.05,
+  sft_targets: 'gold', // the gold completion (S3FT's self targets: 'self_when_correct')
+  freeze: null, // every matrix trains (HFT: {fraction: 0.5})
 
   advantage_estimator: 'group',
   scale_rewards: 'group',

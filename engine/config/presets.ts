@@ -1,10 +1,12 @@
 /**
  * Named starting points the lab shows as cards and the CLI takes as `--preset NAME`: `smoke` (the
- * fast test run), `arithmetic` (the default) and one per algorithm. A preset is a partial config;
+ * fast test run), `arithmetic` (the default), one per algorithm and one per method from the papers
+ * that has one (`hft`, `s3ft`). A preset is a partial config;
  * `presetConfig` resolves it. Models are named by preset ('default', 'smoke') or by a shipped warm
  * start ('/models/arithmetic-sft'), which the model loader resolves.
  */
 
+import { PAPERS } from '../papers';
 import { type PartialRunConfig, resolveRunConfig } from './resolve';
 import type { RunConfig } from './schema';
 
@@ -199,6 +201,27 @@ export const PRESETS: readonly Preset[] = [
       warmup_steps: 20,
       lr_scheduler: 'cosine',
       max_steps: 500,
+    },
+  },
+  {
+    name: 'hft',
+    title: 'Half fine-tuning (GRPO)',
+    description:
+      "GRPO from the addition warm start with half of each block's matrices frozen: in every block one of the two attention matrices and one of the two MLP matrices, drawn from the seed, keep their starting weights for the whole run, so what the warm start knew is partly kept. freeze/fraction says how much of the model is held still (0.45 of this model's parameters with the default seed); compare eval/pass@1 with the GRPO card's.",
+    paper: PAPERS.hft,
+    config: { ...warmAddition, algorithm: 'grpo', freeze: { fraction: 0.5 } },
+  },
+  {
+    name: 's3ft',
+    title: 'Self-to-supervised fine-tuning',
+    description:
+      "SFT from the addition warm start where each sum's target is the starting model's own greedy answer when that answer is correct, and the gold answer only where it is wrong, so the model is not pushed toward wordings it would not produce. sft/self_fraction is the share of targets that were its own (0.28 to 0.31 over the first three steps when this card was written); the reference is the starting model, so it moves only with which sums are drawn.",
+    paper: PAPERS.s3ft,
+    config: {
+      ...warmAddition,
+      algorithm: 'sft',
+      sft_targets: 'self_when_correct',
+      max_steps: 100,
     },
   },
 ];

@@ -137,6 +137,19 @@ export const runConfigSchema = z
       .number()
       .min(0)
       .describe('asft: weight of the full-vocabulary KL(policy || reference) per token'),
+    sft_targets: z
+      .enum(['gold', 'self_when_correct'])
+      .describe(
+        'Targets of sft and sft_steps updates: gold = the gold completion; self_when_correct = the reference\'s greedy answer when the verifier accepts it, else gold ("Selective Self-to-Supervised Fine-Tuning for Generalization in Large Language Models")',
+      ),
+    freeze: z
+      .strictObject({
+        fraction: probability.describe("rho: share of each block's attention and of its MLP matrices frozen"),
+      })
+      .nullable()
+      .describe(
+        'Freeze a seeded half (fraction) of each block\'s attention and MLP matrices for the stage ("HFT: Half Fine-Tuning for Large Language Models"); null = train all',
+      ),
 
     // policy loss
     advantage_estimator: z
@@ -285,6 +298,12 @@ export const runConfigSchema = z
     const rows = c.prompts_per_step * c.num_generations;
     if (rows % c.gradient_accumulation !== 0) {
       issue('gradient_accumulation', `must divide prompts_per_step x num_generations (${rows})`);
+    }
+    if (c.sft_targets !== 'gold' && c.algorithm !== 'sft' && c.sft_steps === 0) {
+      issue(
+        'sft_targets',
+        `${c.sft_targets} applies to SFT updates: use algorithm sft or set sft_steps > 0 (algorithm is ${c.algorithm}, sft_steps 0)`,
+      );
     }
     if (c.min_correct > c.max_samples_per_prompt) {
       issue('min_correct', `must be <= max_samples_per_prompt (${c.max_samples_per_prompt})`);

@@ -326,6 +326,18 @@ describe('TRL GRPOTrainer script', () => {
     );
   });
 
+  it('writes a NOTE for sft_targets self_when_correct and for freeze, naming the papers', () => {
+    const sft = (over: Record<string, unknown>) =>
+      trlScript(resolveRunConfig({ algorithm: 'sft', max_steps: 3, ...over }));
+    expect(sft({})).not.toMatch(/sft_targets|freeze/);
+    expect(sft({ sft_targets: 'self_when_correct' })).toMatch(
+      /# NOTE: sft_targets "self_when_correct": .*"Selective Self-to-Supervised Fine-Tuning for Generalization in Large Language Models"/,
+    );
+    expect(sft({ freeze: { fraction: 0.5 } })).toMatch(
+      /# NOTE: freeze \(fraction 0\.5\): .*"HFT: Half Fine-Tuning for Large Language Models"/,
+    );
+  });
+
   it('writes a NOTE for relift, with its batch and paper', () => {
     const grpo = (over: Record<string, unknown>) => trlScript(resolveRunConfig({ max_steps: 3, ...over }));
     expect(grpo({})).not.toContain('relift');

@@ -148,6 +148,21 @@ export function grpoConfigKwargs(c: RunConfig): { kwargs: [string, Py][]; notes:
     default:
       throw c.sft_loss satisfies never;
   }
+  switch (c.sft_targets) {
+    case 'gold':
+      break;
+    case 'self_when_correct':
+      notes.push(
+        `sft_targets "self_when_correct": TabRL's SFT updates train on the reference's own greedy answer where the task's verifier accepts it, else on the gold completion, after "Selective Self-to-Supervised Fine-Tuning for Generalization in Large Language Models"; TRL's SFTTrainer trains on the dataset's completions as given: build that dataset first.`,
+      );
+      break;
+    default:
+      throw c.sft_targets satisfies never;
+  }
+  if (c.freeze)
+    notes.push(
+      `freeze (fraction ${c.freeze.fraction}): TabRL freezes a seeded share of each block's attention and MLP matrices, after "HFT: Half Fine-Tuning for Large Language Models"; TRL has no half fine-tuning: set requires_grad = False on those modules yourself.`,
+    );
   if (c.relift)
     notes.push(
       `relift (batch ${c.relift.batch ?? c.prompts_per_step}): TabRL buffers the prompts no completion solved and takes an SFT update on their gold answers between RL steps, after "Learning What Reinforcement Learning Can't: Interleaved Online Fine-Tuning for Hardest Questions"; GRPOTrainer has no such interleaving: collect them with a callback and run SFTTrainer on them.`,

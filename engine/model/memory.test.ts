@@ -173,6 +173,10 @@ describe('the reference under sft_loss asft', () => {
       estimateRunMemory(config, resolveRunConfig({ ...base, sft_loss: 'asft', ...over }));
     expect(grpo({}).parts.reference).toBe(0);
     expect(grpo({ sft_steps: 5 }).parts.reference).toBe(4 * P);
+    // sft_targets self_when_correct answers with θ_ref: its weights, and no extra logits piece
+    const self = sft({ sft_targets: 'self_when_correct' });
+    expect(self.parts.reference).toBe(4 * P);
+    expect(self.parts.logits).toBe(ce.parts.logits);
     // LoRA's reference is the base with adapters off: no copy
     expect(
       estimateRunMemory(

@@ -84,9 +84,12 @@ function anchoredSft(run: RunConfig): boolean {
   return run.sft_loss === 'asft' && (run.algorithm === 'sft' || run.algorithm === 'rft' || run.sft_steps > 0);
 }
 
-/** Whether the run holds θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): beta > 0, or asft's anchor. */
+/**
+ * Whether the run holds θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): beta > 0, asft's anchor, or
+ * the greedy answerer of `sft_targets: self_when_correct` (its generation fits the rollout's KV cache).
+ */
 export function holdsReference(run: RunConfig): boolean {
-  return run.beta > 0 || anchoredSft(run);
+  return run.beta > 0 || anchoredSft(run) || run.sft_targets === 'self_when_correct';
 }
 
 export function assumedPromptTokens(run: Pick<RunConfig, 'system_prompt'>): number {

@@ -3,6 +3,7 @@
  * two-tensor parameter set, with global-norm clipping on and off: weights, moments, step count and
  * the reported norm. Also what purity promises: the state passed in is not changed (the next one is
  * returned), and a non-finite gradient returns the same state with weights and moments untouched.
+ * A frozen parameter (half fine-tuning) keeps its bytes and moments; the norm and clipping cover the rest.
  */
 import { describe, expect, it } from 'vitest';
 import { adamwStepRef, clipScaleRef } from '../../kernels/ops/adamw/adamw.ref.js';
@@ -128,5 +129,47 @@ describe('adamwInit / adamwUpdate', () => {
     expect(await snapshot()).toEqual(before);
     for (const p of [params, good, badGrads]) p.dispose();
     adamwDispose(once.state);
+  });
+
+  it('frozen parameters keep their bytes and moments; the norm and clip cover the others only', async () => {
+    const rt = await testRuntime();
+    const start = hostValues(1, 1);
+    const params = upload(rt, start);
+    const config: AdamwConfig = {
+      learningRate: 3e-2,
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weightDecay: 0.1,
+      maxGradNorm: 0.5,
+    };
+    const grad = hostValues(7, 0.8);
+    const grads = upload(rt, grad);
+    const frozen = new Set(['w']);
+    const r = await adamwUpdate(adamwInit(params), params, grads, config, [], { frozen });
+    const b = grad.get('b') as Float64Array;
+    const norm = globalNormRef([b]);
+    expect(r.gradNorm).toBeCloseTo(norm, 5);
+    expect(r.gradNorm).toBeLessThan(globalNormRef([...grad.values()]));
+    const [gp, gm, gv] = [await params.download(), await r.state.m.download(), await r.state.v.download()];
+    // bit-identical: the stored float32 weights of w, and zero moments
+    expect(Array.from(gp.get('w') ?? [])).toEqual(Array.from(start.get('w') ?? []));
+    expect((gm.get('w') ?? []).every((x) => x === 0)).toBe(true);
+    expect((gv.get('w') ?? []).every((x) => x === 0)).toBe(true);
+    const h = {
+      lr: 3e-2,
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weightDecay: 0.1,
+      step: 1,
+      gradScale: clipScaleRef(norm, 0.5),
+    };
+    const zeros = new Float64Array(b.length);
+    const want = adamwStepRef(start.get('b') as Float64Array, b, zeros, zeros, h);
+    expectClose(gp.get('b') ?? [], want.param, PARAM, 'param b');
+    expectClose(gm.get('b') ?? [], want.m, STATE, 'm b');
+    for (const p of [params, grads]) p.dispose();
+    adamwDispose(r.state);
   });
 });

@@ -9,6 +9,8 @@
  * made on the GPU (the step kernel reads the norm and the finite flag), so the update is queued before
  * anything is read back and one submission carries it with the readback of the norm and the flag, the
  * only way to say "this step was refused". Packed sets (params.ts) update in one dispatch per buffer.
+ * `frozen` (half fine-tuning, engine/train/freeze.ts) names parameters the update skips: no step on
+ * them (bytes and moments unchanged), and the norm, clipping and finite check cover the others only.
  */
 import { adamwStep } from '../../kernels/ops/adamw/adamw.js';
 import { allFinite, globalNorm } from '../../kernels/ops/reduce/reduce.js';
@@ -53,6 +55,8 @@ export interface AdamwUpdateOptions {
    * flag, not the norm, so a non-finite loss refuses the update on the GPU before anything is read.
    */
   guard?: readonly Tensor[];
+  /** Parameters the update skips (half fine-tuning): see the module comment. */
+  frozen?: ReadonlySet<string>;
 }
 
 /** Zero moments shaped like `params`; refuses f16-stored parameters (training keeps f32 master weights). */
@@ -80,7 +84,9 @@ export async function adamwUpdate(
   options: AdamwUpdateOptions = {},
 ): Promise<AdamwResult> {
   const rt = params.rt;
-  const list = grads.list();
+  const frozen = options.frozen ?? new Set<string>();
+  const training = params.specs.filter((s) => !frozen.has(s.name));
+  const list = frozen.size === 0 ? grads.list() : training.flatMap((s) => grads.chunks(s.name));
   const norm = globalNorm(rt, list);
   const finite = allFinite(rt, [...list, ...(options.guard ?? [])]);
   const steps = state.steps + 1;
@@ -97,14 +103,15 @@ export async function adamwUpdate(
     guard: { finite, norm },
   };
   const sets = [params, grads, state.m, state.v].map((set) => set.packed);
-  if (sets.every((p) => sameLayout(sets[0], p) && p.views.every((t) => t.dtype === 'f32'))) {
+  const packable = sets.every((p) => sameLayout(sets[0], p) && p.views.every((t) => t.dtype === 'f32'));
+  if (packable && frozen.size === 0) {
     // packed alike (params.ts): one dispatch per buffer, padding included (zero grads keep it zero)
     sets[0].arenas.forEach((_, i) => {
       const [p, g, m, v] = sets.map((set) => set.arenas[i].storage);
       adamwStep(rt, { param: p, grad: g, m, v }, hyper);
     });
   } else {
-    for (const spec of params.specs) {
+    for (const spec of training) {
       // a parameter split into row chunks has gradients and moments chunked alike: chunk i with chunk i
       const [p, g, m, v] = [params, grads, state.m, state.v].map((set) => set.chunks(spec.name));
       for (let i = 0; i < p.length; i++) adamwStep(rt, { param: p[i], grad: g[i], m: m[i], v: v[i] }, hyper);

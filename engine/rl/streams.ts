@@ -14,6 +14,7 @@ export const CPU_STREAMS = {
   tasks: 'prompts of each RL / RFT step, split by step:<s> (also what the TRL export replays)',
   sft: 'gold demonstrations of each SFT step, split by step:<s>',
   eval: 'the held-out prompts',
+  freeze: "half fine-tuning's frozen matrices, split by stage:<i> (engine/train/freeze.ts)",
   'kernel-warmup': "the task prompt of the autotuner's dry pass",
   'prompt-format': 'the task prompt the chat template is checked on',
   'prompt-length': 'the 64 task prompts the memory estimate measures',
@@ -27,6 +28,7 @@ const TWO_30 = 0x40000000;
 const EVAL_STEP = 4096;
 const EVAL_GREEDY = 2048;
 const TRY_START = 0x7fff0000;
+const SELF_TARGETS = 0x7ffe0000;
 const WARMUP = 0xfffffff0;
 /** RFT rounds per prompt: a prompt's rounds are 64 words of the prompt field. */
 const RFT_ROUNDS = 64;
@@ -66,6 +68,11 @@ export const GPU_STREAMS = {
     start: TRY_START,
     end: TRY_START + TWO_16,
     what: "the lab's Try panel after s steps: 0x7fff0000 + s",
+  },
+  'self-targets': {
+    start: SELF_TARGETS,
+    end: SELF_TARGETS + 1,
+    what: "the reference's greedy answers of sft_targets self_when_correct (greedy decoding uses no draw; the word keeps it apart anyway)",
   },
   'kernel-warmup': { start: WARMUP, end: WARMUP + 1, what: "the autotuner's dry generation before step 0" },
   standalone: {
@@ -110,6 +117,11 @@ export function evalStream(stepsDone: number, offset: number, greedy: boolean): 
 export function tryStream(stepsDone: number): number {
   check('steps done', stepsDone, STREAM_BOUNDS.steps, 'max_steps');
   return TRY_START + stepsDone;
+}
+
+/** The reference's greedy answers of `sft_targets: self_when_correct` (engine/train/self-targets.ts). */
+export function selfTargetsStream(): number {
+  return SELF_TARGETS;
 }
 
 /** The autotuner's dry generation. */

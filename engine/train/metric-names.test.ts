@@ -13,19 +13,19 @@ import { createTrainingSession } from './session';
 import { toyConfig } from './toy-run.testing';
 
 const EXTRA: Record<Algorithm, PartialRunConfig> = {
-  grpo: { sft_steps: 1, beta: 0.04 },
+  grpo: { sft_steps: 1, beta: 0.04, freeze: { fraction: 0.5 } },
   dr_grpo: {},
   dapo: { dynamic_sampling: true, max_resample_rounds: 1 },
   rloo: {},
   reinforce: {},
   ppo: {},
   rft: { difficulty_aware: true, min_correct: 1, max_samples_per_prompt: 4, rft_threshold: 0.5 },
-  sft: {},
+  sft: { sft_targets: 'self_when_correct' },
 };
 
 /** Keys each run must show: its algorithm's own, plus eval's. */
 const EXPECTED: Record<Algorithm, string[]> = {
-  grpo: ['kl', 'reward_std', 'rewards/char_match/mean', 'clip_ratio/low_mean'],
+  grpo: ['kl', 'reward_std', 'rewards/char_match/mean', 'clip_ratio/low_mean', 'freeze/fraction'],
   dr_grpo: ['reward'],
   dapo: [
     'dynamic_sampling/groups_kept',
@@ -37,7 +37,7 @@ const EXPECTED: Record<Algorithm, string[]> = {
   reinforce: ['reward'],
   ppo: ['value_loss'],
   rft: ['rft/kept_fraction', 'rft/prompts_with_kept', 'num_completions'],
-  sft: ['loss'],
+  sft: ['loss', 'sft/self_fraction'],
 };
 
 async function keysOf(algorithm: Algorithm): Promise<Set<string>> {

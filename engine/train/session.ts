@@ -29,6 +29,7 @@ import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
+import { beginFreezeStage } from './freeze.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import { emptyRelift } from './relift.js';
@@ -146,6 +147,8 @@ export class TrainingSession {
       trainable: lora?.params ?? model.params,
       grads: GpuParams.zerosLike(lora?.params ?? model.params, '.grad'),
       ref: null,
+      freeze: null,
+      selfTargets: new Map(),
       valueHead: null,
       reinforce: { baseline: null },
       numTokens: 0,
@@ -186,7 +189,8 @@ export class TrainingSession {
   /**
    * θ_ref, when the run needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the policy's
    * weights when RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT phase (algorithm
-   * `sft` or the `sft_steps` warm-up) under `asft`: the starting policy, dropped when RL starts.
+   * `sft` or the `sft_steps` warm-up) under `asft` or `sft_targets: self_when_correct`: the starting
+   * policy, dropped when RL starts.
    * LoRA: the base with adapters off.
    */
   private takeReference(): void {
@@ -195,7 +199,8 @@ export class TrainingSession {
     if (ctx.ref) return;
     const asft = c.sft_loss === 'asft';
     if (!this.rlStarted()) {
-      if (!asft) return;
+      // asft's anchor, or the greedy answerer of sft_targets self_when_correct
+      if (!asft && c.sft_targets !== 'self_when_correct') return;
       if (this.lora) ctx.ref = baseView(ctx.model.params);
       else if (this.stepsDone === 0) ctx.ref = ctx.model.params.clone('.ref');
       else ctx.ref = GpuParams.upload(this.rt, this.modelConfig, this.startValues);
@@ -217,7 +222,10 @@ export class TrainingSession {
     // the starting policy is evaluated before the first update, so every chart has where the run began
     const atStart = c.eval_every > 0 && s === 0 ? await this.evaluateWithPhase() : null;
     const wasSft = !this.rlStarted();
+    // half fine-tuning: stage 0's choice is drawn at the run's first step (a resume restores it)
+    const freeze = c.freeze && !this.ctx.freeze ? beginFreezeStage(this.ctx, 0) : {};
     const out = await runStep(this.ctx, s);
+    Object.assign(out.metrics, freeze);
     this.stepsDone++;
     if (wasSft && this.rlStarted()) {
       // the SFT warm-up's asft anchor was the starting policy; RL's reference is taken now

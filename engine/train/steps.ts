@@ -23,8 +23,10 @@ import { drawTrainingBatch } from '../tasks/split.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
+import type { FreezeChoice } from './freeze.js';
 import { type ReliftState, reliftAfterStep } from './relift.js';
 import { type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
+import { type SelfTargetCache, sftTargetRows } from './self-targets.js';
 import type { DroppedGroup, SessionPhase, StepMetrics, StepSamples } from './session-types.js';
 import { stepKind } from './step-kind.js';
 import {
@@ -47,8 +49,12 @@ export interface TrainerContext {
   /** What `optimizer` trains: the policy's parameters, or its LoRA adapters. */
   trainable: GpuParams;
   grads: GpuParams;
-  /** θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): held for beta > 0 and sft_loss asft, else null. */
+  /** θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): held for beta > 0, sft_loss asft and sft_targets self_when_correct, else null. */
   ref: GpuParams | null;
+  /** θ_ref's greedy answers per prompt for `sft_targets: self_when_correct` (self-targets.ts). */
+  selfTargets: SelfTargetCache;
+  /** Half fine-tuning's choice for the current stage (engine/train/freeze.ts); null without `freeze`. */
+  freeze: FreezeChoice | null;
   /** PPO's value head (advantage_estimator gae), created at the first RL step. */
   valueHead: ValueHead | null;
   reinforce: ReinforceState;
@@ -555,7 +561,8 @@ export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOu
     c.prompts_per_step * c.num_generations,
     heldOutFraction(ctx),
   );
-  const rows = goldRows(ctx.rolloutCtx.prompts, samples);
+  const targets = await sftTargetRows(ctx, samples, goldRows(ctx.rolloutCtx.prompts, samples));
+  const rows = targets.rows;
   const upd = await sftUpdate(ctx, rows, step);
   const tokens = rows.reduce((n, r) => n + r.promptIds.length + r.completionIds.length, 0);
   ctx.numTokens += tokens;
@@ -565,6 +572,7 @@ export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOu
       step,
       loss: upd.loss,
       ...sftMetrics(upd),
+      ...targets.metrics,
       grad_norm: upd.gradNorm,
       learning_rate: learningRate(step, c),
       num_tokens: ctx.numTokens,

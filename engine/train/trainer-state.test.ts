@@ -3,14 +3,18 @@
  * steps is saved, a new session resumes from those files and saves again, and every file of the second
  * checkpoint is byte-identical to the first's. Each case also checks that what its algorithm carries
  * is in the state (so an empty or partial save cannot pass): PPO's value head with its moments and
- * steps, REINFORCE's baseline, grpo's reference after its SFT warm-up, asft's anchor (the starting policy) in an SFT run, LoRA's adapters.
+ * steps, REINFORCE's baseline, grpo's reference after its SFT warm-up, asft's anchor (the starting policy) in an SFT run, LoRA's adapters,
+ * freeze's choice (the one its documented stream draws) and the self targets' cache with its reference.
  */
 import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../../kernels/testing/gpu';
 import { type PartialRunConfig, resolveRunConfig } from '../config/resolve';
 import type { Algorithm } from '../config/schema';
 import { memoryFs } from '../model/checkpoint';
+import { modelPreset } from '../model/config';
 import { parseSafetensors } from '../model/safetensors';
+import { createRng } from '../rl/random';
+import { chooseFrozen, freezeBlocks, freezeStream } from './freeze';
 import { createTrainingSession } from './session';
 
 function microConfig(algorithm: Algorithm, over: PartialRunConfig) {
@@ -55,6 +59,32 @@ const CASES: [string, Algorithm, PartialRunConfig, Expect][] = [
   ['rft', 'rft', {}, {}],
   ['sft', 'sft', {}, { json: { optimizer_steps: 2 } }],
   ['sft with asft', 'sft', { sft_loss: 'asft' }, { tensors: ['ref.'], json: { has_reference: true } }],
+  [
+    'sft with freeze',
+    'sft',
+    { freeze: { fraction: 0.5 } },
+    // the choice the documented stream gives (seed 5, stage 0), restored rather than redrawn
+    {
+      json: {
+        freeze: {
+          stage: 0,
+          units: chooseFrozen(
+            freezeBlocks(modelPreset('smoke'), null),
+            0.5,
+            freezeStream(createRng(5), 0),
+            1,
+            0,
+          ).units,
+        },
+      },
+    },
+  ],
+  [
+    'sft with self targets',
+    'sft',
+    { sft_targets: 'self_when_correct' },
+    { tensors: ['ref.'], json: { has_reference: true } },
+  ],
   [
     'grpo with LoRA',
     'grpo',
@@ -101,6 +131,7 @@ describe('trainer state: save, resume, save gives the same bytes', () => {
         ).toBe(true);
       for (const [key, value] of Object.entries(want.json ?? {})) expect(json[key], key).toEqual(value);
       if (algorithm === 'reinforce') expect(typeof json.reinforce_baseline).toBe('number');
+      if (over.sft_targets) expect(json.self_targets.length).toBeGreaterThan(0);
       if (algorithm !== 'ppo') expect(names.filter((n) => n.includes('value_head'))).toEqual([]);
 
       expect([...again.keys()].sort()).toEqual([...saved.keys()].sort());

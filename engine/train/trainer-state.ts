@@ -12,7 +12,9 @@ import type { TrainerState } from '../model/checkpoint.js';
 import type { GpuLora } from '../model/gpu/lora.js';
 import { GpuParams } from '../model/gpu/params.js';
 import type { AdamwState } from '../optim/adamw.js';
+import { restoreFreeze } from './freeze.js';
 import { reliftFromJson, reliftToJson } from './relift.js';
+import { restoreSelfTargets, saveSelfTargets } from './self-targets.js';
 import type { TrainerContext } from './steps.js';
 import { ValueHead } from './value-head.js';
 
@@ -31,7 +33,9 @@ export interface RunCounters {
  * every parameter that trains: the policy's or its adapters', and PPO's `value_head.*`), `lora.<adapter>`
  * (LoRA runs: the base reloads from model.name), `ref.<param>` (the frozen reference of a full
  * fine-tune), `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
- * step count, REINFORCE's baseline, TRL's num_tokens and the run's config.
+ * step count, REINFORCE's baseline, TRL's num_tokens, half fine-tuning's frozen units (`freeze`: the
+ * stage and its unit names, restored, never redrawn), the reference's cached greedy answers of
+ * `sft_targets: self_when_correct` (`self_targets`, read back, never re-decoded) and the run's config.
  */
 export async function saveTrainerState(
   config: RunConfig,
@@ -66,6 +70,8 @@ export async function saveTrainerState(
       num_completions: ctx.numCompletions,
       ...(config.relift ? { relift: reliftToJson(ctx.relift) } : {}),
       has_reference: Boolean(ctx.ref),
+      ...(ctx.freeze ? { freeze: { stage: ctx.freeze.stage, units: ctx.freeze.units } } : {}),
+      ...(ctx.selfTargets.size > 0 ? { self_targets: saveSelfTargets(ctx.selfTargets) } : {}),
       ...(ctx.valueHead ? { value_head_optimizer_steps: ctx.valueHead.optimizer.steps } : {}),
       // with the variants of shapes first met after the warm-up (resampling rounds, the value head),
       // which fell back untuned: a resume pins what this run dispatched, not what a tuner picks next
@@ -115,6 +121,8 @@ export function restoreTrainerState(
   ctx.numTokens = Number(st.json.num_tokens ?? 0);
   ctx.numCompletions = Number(st.json.num_completions ?? 0);
   ctx.relift = reliftFromJson(st.json.relift);
+  restoreFreeze(ctx, st.json.freeze as { stage: number; units: string[] } | undefined);
+  ctx.selfTargets = restoreSelfTargets(st.json.self_targets);
   if (st.json.has_reference && !lora) ctx.ref = GpuParams.upload(rt, ctx.model.config, pick('ref.'));
   if (st.json.value_head_optimizer_steps !== undefined) {
     ctx.valueHead?.dispose();

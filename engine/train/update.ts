@@ -231,16 +231,21 @@ export interface Trainable {
   /** The policy's parameters, or its LoRA adapters. */
   trainable: GpuParams;
   grads: GpuParams;
+  /** Half fine-tuning's choice of the stage (engine/train/freeze.ts): its tensors take no update. */
+  freeze?: { tensors: ReadonlySet<string> } | null;
 }
 
-/** One AdamW update of `t.trainable` from `t.grads`; `t.optimizer` becomes the next state. */
+/** One AdamW update of `t.trainable` from `t.grads` (frozen tensors skipped); `t.optimizer` becomes the next state. */
 export async function updatePolicy(
   t: Trainable,
   config: AdamwConfig,
   extra: Tensor[] = [],
   options: AdamwUpdateOptions = {},
 ): Promise<AdamwResult> {
-  const r = await adamwUpdate(t.optimizer, t.trainable, t.grads, config, extra, options);
+  const r = await adamwUpdate(t.optimizer, t.trainable, t.grads, config, extra, {
+    ...options,
+    frozen: t.freeze?.tensors,
+  });
   t.optimizer = r.state;
   return r;
 }

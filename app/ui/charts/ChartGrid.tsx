@@ -1,6 +1,7 @@
 /**
  * The live charts: every visible run's metrics, redrawn at most ten times a second, with the EMA
- * smoothing slider. The set follows the algorithm of the run in view (chart-sets.ts); "More charts"
+ * smoothing slider. The set follows the algorithm of the run in view and the options it turns on
+ * (chart-sets.ts); "More charts"
  * adds a chart for any other metric the runs log. Presenter mode shows fewer, taller, high-contrast charts.
  */
 import { useMemo, useState } from 'react';
@@ -9,7 +10,13 @@ import { useConfigStore } from '../../state/config-store.js';
 import { type RunRecord, useRunsStore } from '../../state/runs-store.js';
 import { useUiStore } from '../../state/ui-store.js';
 import { useThrottledStore } from '../hooks/useThrottled.js';
-import { chartForMetric, defaultCharts, moreChartChoices, presenterCharts } from './chart-sets.js';
+import {
+  chartForMetric,
+  defaultCharts,
+  moreChartChoices,
+  optionCharts,
+  presenterCharts,
+} from './chart-sets.js';
 import { MetricChart } from './MetricChart.js';
 
 /** The algorithm of a run's frozen config, when it names one TabRL knows. */
@@ -37,7 +44,10 @@ export function ChartGrid() {
   // the run in the controls decides the set; with none on the charts, the config being edited
   const inView = (activeRunId && runs[activeRunId]) || shown[0];
   const algorithm = (inView && algorithmOf(inView.config)) || draftAlgorithm;
-  const base = presenter ? presenterCharts(algorithm) : defaultCharts(algorithm);
+  const draft = useConfigStore((s) => s.lastValid);
+  const base = presenter
+    ? presenterCharts(algorithm)
+    : [...defaultCharts(algorithm), ...optionCharts(inView ? inView.config : draft)];
   const added = extra.map(chartForMetric).filter((c) => !base.some((b) => b.title === c.title));
   const choices = useMemo(
     () =>

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS, resolveRunConfig } from '../../../engine/config/index.js';
 import { ALGORITHMS } from '../../../engine/config/schema.js';
 import { QUESTIONS } from '../TeacherGuide.js';
-import { chartForMetric, defaultCharts, moreChartChoices, presenterCharts } from './chart-sets.js';
+import {
+  chartForMetric,
+  defaultCharts,
+  moreChartChoices,
+  optionCharts,
+  presenterCharts,
+} from './chart-sets.js';
 import { METRIC_GLOSSARY } from './glossary.js';
 
 const drawn = (algorithm: (typeof ALGORITHMS)[number]) =>
@@ -23,10 +29,12 @@ describe('chart sets', () => {
   it('each card draws every metric its text or its guide questions name', () => {
     let checked = 0;
     for (const preset of PRESETS) {
-      const { algorithm } = resolveRunConfig(preset.config);
+      const config = resolveRunConfig(preset.config);
+      const { algorithm } = config;
       const text = [preset.description, ...(QUESTIONS[preset.name] ?? [])].join(' ');
+      const charts = new Set([...drawn(algorithm), ...optionCharts(config).flatMap((c) => c.metrics)]);
       for (const m of mentioned(text)) {
-        expect(drawn(algorithm).has(m), `${preset.name} (${algorithm}) names ${m}`).toBe(true);
+        expect(charts.has(m), `${preset.name} (${algorithm}) names ${m}`).toBe(true);
         checked++;
       }
     }
@@ -40,6 +48,19 @@ describe('chart sets', () => {
     expect(drawn('rft').has('rft/kept_fraction')).toBe(true);
     expect(drawn('sft').has('sft/anchor_kl')).toBe(true);
     expect(drawn('rft').has('sft/anchor_kl')).toBe(true);
+    expect(drawn('sft').has('sft/self_fraction')).toBe(true);
+    expect(optionCharts({ algorithm: 'grpo', freeze: { fraction: 0.5 } }).map((c) => c.title)).toEqual([
+      'freeze/fraction',
+    ]);
+    expect(optionCharts({ algorithm: 'grpo', sft_targets: 'self_when_correct' }).map((c) => c.title)).toEqual(
+      ['sft/self_fraction'],
+    );
+    expect(optionCharts({ algorithm: 'grpo', freeze: null, sft_targets: 'gold' })).toEqual([]);
+    expect(optionCharts({ algorithm: 'grpo', relift: { batch: null } }).flatMap((c) => c.metrics)).toEqual([
+      'relift/buffer',
+      'relift/sft_steps',
+      'relift/sft_loss',
+    ]);
     expect(drawn('sft').has('reward')).toBe(false);
     for (const a of ALGORITHMS) {
       for (const m of ['eval/pass@1', 'eval/pass@8', 'eval/greedy', 'grad_norm', 'learning_rate'])

@@ -26,6 +26,8 @@ const SPECS = {
   loss: { title: 'loss', metrics: ['loss'] },
   valueLoss: { title: 'value_loss', metrics: ['value_loss'] },
   anchorKl: { title: 'sft/anchor_kl', metrics: ['sft/anchor_kl'] },
+  selfFraction: { title: 'sft/self_fraction', metrics: ['sft/self_fraction'], domain: FRACTION },
+  freezeFraction: { title: 'freeze/fraction', metrics: ['freeze/fraction'], domain: FRACTION },
   clip: {
     title: 'clip ratios',
     metrics: ['clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean'],
@@ -49,6 +51,11 @@ const SPECS = {
     metrics: ['rft/kept_fraction', 'rft/prompts_with_kept'],
     domain: FRACTION,
   },
+  relift: {
+    title: 'relift: buffered prompts and SFT updates',
+    metrics: ['relift/buffer', 'relift/sft_steps'],
+  },
+  reliftLoss: { title: 'relift/sft_loss', metrics: ['relift/sft_loss'] },
   gradNorm: { title: 'grad_norm', metrics: ['grad_norm'] },
   lr: { title: 'learning_rate', metrics: ['learning_rate'] },
   speed: { title: 'tokens_per_second', metrics: ['tokens_per_second'] },
@@ -109,10 +116,28 @@ export function defaultCharts(algorithm: Algorithm): ChartSpec[] {
     case 'rft':
       return [S.reward, ...evals, S.rftKept, S.entropy, S.loss, S.anchorKl, S.length, S.distinct, ...tail];
     case 'sft':
-      return [S.loss, S.anchorKl, ...evals, S.evalReward, ...tail];
+      return [S.loss, S.anchorKl, S.selfFraction, ...evals, S.evalReward, ...tail];
     default:
       return algorithm satisfies never;
   }
+}
+
+/**
+ * Charts an option adds to its run's set, whatever the algorithm: `freeze/fraction` under `freeze`,
+ * `sft/self_fraction` under `sft_targets: self_when_correct` (the `sft_steps` warm-up of an RL run).
+ */
+export function optionCharts(config: unknown): ChartSpec[] {
+  const c = (config ?? {}) as {
+    freeze?: unknown;
+    sft_targets?: unknown;
+    algorithm?: unknown;
+    relift?: unknown;
+  };
+  const out: ChartSpec[] = [];
+  if (c.freeze) out.push(SPECS.freezeFraction);
+  if (c.relift) out.push(SPECS.relift, SPECS.reliftLoss);
+  if (c.sft_targets === 'self_when_correct' && c.algorithm !== 'sft') out.push(SPECS.selfFraction);
+  return out;
 }
 
 /** Presenter mode: the few charts a room can follow. */

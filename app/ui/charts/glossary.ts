@@ -51,6 +51,10 @@ export const METRIC_GLOSSARY: Record<string, string> = {
     'The loss of this SFT update under sft_loss: cross-entropy (ce), or its probability-weighted forms dft and asft, mean over gold tokens. For SFT and RFT it is the same number as loss.',
   'sft/anchor_kl':
     'asft only: how far the model has moved from the reference (KL over the whole vocabulary at each gold token). anchor_beta pulls it back; ce and dft runs leave this chart empty.',
+  'sft/self_fraction':
+    "sft_targets self_when_correct: share of this update's targets that were the reference model's own greedy answers (used where the task's checker accepts them; the rest are gold).",
+  'freeze/fraction':
+    "Half fine-tuning: the share of the parameters that would train which freeze is holding still this stage (logged at the stage's first step).",
   num_tokens: 'Prompt and completion tokens processed since the run began.',
   step_time: 'Seconds this step took, generation and training together.',
   dispatches: 'GPU compute dispatches this step: fewer means less overhead.',

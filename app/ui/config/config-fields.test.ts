@@ -1,7 +1,7 @@
 /**
  * The config panel's form comes from the RunConfig schema: sft_loss is a choice of ce, dft and asft
  * in "Methods from the papers", its help naming both papers by title and both linked, and anchor_beta
- * a number field beside it.
+ * a number field beside it; sft_targets (a choice) and freeze (JSON, as lora) follow with their papers.
  */
 import { describe, expect, it } from 'vitest';
 import { PAPERS } from '../../../engine/papers.js';
@@ -22,5 +22,18 @@ describe('config panel fields', () => {
     expect(sftLoss?.papers?.every((p) => p.url.startsWith('https://'))).toBe(true);
     const beta = methods?.fields.find((f) => f.name === 'anchor_beta');
     expect(beta?.field).toMatchObject({ kind: 'number', integer: false, min: 0 });
+  });
+
+  it('sft_targets and freeze join them, each with its paper in the help and linked', () => {
+    const methods = optionGroups().find((g) => g.title === METHODS_GROUP);
+    const field = (name: string) => methods?.fields.find((f) => f.name === name);
+    expect(methods?.fields.map((f) => f.name)).toEqual(['sft_loss', 'anchor_beta', 'sft_targets', 'freeze']);
+    expect(field('sft_targets')?.field).toEqual({ kind: 'enum', options: ['gold', 'self_when_correct'] });
+    expect(field('sft_targets')?.help).toContain(PAPERS.s3ft.title);
+    expect(field('sft_targets')?.papers).toEqual([PAPERS.s3ft]);
+    // an object or null, edited as JSON like lora: {"fraction": 0.5}
+    expect(field('freeze')?.field).toEqual({ kind: 'json' });
+    expect(field('freeze')?.help).toContain(PAPERS.hft.title);
+    expect(field('freeze')?.papers).toEqual([PAPERS.hft]);
   });
 });
