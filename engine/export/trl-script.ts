@@ -148,6 +148,10 @@ export function grpoConfigKwargs(c: RunConfig): { kwargs: [string, Py][]; notes:
     default:
       throw c.sft_loss satisfies never;
   }
+  if (c.guidance_weight !== 1)
+    notes.push(
+      `guidance_weight ${c.guidance_weight}: TabRL's evaluation samples from (1 - w)·reference + w·policy logits, after "Inference-Time Alignment Control for Diffusion Models with Reinforcement Learning Guidance"; TRL has no guidance, so its generations are the policy's alone.`,
+    );
   if (c.eval_every > 0)
     notes.push(
       'evaluation on held-out prompts (eval/pass@k) is not exported; pass an eval_dataset to GRPOTrainer to add it.',

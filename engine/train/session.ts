@@ -11,7 +11,7 @@ import type { RunConfig } from '../config/schema.js';
 import { cacheStorageHubCache, type HubOptions } from '../hub/index.js';
 import { type CheckpointFs, memoryFs, readCheckpoint, writeCheckpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
-import { sampleWithKvCache } from '../model/gpu/generate.js';
+import { type Guidance, sampleWithKvCache } from '../model/gpu/generate.js';
 import { attachLora, baseView, GpuLora } from '../model/gpu/lora.js';
 import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
@@ -29,6 +29,7 @@ import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
+import { interpolatedPolicy, savedGuidanceReference, saveGuidanceReference } from './guidance.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
@@ -54,6 +55,17 @@ export interface SessionOptions {
   rewardSandbox?: RewardSandbox;
   /** Where the config's reward models may run (default: WebGPU where there is one, else WASM). */
   rewardModelPlacement?: OnnxPlacement;
+  /**
+   * θ_ref for guidance (`tabrl eval --guidance w --reference DIR`) instead of the run's own: weights of a
+   * model with the policy's vocabulary (the caller checks the tokenizer).
+   */
+  guidanceReference?: { config: ModelConfig; values: ReadonlyMap<string, ArrayLike<number>> };
+}
+
+/** The Try panel's knobs beyond start/current: guidance weight w and interpolation α (both default 1). */
+export interface TryOptions {
+  guidance?: number;
+  alpha?: number;
 }
 
 export class TrainingSession {
@@ -64,6 +76,10 @@ export class TrainingSession {
   private startValues: Map<string, Float32Array>;
   private heldOut: TaskSample[] | null = null;
   private disposed = false;
+  /** θ_ref held for guidance alone (ctx.ref is not held: beta = 0), or its SFT-phase stand-in, the start. */
+  private guideRef: GpuParams | null = null;
+  /** θ_ref given from outside (SessionOptions.guidanceReference), with its own architecture. */
+  private externalRef: GpuModel | null = null;
   /** The policy's LoRA adapters (config.lora); null for full fine-tuning. */
   lora: GpuLora | null = null;
   /** How prompts reach the model (chat template or raw), with one of the task's prompts rendered. */
@@ -165,6 +181,10 @@ export class TrainingSession {
     session.lora = lora;
     session.promptFormat = prompts.info(examplePrompt);
     session.rewardModels = rewardModels.info;
+    if (options.guidanceReference) {
+      const g = options.guidanceReference;
+      session.externalRef = GpuModel.load(rt, g.config, g.values);
+    }
     if (options.resume) await session.restore(options.resume);
     else session.takeReference();
     events.onPhase?.('tuning', 0, 'compiling kernels and choosing variants for this adapter');
@@ -201,6 +221,29 @@ export class TrainingSession {
     }
     if (c.beta > 0 || (asft && c.algorithm === 'rft'))
       ctx.ref = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.ref');
+    // guidance evaluates against θ_ref even when training needs none; a separate copy, so KL is untouched
+    if (c.guidance_weight !== 1 && !ctx.ref && !this.guideRef && !this.externalRef)
+      this.guideRef = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.guidance');
+  }
+
+  /** θ_ref's parameters for guidance and the Try panel's α: the run's reference, or the start before RL. */
+  private referenceParams(): GpuParams {
+    if (this.ctx.ref) return this.ctx.ref;
+    if (!this.guideRef) {
+      // before RL (SFT phases) θ_ref is not taken yet: the starting policy stands in
+      this.guideRef = this.lora
+        ? baseView(this.ctx.model.params)
+        : GpuParams.upload(this.rt, this.modelConfig, this.startValues);
+    }
+    return this.guideRef;
+  }
+
+  /** Guidance at weight w (docs/ALGORITHMS.md "Guidance at inference"); undefined at w = 1 (the policy alone). */
+  private guidance(weight: number): Guidance | undefined {
+    if (weight === 1) return undefined;
+    if (!(weight >= 0 && weight <= 2)) throw new Error(`guidance weight must be in [0, 2] (got ${weight})`);
+    if (this.externalRef) return { weight, model: this.externalRef };
+    return { weight, model: this.ctx.model, params: this.referenceParams() };
   }
 
   get phase(): 'sft' | 'rl' {
@@ -221,6 +264,8 @@ export class TrainingSession {
       // the SFT warm-up's asft anchor was the starting policy; RL's reference is taken now
       this.ctx.ref?.dispose();
       this.ctx.ref = null;
+      this.guideRef?.dispose();
+      this.guideRef = null;
     }
     this.takeReference();
     if (atStart) Object.assign(out.metrics, atStart);
@@ -243,18 +288,41 @@ export class TrainingSession {
       const fraction = (this.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
       this.heldOut = heldOutSet(this.task, this.ctx.rng.split('eval'), count, fraction);
     }
-    return evaluate(this.ctx.rolloutCtx, this.config, this.heldOut.slice(0, count), this.stepsDone);
+    return evaluate(
+      this.ctx.rolloutCtx,
+      this.config,
+      this.heldOut.slice(0, count),
+      this.stepsDone,
+      undefined,
+      this.guidance(this.config.guidance_weight),
+    );
   }
 
-  /** Answers of the starting or current policy to free-form prompts (the lab's Try panel). */
-  async generate(prompts: readonly string[], which: 'start' | 'current', samples = 1): Promise<string[][]> {
+  /**
+   * Answers of the starting or current policy to free-form prompts (the lab's Try panel). For the current
+   * policy, `alpha` ≠ 1 samples θ_α = (1 − α)·θ_ref + α·θ (a temporary copy, or LoRA's ΔW scaled by α)
+   * and `guidance` ≠ 1 mixes θ_ref's logits in: (1 − w)·z_ref + w·z_θα.
+   */
+  async generate(
+    prompts: readonly string[],
+    which: 'start' | 'current',
+    samples = 1,
+    knobs: TryOptions = {},
+  ): Promise<string[][]> {
+    const alpha = knobs.alpha ?? 1;
     // LoRA's starting policy is the frozen base the run holds (adapters off, as the KL reference): a
     // view, not a float32 copy that the memory estimate does not count
     const start = () =>
       this.lora
         ? baseView(this.ctx.model.params)
         : GpuParams.upload(this.rt, this.modelConfig, this.startValues);
-    const params = which === 'start' ? start() : undefined;
+    const params =
+      which === 'start'
+        ? start()
+        : alpha !== 1
+          ? interpolatedPolicy(this.referenceParams(), this.ctx.model.params, alpha)
+          : undefined;
+    const guidance = which === 'current' ? this.guidance(knobs.guidance ?? 1) : undefined;
     try {
       const rows = prompts.flatMap((p) =>
         Array.from({ length: samples }, () => this.ctx.rolloutCtx.prompts.encode(p)),
@@ -264,6 +332,7 @@ export class TrainingSession {
         ...sampling,
         step: tryStream(this.stepsDone),
         params,
+        guidance,
       });
       const eos = this.tokenizer.eosId;
       const texts = gen.tokens.map((ids) =>
@@ -295,6 +364,8 @@ export class TrainingSession {
     this.events.onPhase?.('checkpoint');
     const params = await this.policyWeights();
     const state = await saveTrainerState(this.config, this, this.ctx, this.lora);
+    // guidance's own θ_ref (full fine-tune, RL started): a LoRA one is the base, an SFT-phase one the start
+    await saveGuidanceReference(state, !this.lora && this.rlStarted() ? this.guideRef : null);
     const target = fs as CheckpointFs & { files?: Map<string, Uint8Array> };
     await writeCheckpoint(target, {
       config: this.modelConfig,
@@ -312,6 +383,8 @@ export class TrainingSession {
     const run = restoreTrainerState(ckpt.trainerState, this.config, this.ctx, this.lora);
     // LoRA: the base reloaded from model.name is unchanged by training; only the adapters resume
     if (!this.lora) this.ctx.model.params.write(ckpt.params);
+    const guideRef = this.lora ? null : savedGuidanceReference(ckpt.trainerState);
+    if (guideRef) this.guideRef = GpuParams.upload(this.rt, this.modelConfig, guideRef);
     this.stepsDone = run.stepsDone;
     this.kernelVariants = run.kernelVariants;
     this.takeReference();
@@ -325,6 +398,8 @@ export class TrainingSession {
     ctx.grads.dispose();
     adamwDispose(ctx.optimizer);
     ctx.ref?.dispose();
+    this.guideRef?.dispose();
+    this.externalRef?.dispose();
     ctx.valueHead?.dispose();
     this.lora?.dispose();
     ctx.model.dispose();
