@@ -226,24 +226,33 @@ export class TrainingSession {
       this.guideRef = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.guidance');
   }
 
-  /** θ_ref's parameters for guidance and the Try panel's α: the run's reference, or the start before RL. */
-  private referenceParams(): GpuParams {
-    if (this.ctx.ref) return this.ctx.ref;
-    if (!this.guideRef) {
-      // before RL (SFT phases) θ_ref is not taken yet: the starting policy stands in
-      this.guideRef = this.lora
-        ? baseView(this.ctx.model.params)
-        : GpuParams.upload(this.rt, this.modelConfig, this.startValues);
-    }
-    return this.guideRef;
+  /**
+   * θ_ref's parameters for guidance and the Try panel's α: the reference the run holds, else (before RL,
+   * or a run that holds none) the starting policy as a temporary the caller disposes (`temporary`).
+   */
+  private referenceParams(): { params: GpuParams; temporary: boolean } {
+    const held = this.ctx.ref ?? this.guideRef;
+    if (held) return { params: held, temporary: false };
+    const params = this.lora
+      ? baseView(this.ctx.model.params)
+      : GpuParams.upload(this.rt, this.modelConfig, this.startValues);
+    return { params, temporary: true };
   }
 
-  /** Guidance at weight w (docs/ALGORITHMS.md "Guidance at inference"); undefined at w = 1 (the policy alone). */
-  private guidance(weight: number): Guidance | undefined {
-    if (weight === 1) return undefined;
+  /**
+   * Runs `use` with guidance at weight w (docs/ALGORITHMS.md "Guidance at inference"; undefined at
+   * w = 1, the policy alone), then frees a temporary reference.
+   */
+  private async withGuidance<T>(weight: number, use: (g: Guidance | undefined) => Promise<T>): Promise<T> {
+    if (weight === 1) return use(undefined);
     if (!(weight >= 0 && weight <= 2)) throw new Error(`guidance weight must be in [0, 2] (got ${weight})`);
-    if (this.externalRef) return { weight, model: this.externalRef };
-    return { weight, model: this.ctx.model, params: this.referenceParams() };
+    if (this.externalRef) return use({ weight, model: this.externalRef });
+    const ref = this.referenceParams();
+    try {
+      return await use({ weight, model: this.ctx.model, params: ref.params });
+    } finally {
+      if (ref.temporary) ref.params.dispose();
+    }
   }
 
   get phase(): 'sft' | 'rl' {
@@ -288,13 +297,9 @@ export class TrainingSession {
       const fraction = (this.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
       this.heldOut = heldOutSet(this.task, this.ctx.rng.split('eval'), count, fraction);
     }
-    return evaluate(
-      this.ctx.rolloutCtx,
-      this.config,
-      this.heldOut.slice(0, count),
-      this.stepsDone,
-      undefined,
-      this.guidance(this.config.guidance_weight),
+    const prompts = this.heldOut.slice(0, count);
+    return this.withGuidance(this.config.guidance_weight, (guidance) =>
+      evaluate(this.ctx.rolloutCtx, this.config, prompts, this.stepsDone, undefined, guidance),
     );
   }
 
@@ -316,35 +321,50 @@ export class TrainingSession {
       this.lora
         ? baseView(this.ctx.model.params)
         : GpuParams.upload(this.rt, this.modelConfig, this.startValues);
-    const params =
-      which === 'start'
-        ? start()
-        : alpha !== 1
-          ? interpolatedPolicy(this.referenceParams(), this.ctx.model.params, alpha)
-          : undefined;
-    const guidance = which === 'current' ? this.guidance(knobs.guidance ?? 1) : undefined;
+    let params: GpuParams | undefined;
+    if (which === 'start') params = start();
+    else if (alpha !== 1) {
+      const ref = this.referenceParams();
+      try {
+        params = interpolatedPolicy(ref.params, this.ctx.model.params, alpha);
+      } finally {
+        if (ref.temporary) ref.params.dispose();
+      }
+    }
+    const weight = which === 'current' ? (knobs.guidance ?? 1) : 1;
     try {
-      const rows = prompts.flatMap((p) =>
-        Array.from({ length: samples }, () => this.ctx.rolloutCtx.prompts.encode(p)),
+      return await this.withGuidance(weight, (guidance) =>
+        this.sampleTry(prompts, samples, params, guidance),
       );
-      const sampling = this.ctx.rolloutCtx.sampling;
-      const gen = await sampleWithKvCache(this.ctx.model, rows, {
-        ...sampling,
-        step: tryStream(this.stepsDone),
-        params,
-        guidance,
-      });
-      const eos = this.tokenizer.eosId;
-      const texts = gen.tokens.map((ids) =>
-        this.tokenizer.decode(
-          ids.filter((id) => id !== eos),
-          { skipSpecialTokens: true },
-        ),
-      );
-      return prompts.map((_, i) => texts.slice(i * samples, (i + 1) * samples));
     } finally {
       params?.dispose();
     }
+  }
+
+  private async sampleTry(
+    prompts: readonly string[],
+    samples: number,
+    params: GpuParams | undefined,
+    guidance: Guidance | undefined,
+  ): Promise<string[][]> {
+    const rows = prompts.flatMap((p) =>
+      Array.from({ length: samples }, () => this.ctx.rolloutCtx.prompts.encode(p)),
+    );
+    const sampling = this.ctx.rolloutCtx.sampling;
+    const gen = await sampleWithKvCache(this.ctx.model, rows, {
+      ...sampling,
+      step: tryStream(this.stepsDone),
+      params,
+      guidance,
+    });
+    const eos = this.tokenizer.eosId;
+    const texts = gen.tokens.map((ids) =>
+      this.tokenizer.decode(
+        ids.filter((id) => id !== eos),
+        { skipSpecialTokens: true },
+      ),
+    );
+    return prompts.map((_, i) => texts.slice(i * samples, (i + 1) * samples));
   }
 
   /** The policy's weights by HF name; for LoRA runs the base with the adapters merged in (what exports write). */
