@@ -23,4 +23,12 @@ describe('config panel fields', () => {
     const beta = methods?.fields.find((f) => f.name === 'anchor_beta');
     expect(beta?.field).toMatchObject({ kind: 'number', integer: false, min: 0 });
   });
+
+  it('guidance_weight sits in "Methods from the papers", a number in [0, 2], its paper named and linked', () => {
+    const methods = optionGroups().find((g) => g.title === METHODS_GROUP);
+    const field = methods?.fields.find((f) => f.name === 'guidance_weight');
+    expect(field?.field).toMatchObject({ kind: 'number', integer: false, min: 0, max: 2 });
+    expect(field?.help).toContain(PAPERS.rlGuidance.title);
+    expect(field?.papers?.map((p) => p.title)).toEqual([PAPERS.rlGuidance.title]);
+  });
 });
