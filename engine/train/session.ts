@@ -5,6 +5,8 @@
  * policy instead), runs SFT / RFT / RL steps as the algorithm says, evaluates on held-out prompts, and saves
  * and resumes checkpoints whose trainer state (trainer-state.ts: optimizer moments, step, reinforce
  * baseline, reference, PPO's value head) makes a resumed run continue exactly as an uninterrupted one.
+ * Under guidance_weight ≠ 1 evaluation samples from (1 − w)·z_ref + w·z_θ against θ_ref (held apart from
+ * KL's when beta = 0, and saved with the trainer state); the Try panel adds guidance w and α (guidance.ts).
  */
 import type { Runtime } from '../../kernels/runtime/index.js';
 import type { RunConfig } from '../config/schema.js';
@@ -76,7 +78,7 @@ export class TrainingSession {
   private startValues: Map<string, Float32Array>;
   private heldOut: TaskSample[] | null = null;
   private disposed = false;
-  /** θ_ref held for guidance alone (ctx.ref is not held: beta = 0), or its SFT-phase stand-in, the start. */
+  /** θ_ref taken when RL starts for guidance_weight ≠ 1 when training holds none (beta = 0): not KL's. */
   private guideRef: GpuParams | null = null;
   /** θ_ref given from outside (SessionOptions.guidanceReference), with its own architecture. */
   private externalRef: GpuModel | null = null;
@@ -273,8 +275,6 @@ export class TrainingSession {
       // the SFT warm-up's asft anchor was the starting policy; RL's reference is taken now
       this.ctx.ref?.dispose();
       this.ctx.ref = null;
-      this.guideRef?.dispose();
-      this.guideRef = null;
     }
     this.takeReference();
     if (atStart) Object.assign(out.metrics, atStart);
