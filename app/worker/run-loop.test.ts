@@ -228,6 +228,10 @@ describe('the worker run loop', () => {
       current: [['current:hi w=0.3 a=0.5']],
     });
     expect(await loop.generate(['hi'], { alpha: 0 })).toMatchObject({ current: [['current:hi w=1 a=0']] });
+    // what the worker passes for a message without the knobs
+    expect(await loop.generate(['hi'], { guidance: undefined, alpha: undefined })).toMatchObject({
+      current: [['current:hi w=1 a=1']],
+    });
     await expect(loop.generate(['hi'], { guidance: 2.5 })).rejects.toThrow(
       /guidance must be a number from 0 to 2 \(got 2.5\)/,
     );

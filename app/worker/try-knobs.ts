@@ -27,7 +27,11 @@ export const DEFAULT_KNOBS: TryKnobs = {
 
 /** The knobs of a generate message, defaults filled in; a value out of range is refused by name. */
 export function checkTryKnobs(knobs: TryOptions = {}): TryKnobs {
-  const out = { ...DEFAULT_KNOBS, ...knobs };
+  // a message from an older page carries neither: undefined means the default
+  const out = {
+    guidance: knobs.guidance ?? DEFAULT_KNOBS.guidance,
+    alpha: knobs.alpha ?? DEFAULT_KNOBS.alpha,
+  };
   for (const key of ['guidance', 'alpha'] as const) {
     const { min, max } = TRY_KNOBS[key];
     const v = out[key];
