@@ -59,6 +59,15 @@ export async function loadReference(
     return { config: ref.config, values: ref.params, source: name };
   }
   const saved = checkpointReference(policy.trainerState);
+  const runConfig = policy.trainerState?.json.run_config as
+    | { lora?: unknown; model?: { name?: string } }
+    | undefined;
+  if (!saved && runConfig?.lora) {
+    throw new Error(
+      `--guidance: ${policyName} is a LoRA run, whose θ_ref is its base with adapters off (${runConfig.model?.name ?? 'model.name'}); ` +
+        'pass that base as --reference DIR',
+    );
+  }
   if (!saved) {
     throw new Error(
       `--guidance: ${policyName} holds no reference θ_ref (only a full fine-tune with beta > 0 or ` +
