@@ -3,6 +3,8 @@
  * run-actions, so they are saved as they arrive, and so are the run's checkpoints).
  * Requests with answers (generate, checkpoint) are promises keyed by request id.
  */
+
+import type { TryOptions } from '../../engine/train/session.js';
 import { scoreOnPage } from '../rewards/page-sandbox.js';
 import { labHubUrl } from '../state/hub-options.js';
 import { labOrtCpuFallback } from '../state/ort-options.js';
@@ -48,11 +50,12 @@ function request(make: (requestId: number) => ToWorker): Promise<FromWorker> {
   });
 }
 
-/** Answers of the run's starting model and its current model, one list per prompt. */
+/** Answers of the run's starting model and its current model (under `knobs`), one list per prompt. */
 export async function generateAnswers(
   prompts: string[],
+  knobs: TryOptions = {},
 ): Promise<{ start: string[][]; current: string[][] }> {
-  const msg = await request((requestId) => ({ type: 'generate', requestId, prompts }));
+  const msg = await request((requestId) => ({ type: 'generate', requestId, prompts, ...knobs }));
   if (msg.type !== 'generated') throw new Error(`unexpected answer ${msg.type}`);
   return { start: msg.start, current: msg.current };
 }

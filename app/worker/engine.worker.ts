@@ -93,7 +93,7 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
       void getRuntime().then((rt) => rt.device.destroy());
       break;
     case 'generate':
-      loop.generate(msg.prompts).then(
+      loop.generate(msg.prompts, { guidance: msg.guidance, alpha: msg.alpha }).then(
         (answers) => post({ type: 'generated', requestId: msg.requestId, ...answers }),
         (err) => post({ type: 'request-failed', requestId: msg.requestId, message: messageOf(err) }),
       );

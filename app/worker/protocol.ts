@@ -50,8 +50,11 @@ export type ToWorker =
   | { type: 'reset' }
   /** Destroy the GPU device as a driver reset would (tests; `window.tabrlSimulateDeviceLoss()`). */
   | { type: 'simulate-device-loss' }
-  /** Answers of the run's starting model and current model to each prompt. */
-  | { type: 'generate'; requestId: number; prompts: string[] }
+  /**
+   * Answers of the run's starting model and current model to each prompt; the current model's under
+   * guidance weight and interpolation α (try-knobs.ts; absent = 1, the policy alone).
+   */
+  | { type: 'generate'; requestId: number; prompts: string[]; guidance?: number; alpha?: number }
   /** The current weights as an HF-layout checkpoint folder. */
   | { type: 'save-checkpoint'; requestId: number }
   /** The page's sandbox scored a batch of user reward functions (answer to `score-user-rewards`). */

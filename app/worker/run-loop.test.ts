@@ -20,8 +20,9 @@ function scriptedSessions() {
         events.onSamples?.({ step: k, groups: [{ prompt: `p${k}`, completions: [] }] });
         return m;
       },
-      async generate(prompts, which) {
-        return prompts.map((p) => [`${which}:${p}`]);
+      async generate(prompts, which, _samples, knobs) {
+        const at = knobs ? ` w=${knobs.guidance} a=${knobs.alpha}` : '';
+        return prompts.map((p) => [`${which}:${p}${at}`]);
       },
       async saveCheckpoint() {
         return new Map([['config.json', new Uint8Array([123, 125])]]);
@@ -208,11 +209,34 @@ describe('the worker run loop', () => {
     const loop = new RunLoop({ openSession: open, post, flushIntervalMs: 0 });
     loop.step('g', {}, {});
     await settle(loop);
-    expect(await loop.generate(['hi'])).toEqual({ start: [['start:hi']], current: [['current:hi']] });
+    expect(await loop.generate(['hi'])).toEqual({ start: [['start:hi']], current: [['current:hi w=1 a=1']] });
     expect((await loop.saveCheckpoint()).get('config.json')).toEqual(new Uint8Array([123, 125]));
     loop.reset();
     await settle(loop);
     expect(log.at(-1)).toBe('dispose#1');
     expect(posts.at(-1)).toMatchObject({ type: 'run-state', state: 'idle' });
+  });
+
+  it("Try's guidance and α reach the current model's answers only; out-of-range values are refused by name", async () => {
+    const { open } = scriptedSessions();
+    const { post } = collect();
+    const loop = new RunLoop({ openSession: open, post, flushIntervalMs: 0 });
+    loop.step('g', {}, {});
+    await settle(loop);
+    expect(await loop.generate(['hi'], { guidance: 0.3, alpha: 0.5 })).toEqual({
+      start: [['start:hi']],
+      current: [['current:hi w=0.3 a=0.5']],
+    });
+    expect(await loop.generate(['hi'], { alpha: 0 })).toMatchObject({ current: [['current:hi w=1 a=0']] });
+    // what the worker passes for a message without the knobs
+    expect(await loop.generate(['hi'], { guidance: undefined, alpha: undefined })).toMatchObject({
+      current: [['current:hi w=1 a=1']],
+    });
+    await expect(loop.generate(['hi'], { guidance: 2.5 })).rejects.toThrow(
+      /guidance must be a number from 0 to 2 \(got 2.5\)/,
+    );
+    await expect(loop.generate(['hi'], { alpha: Number.NaN })).rejects.toThrow(
+      /alpha must be a number from 0 to 1.5/,
+    );
   });
 });

@@ -11,6 +11,7 @@
 import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
 import type { DatasetRow } from '../../engine/tasks/index.js';
 import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
+import type { TryOptions } from '../../engine/train/session.js';
 import type {
   CheckpointFiles,
   SessionEvents,
@@ -18,11 +19,17 @@ import type {
   StepSamples,
 } from '../../engine/train/session-types.js';
 import type { FromWorker, RunState } from './protocol.js';
+import { checkTryKnobs, type TryKnobs } from './try-knobs.js';
 
 /** What the loop needs of engine/train/session.ts's TrainingSession. */
 export interface SessionLike {
   step(): Promise<StepMetrics>;
-  generate(prompts: string[], which: 'start' | 'current'): Promise<string[][]>;
+  generate(
+    prompts: string[],
+    which: 'start' | 'current',
+    samples?: number,
+    knobs?: TryOptions,
+  ): Promise<string[][]>;
   saveCheckpoint(): Promise<CheckpointFiles>;
   dispose(): void;
   /** The kernel variants the session uses (tuned before its first step, or pinned). */
@@ -162,13 +169,20 @@ export class RunLoop {
     );
   }
 
-  generate(prompts: string[]): Promise<{ start: string[][]; current: string[][] }> {
+  /** The starting model's answers, and the current model's under guidance w and interpolation α (try-knobs.ts). */
+  generate(prompts: string[], knobs: TryOptions = {}): Promise<{ start: string[][]; current: string[][] }> {
     const session = this.session;
     if (!session)
       return Promise.reject(new Error('No run yet: press Start or Step first, then try prompts.'));
+    let checked: TryKnobs;
+    try {
+      checked = checkTryKnobs(knobs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.exclusive(async () => ({
       start: await session.generate(prompts, 'start'),
-      current: await session.generate(prompts, 'current'),
+      current: await session.generate(prompts, 'current', 1, checked),
     }));
   }
 

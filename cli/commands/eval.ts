@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { findPreset, PRESETS } from '../../engine/config/presets.js';
 import { type PartialRunConfig, parseRunConfig, setByPath } from '../../engine/config/resolve.js';
 import type { RunConfig } from '../../engine/config/schema.js';
+import { readCheckpoint } from '../../engine/model/checkpoint.js';
 import { createRng } from '../../engine/rl/random.js';
 import { heldOutSet } from '../../engine/tasks/index.js';
 import { createTrainingSession } from '../../engine/train/session.js';
@@ -17,16 +18,20 @@ import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, type ParsedArgs, parseArgs, required } from '../lib/args.js';
 import { loadDatasetRows } from '../lib/dataset.js';
 import { cliRuntime } from '../lib/gpu.js';
+import { guidanceArg, loadReference } from '../lib/guidance.js';
 import { openCheckpointOnDisk, REPO_ROOT } from '../lib/training.js';
 import { loadConfigArg } from './train.js';
 
 const USAGE = `usage: npm run tabrl -- eval --model DIR [--preset NAME | --config FILE_OR_SHARE_URL] [--set key=value ...]
-                             [--prompts N] [--samples n] [--k k] [--json FILE]
+                             [--prompts N] [--samples n] [--k k] [--guidance w [--reference DIR]] [--json FILE]
   --model    an HF checkpoint folder, a run folder (its checkpoint/ is used) or a shipped /models/NAME
   --preset / --config   the task, seed, sampling and reward settings to evaluate under; without
              either, the run config saved in the folder's trainer_state.json
   --prompts  held-out prompts (default: the config's eval_prompts)
   --samples  samples per prompt, n (default: eval_samples); --k  k of pass@k (default: min(eval_k, n))
+  --guidance evaluate sampling (1 - w)·reference + w·policy logits (sets guidance_weight; default: the
+             config's, 1 = the policy); --reference  the reference folder (same tokenizer), default the
+             θ_ref the run checkpoint saved
 presets: ${PRESETS.map((p) => p.name).join(', ')}`;
 
 export const EVAL_KEYS = ['eval/reward', 'eval/pass@1', 'eval/pass@k', 'eval/greedy'] as const;
@@ -77,6 +82,8 @@ export async function evalConfig(args: ParsedArgs, modelName: string): Promise<R
   if (!base.ok) throw new Error(`the run config is invalid:\n  ${base.errors.join('\n  ')}`);
   const samples = integer(args, 'samples') ?? base.config.eval_samples;
   const overrides = {
+    guidance_weight:
+      one(args, 'guidance') !== undefined ? guidanceArg(one(args, 'guidance')) : base.config.guidance_weight,
     eval_prompts: integer(args, 'prompts') ?? base.config.eval_prompts,
     eval_samples: samples,
     eval_k: integer(args, 'k') ?? Math.min(base.config.eval_k, samples),
@@ -94,6 +101,8 @@ export interface EvalReport {
   samples: number;
   k: number;
   temperature: number;
+  /** guidance_weight the samples were drawn under (1: the policy alone). */
+  guidance: number;
   adapter: string;
   seconds: number;
   metrics: Record<(typeof EVAL_KEYS)[number], number>;
@@ -108,6 +117,13 @@ export async function run(argv: string[]): Promise<number> {
   const modelName = modelNameFromArg(required(args, 'model', USAGE));
   const config = await evalConfig(args, modelName);
   const jsonPath = one(args, 'json');
+  const referenceArg = one(args, 'reference');
+  if (config.guidance_weight === 1 && referenceArg !== undefined)
+    throw new Error('--reference is used only with --guidance w (w ≠ 1)');
+  const reference =
+    config.guidance_weight !== 1
+      ? await loadReference(await readCheckpoint(openCheckpointOnDisk(modelName)), modelName, referenceArg)
+      : null;
   const rt = await cliRuntime();
   const adapter = adapterName(rt.facts);
   console.error(`tabrl eval: ${adapter}${rt.facts.isSoftware ? ' (software: slow but exact)' : ''}`);
@@ -116,7 +132,11 @@ export async function run(argv: string[]): Promise<number> {
     rt,
     config,
     { onWarning: (m) => console.error(`warning: ${m}`) },
-    { openCheckpoint: openCheckpointOnDisk, datasetRows: await loadDatasetRows(config) },
+    {
+      openCheckpoint: openCheckpointOnDisk,
+      datasetRows: await loadDatasetRows(config),
+      ...(reference ? { guidanceReference: reference } : {}),
+    },
   );
   let metrics: Record<string, number>;
   let promptCount: number;
@@ -131,7 +151,8 @@ export async function run(argv: string[]): Promise<number> {
     ).length;
     console.error(
       `tabrl eval: ${modelName} on ${JSON.stringify(config.task)}, ${promptCount} held-out prompts x ` +
-        `${config.eval_samples} samples at temperature ${config.temperature}, seed ${config.seed}`,
+        `${config.eval_samples} samples at temperature ${config.temperature}, seed ${config.seed}` +
+        (reference ? `, guidance w = ${config.guidance_weight} against ${reference.source}` : ''),
     );
     metrics = await session.evaluate(config.eval_prompts);
   } finally {
@@ -147,6 +168,7 @@ export async function run(argv: string[]): Promise<number> {
     samples: config.eval_samples,
     k: config.eval_k,
     temperature: config.temperature,
+    guidance: config.guidance_weight,
     adapter,
     seconds,
     metrics: Object.fromEntries(EVAL_KEYS.map((key) => [key, metrics[key]])) as EvalReport['metrics'],

@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { readCheckpoint } from '../../engine/model/checkpoint.js';
-import { sampleWithKvCache } from '../../engine/model/gpu/generate.js';
+import { type Guidance, sampleWithKvCache } from '../../engine/model/gpu/generate.js';
 import { GpuModel } from '../../engine/model/gpu/model.js';
 import { standaloneStream } from '../../engine/rl/streams.js';
 import { PromptFormat } from '../../engine/tokenizers/prompt-format.js';
@@ -13,18 +13,22 @@ import { checkpointTokenizer } from '../../engine/train/policy-source.js';
 import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, parseArgs, required } from '../lib/args.js';
 import { cliRuntime } from '../lib/gpu.js';
+import { guidanceArg, loadReference } from '../lib/guidance.js';
 import { openCheckpointOnDisk } from '../lib/training.js';
 import { modelNameFromArg } from './eval.js';
 
 const USAGE = `usage: npm run tabrl -- generate --model DIR [--prompt TEXT ...] [--prompts-file FILE] [--samples n]
                                  [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--greedy]
                                  [--max-new-tokens N] [--seed S] [--chat-template auto|none] [--system TEXT]
-                                 [--json FILE]
+                                 [--guidance w [--reference DIR]] [--json FILE]
   --model         an HF checkpoint folder, a run folder (its checkpoint/ is used) or a shipped /models/NAME
   --prompts-file  one prompt per line (a JSON line {"prompt": ...} also works)
   --chat-template auto: each prompt is a user message rendered by the model's chat template when its
                   tokenizer_config.json has one (as training does); none: prompts as written
   --system        a system message before each prompt (needs a chat template)
+  --guidance      sample from (1 - w)·reference + w·policy logits, w in [0, 2] (default 1: the policy);
+                  log-probs are under the mix
+  --reference     the reference folder (same tokenizer); default: the θ_ref the run checkpoint saved
   defaults: 1 sample, temperature 1, no top-k/top-p/min-p, max-new-tokens 32 (fewer when the model's
   positions run out), seed 0`;
 
@@ -96,10 +100,17 @@ export async function run(argv: string[]): Promise<number> {
   const room = ckpt.config.maxPositions - Math.max(...rows.map((r) => r.length));
   if (room < 1) throw new Error(`a prompt fills all ${ckpt.config.maxPositions} positions of the model`);
   const maxNewTokens = integer(args, 'max-new-tokens') ?? Math.min(32, room);
+  const weight = guidanceArg(one(args, 'guidance'));
+  if (weight === 1 && one(args, 'reference') !== undefined)
+    throw new Error('--reference is used only with --guidance w (w ≠ 1)');
+  const reference = weight !== 1 ? await loadReference(ckpt, modelName, one(args, 'reference')) : null;
 
   const rt = await cliRuntime();
   console.error(`tabrl generate: ${adapterName(rt.facts)}${rt.facts.isSoftware ? ' (software)' : ''}`);
   const model = GpuModel.load(rt, ckpt.config, ckpt.params);
+  const refModel = reference ? GpuModel.load(rt, reference.config, reference.values) : null;
+  if (reference) console.error(`tabrl generate: guidance w = ${weight}, reference ${reference.source}`);
+  const guidance: Guidance | undefined = refModel ? { weight, model: refModel } : undefined;
   let results: { prompt: string; completions: GeneratedCompletion[] }[];
   try {
     const gen = await sampleWithKvCache(
@@ -116,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
         step: standaloneStream(),
         eos: tokenizer.eosId,
         pad: tokenizer.padId ?? 0,
+        guidance,
       },
     );
     const eos = tokenizer.eosId;
@@ -135,6 +147,7 @@ export async function run(argv: string[]): Promise<number> {
     }));
   } finally {
     model.dispose();
+    refModel?.dispose();
     rt.destroy();
   }
   for (const { prompt, completions } of results) {

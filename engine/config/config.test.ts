@@ -386,3 +386,27 @@ describe('sft_loss and anchor_beta (added after schema version 1 shipped)', () =
     expect(errorsOf({ anchor_beta: -1 })).toEqual(['anchor_beta: must be >= 0 (got -1)']);
   });
 });
+
+describe('guidance_weight (added after schema version 1 shipped)', () => {
+  it('old configs and share links parse with 1 (the policy alone); a share link carries the option', async () => {
+    const { decodeSharePayload, encodeSharePayload } = await import('./share-link');
+    const old = structuredClone(presetConfig('arithmetic')) as Partial<RunConfig>;
+    delete old.guidance_weight;
+    const decoded = decodeSharePayload(encodeSharePayload(old, {}));
+    if (!decoded.ok) throw new Error(decoded.error);
+    const r = parseRunConfig(decoded.payload.config);
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.config.guidance_weight).toBe(1);
+    expect(r.config).toEqual(presetConfig('arithmetic'));
+    const guided = resolveRunConfig({ ...presetConfig('arithmetic'), guidance_weight: 0.5 });
+    const shared = decodeSharePayload(encodeSharePayload(guided, {}));
+    if (!shared.ok) throw new Error(shared.error);
+    expect(resolveRunConfig(shared.payload.config as PartialRunConfig)).toEqual(guided);
+  });
+
+  it('--set guidance_weight=0.5 works; weights outside [0, 2] are refused with the field named', () => {
+    expect(resolveRunConfig(setByPath({}, 'guidance_weight=0.5')).guidance_weight).toBe(0.5);
+    expect(errorsOf({ guidance_weight: 2.5 })).toEqual(['guidance_weight: must be <= 2 (got 2.5)']);
+    expect(errorsOf({ guidance_weight: -0.1 })).toEqual(['guidance_weight: must be >= 0 (got -0.1)']);
+  });
+});

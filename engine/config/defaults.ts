@@ -86,6 +86,7 @@ export const SHARED_DEFAULTS: RunConfig = {
   eval_prompts: 16,
   eval_samples: 4,
   eval_k: 4,
+  guidance_weight: 1,
 
   kernel_variants: {},
 };

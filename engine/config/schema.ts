@@ -221,6 +221,13 @@ export const runConfigSchema = z
     eval_prompts: count(1).max(STREAM_BOUNDS.evalPrompts).describe('Held-out prompts per evaluation'),
     eval_samples: count(1).max(STREAM_BOUNDS.groupSize).describe('n: samples per held-out prompt'),
     eval_k: count(1).describe('k of pass@k (k <= n)'),
+    guidance_weight: z
+      .number()
+      .min(0)
+      .max(2)
+      .describe(
+        'Evaluation samples from (1 - w)·reference + w·policy logits; 1 = the policy alone ("Inference-Time Alignment Control for Diffusion Models with Reinforcement Learning Guidance")',
+      ),
 
     kernel_variants: z
       .record(z.string(), z.string())

@@ -346,6 +346,14 @@ describe('TRL GRPOTrainer script', () => {
     );
   });
 
+  it('writes a NOTE when guidance_weight is not 1, naming the paper', () => {
+    const grpo = (over: Record<string, unknown>) => trlScript(resolveRunConfig({ max_steps: 3, ...over }));
+    expect(grpo({})).not.toContain('guidance_weight');
+    expect(grpo({ guidance_weight: 0.5 })).toMatch(
+      /# NOTE: guidance_weight 0\.5: .*"Inference-Time Alignment Control for Diffusion Models with Reinforcement Learning Guidance"; TRL has no guidance/,
+    );
+  });
+
   // Stand-ins for the three packages the script imports: a character-level tokenizer whose chat template
   // (FAKE_CHAT_TEMPLATE, JSON) is `<|role|>content\n` per message then `<|assistant|>`, and whose default
   // encoding adds one special token in front; trl's maybe_apply_chat_template renders conversations as

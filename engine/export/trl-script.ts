@@ -167,6 +167,10 @@ export function grpoConfigKwargs(c: RunConfig): { kwargs: [string, Py][]; notes:
     notes.push(
       `relift (batch ${c.relift.batch ?? c.prompts_per_step}): TabRL buffers the prompts no completion solved and takes an SFT update on their gold answers between RL steps, after "Learning What Reinforcement Learning Can't: Interleaved Online Fine-Tuning for Hardest Questions"; GRPOTrainer has no such interleaving: collect them with a callback and run SFTTrainer on them.`,
     );
+  if (c.guidance_weight !== 1)
+    notes.push(
+      `guidance_weight ${c.guidance_weight}: TabRL's evaluation samples from (1 - w)·reference + w·policy logits, after "Inference-Time Alignment Control for Diffusion Models with Reinforcement Learning Guidance"; TRL has no guidance, so its generations are the policy's alone.`,
+    );
   if (c.eval_every > 0)
     notes.push(
       'evaluation on held-out prompts (eval/pass@k) is not exported; pass an eval_dataset to GRPOTrainer to add it.',

@@ -5,7 +5,12 @@ import { memoryFs, writeCheckpoint } from './checkpoint.js';
 import { modelPreset } from './config.js';
 import { initParams } from './init.js';
 import { interpolateCheckpoints, interpolateTensorBytes } from './interpolate.js';
-import { parseSafetensors } from './safetensors.js';
+import {
+  parseSafetensors,
+  type SafetensorsDType,
+  type TensorToWrite,
+  writeSafetensors,
+} from './safetensors.js';
 
 const f32 = (xs: number[]) => new Uint8Array(new Float32Array(xs).buffer);
 const u16 = (xs: number[]) => new Uint8Array(new Uint16Array(xs).buffer);
@@ -46,8 +51,9 @@ async function folder(
   seed: number,
   edit?: (c: ReturnType<typeof modelPreset>) => void,
   nameLayout: 'bare' | 'prefixed' = 'prefixed',
+  preset = 'qwen2-micro',
 ) {
-  const config = modelPreset('qwen2-micro');
+  const config = modelPreset(preset);
   edit?.(config);
   const tok = new CharTokenizer();
   const fs = memoryFs();
@@ -60,6 +66,25 @@ async function folder(
     trainerState: null,
   });
   return fs;
+}
+
+type RawTensor = { name: string; shape: number[]; dtype: SafetensorsDType; bytes: Uint8Array };
+
+/** Rewrites a folder's model.safetensors through `edit` (tensors in file order, bytes copied). */
+function rewriteWeights(fs: ReturnType<typeof memoryFs>, edit: (tensors: RawTensor[]) => RawTensor[]) {
+  const file = parseSafetensors(fs.files.get('model.safetensors')!);
+  const tensors = [...file.tensors].map(
+    ([name, e]): RawTensor => ({
+      name,
+      shape: e.shape,
+      dtype: e.dtype,
+      bytes: file.raw(name).slice(),
+    }),
+  );
+  fs.files.set(
+    'model.safetensors',
+    writeSafetensors(edit(tensors) as TensorToWrite[], file.metadata ?? undefined),
+  );
 }
 
 describe('interpolateCheckpoints', () => {
@@ -100,6 +125,43 @@ describe('interpolateCheckpoints', () => {
     const [a, b] = [await folder(1), await folder(2, undefined, 'bare')];
     await expect(interpolateCheckpoints({ fs: a, label: 'A' }, { fs: b, label: 'B' }, 0.5)).rejects.toThrow(
       /tensor "model\.embed_tokens\.weight" is in A but not in B/,
+    );
+  });
+  it('names the first tensor whose dtype differs', async () => {
+    const [a, b] = [await folder(1), await folder(2)];
+    const order = [...parseSafetensors(a.files.get('model.safetensors')!).tensors.keys()];
+    const half = new Set([order[1], order[3]]);
+    rewriteWeights(b, (tensors) =>
+      tensors.map((t) =>
+        half.has(t.name) ? { ...t, dtype: 'F16', bytes: new Uint8Array(t.bytes.length / 2) } : t,
+      ),
+    );
+    await expect(interpolateCheckpoints({ fs: a, label: 'A' }, { fs: b, label: 'B' }, 0.5)).rejects.toThrow(
+      `tensor "${order[1]}" is F32 in one, F16 in the other`,
+    );
+  });
+  it('copies equal non-float tensors and names the first one whose values differ', async () => {
+    // GPT-2's causal-mask buffers (h.N.attn.bias) carry no parameters; here they are U8 tensors
+    const mask = (layer: number, values: number[]): RawTensor => ({
+      name: `h.${layer}.attn.bias`,
+      shape: [1, 1, 2, 2],
+      dtype: 'U8',
+      bytes: Uint8Array.from(values),
+    });
+    const [a, b, c] = [
+      await folder(1, undefined, 'bare', 'smoke'),
+      await folder(2, undefined, 'bare', 'smoke'),
+      await folder(3, undefined, 'bare', 'smoke'),
+    ];
+    rewriteWeights(a, (t) => [...t, mask(0, [1, 0, 1, 1]), mask(1, [1, 0, 1, 1])]);
+    rewriteWeights(b, (t) => [...t, mask(0, [1, 0, 1, 1]), mask(1, [1, 0, 1, 1])]);
+    rewriteWeights(c, (t) => [...t, mask(0, [1, 0, 1, 1]), mask(1, [1, 1, 1, 1])]);
+    const r = await interpolateCheckpoints({ fs: a, label: 'A' }, { fs: b, label: 'B' }, 0.5);
+    expect(r.copiedTensors).toBe(2);
+    const out = parseSafetensors(r.weights);
+    expect([...out.raw('h.1.attn.bias')]).toEqual([1, 0, 1, 1]);
+    await expect(interpolateCheckpoints({ fs: a, label: 'A' }, { fs: c, label: 'C' }, 0.5)).rejects.toThrow(
+      'tensor "h.1.attn.bias" (U8, not a float) differs; non-float tensors must be equal',
     );
   });
 });

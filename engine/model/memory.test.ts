@@ -186,3 +186,24 @@ describe('the reference under sft_loss asft', () => {
     ).toBe(0);
   });
 });
+
+describe('the reference under guidance_weight', () => {
+  it("counts θ_ref's weights and its eval KV cache when evaluation samples under guidance (w ≠ 1)", () => {
+    const config = parseHfConfig(SMOLLM2_135M_CONFIG);
+    const P = parameterCount(config);
+    const base = { model: { name: 'x/y', overrides: {} }, gradient_accumulation: 8, beta: 0, eval_every: 5 };
+    const est = (over: Record<string, unknown>) =>
+      estimateRunMemory(config, resolveRunConfig({ ...base, ...over }));
+    const plain = est({});
+    const guided = est({ guidance_weight: 0.5 });
+    expect(plain.parts.reference).toBe(0);
+    expect(guided.parts.reference).toBe(4 * P);
+    const c = resolveRunConfig({ ...base, guidance_weight: 0.5 });
+    const rows = Math.min(Math.floor(128 / c.eval_samples), c.eval_prompts) * c.eval_samples;
+    const T = guided.shapes.tokensPerRow;
+    const { numLayers: L, numKvHeads: Hkv, headDim: D, vocabSize: V } = config;
+    expect(guided.parts.kvCache - plain.parts.kvCache).toBe((2 * L * rows * T * Hkv * D + 2 * rows * V) * 4);
+    // w = 1 is the policy alone
+    expect(est({ guidance_weight: 1 }).parts).toEqual(plain.parts);
+  });
+});

@@ -5,9 +5,9 @@
  * fit one binding (maxStorageBufferBindingSize, and maxBufferSize), and the total must fit the budget. The
  * estimate counts what TabRL allocates (engine/model/gpu, engine/train): float32 weights (under LoRA the
  * frozen base's matrices in f16, gpu/params.ts), gradients and AdamW moments of what trains (the adapters
- * only under LoRA), the reference copy when beta > 0 or for asft's SFT anchor (none under LoRA: it is
- * the base with adapters off), one
- * micro-batch's saved activations, one piece of its logits (head-pieces.ts), and the KV cache.
+ * only under LoRA), the reference copy when beta > 0, for asft's SFT anchor or for guidance_weight ≠ 1
+ * (none under LoRA: it is the base with adapters off), one micro-batch's saved activations, one piece
+ * of its logits (head-pieces.ts), and the KV cache (under guidance also θ_ref's, for an eval call's rows).
  */
 
 import { planRowChunks } from '../../kernels/runtime/row-chunks.js';
@@ -85,11 +85,23 @@ function anchoredSft(run: RunConfig): boolean {
 }
 
 /**
- * Whether the run holds θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): beta > 0, asft's anchor, or
- * the greedy answerer of `sft_targets: self_when_correct` (its generation fits the rollout's KV cache).
+ * Whether the run holds θ_ref (docs/ALGORITHMS.md "The reference θ_ref"): beta > 0, asft's anchor, the
+ * greedy answerer of `sft_targets: self_when_correct` (its generation fits the rollout's KV cache), or
+ * guidance in evaluation.
  */
 export function holdsReference(run: RunConfig): boolean {
-  return run.beta > 0 || anchoredSft(run) || run.sft_targets === 'self_when_correct';
+  return run.beta > 0 || anchoredSft(run) || run.sft_targets === 'self_when_correct' || guided(run);
+}
+
+/** Whether evaluation samples under guidance, running θ_ref beside the policy (w ≠ 1). */
+function guided(run: RunConfig): boolean {
+  return run.guidance_weight !== 1;
+}
+
+/** Rows of one evaluation generation call (engine/train/evaluate.ts ROWS_PER_CALL = 128). */
+function evalRows(run: RunConfig): number {
+  const n = run.eval_samples;
+  return Math.min(Math.max(1, Math.floor(128 / n)), run.eval_prompts) * n;
 }
 
 export function assumedPromptTokens(run: Pick<RunConfig, 'system_prompt'>): number {
@@ -136,6 +148,8 @@ export function estimateRunMemory(
   // attention output and its log-sum-exp, and the MLP's intermediates (2 for GPT-2, 3 for SwiGLU)
   const perLayer = N * (4 * C + 4 + (H + 2 * Hkv) * D + H * D + H + (model.family === 'gpt2' ? 2 : 3) * F);
   const workspace = 2 * N * Math.max(F, (H + 2 * Hkv) * D, C) + 2 * N * C; // backward temporaries
+  // under guidance an eval call also holds θ_ref's KV cache and two more [rows,V] logits (θ_ref's, the mix)
+  const guidanceCache = guided(run) ? (2 * L * evalRows(run) * T * Hkv * D + 2 * evalRows(run) * V) * F32 : 0;
   const parts = {
     weights: weightBytes(model, Boolean(lora)) + (lora ? trainable * F32 : 0),
     gradients: trainable * F32,
@@ -144,7 +158,7 @@ export function estimateRunMemory(
     activations: (L * perLayer + workspace) * F32,
     // one piece of logits and their gradient (gpu/head.ts); asft's SFT updates add the reference's piece
     logits: (anchoredSft(run) ? 3 : 2) * headRows * V * F32,
-    kvCache: (2 * L * generationRows * T * Hkv * D + generationRows * V) * F32,
+    kvCache: (2 * L * generationRows * T * Hkv * D + generationRows * V) * F32 + guidanceCache,
   };
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   const tables = [...splittableParams(model)];

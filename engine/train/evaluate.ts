@@ -1,9 +1,11 @@
 /**
  * Held-out evaluation (docs/ALGORITHMS.md "Evaluation"): n samples per prompt at the training temperature
  * and one greedy answer, on prompts the run never trains on. pass@1 is the mean of c/n, pass@k the
- * unbiased estimator of the Codex paper, greedy the accuracy of greedy decoding.
+ * unbiased estimator of the Codex paper, greedy the accuracy of greedy decoding. Under guidance
+ * (guidance_weight ≠ 1) every sample, greedy ones too, comes from the mixed logits (1 − w)·z_ref + w·z_θ.
  */
 import type { RunConfig } from '../config/schema.js';
+import type { Guidance } from '../model/gpu/generate.js';
 import type { GpuParams } from '../model/gpu/params.js';
 import { type EvalPrompt, evalMetrics } from '../rl/evaluation.js';
 import { evalStream } from '../rl/streams.js';
@@ -37,8 +39,10 @@ export async function evaluate(
   prompts: readonly TaskSample[],
   step: number,
   params?: GpuParams,
+  guidance?: Guidance,
 ): Promise<Record<string, number>> {
   if (prompts.length === 0) return {};
+  if (guidance) ctx = { ...ctx, sampling: { ...ctx.sampling, guidance } };
   const n = config.eval_samples;
   const sampled = await sampleInChunks(ctx, prompts, n, (i) => evalStream(step, i, false), params);
   const greedyCtx: RolloutContext = { ...ctx, sampling: { ...ctx.sampling, greedy: true } };

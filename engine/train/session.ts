@@ -5,13 +5,15 @@
  * policy instead), runs SFT / RFT / RL steps as the algorithm says, evaluates on held-out prompts, and saves
  * and resumes checkpoints whose trainer state (trainer-state.ts: optimizer moments, step, reinforce
  * baseline, reference, PPO's value head) makes a resumed run continue exactly as an uninterrupted one.
+ * Under guidance_weight ≠ 1 evaluation samples from (1 − w)·z_ref + w·z_θ against θ_ref (held apart from
+ * KL's when beta = 0, and saved with the trainer state); the Try panel adds guidance w and α (guidance.ts).
  */
 import type { Runtime } from '../../kernels/runtime/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { cacheStorageHubCache, type HubOptions } from '../hub/index.js';
 import { type CheckpointFs, memoryFs, readCheckpoint, writeCheckpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
-import { sampleWithKvCache } from '../model/gpu/generate.js';
+import { type Guidance, sampleWithKvCache } from '../model/gpu/generate.js';
 import { attachLora, baseView, GpuLora } from '../model/gpu/lora.js';
 import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
@@ -30,6 +32,7 @@ import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
 import { beginFreezeStage } from './freeze.js';
+import { interpolatedPolicy, savedGuidanceReference, saveGuidanceReference } from './guidance.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import { emptyRelift } from './relift.js';
@@ -56,6 +59,17 @@ export interface SessionOptions {
   rewardSandbox?: RewardSandbox;
   /** Where the config's reward models may run (default: WebGPU where there is one, else WASM). */
   rewardModelPlacement?: OnnxPlacement;
+  /**
+   * θ_ref for guidance (`tabrl eval --guidance w --reference DIR`) instead of the run's own: weights of a
+   * model with the policy's vocabulary (the caller checks the tokenizer).
+   */
+  guidanceReference?: { config: ModelConfig; values: ReadonlyMap<string, ArrayLike<number>> };
+}
+
+/** The Try panel's knobs beyond start/current: guidance weight w and interpolation α (both default 1). */
+export interface TryOptions {
+  guidance?: number;
+  alpha?: number;
 }
 
 export class TrainingSession {
@@ -66,6 +80,10 @@ export class TrainingSession {
   private startValues: Map<string, Float32Array>;
   private heldOut: TaskSample[] | null = null;
   private disposed = false;
+  /** θ_ref taken when RL starts for guidance_weight ≠ 1 when training holds none (beta = 0): not KL's. */
+  private guideRef: GpuParams | null = null;
+  /** θ_ref given from outside (SessionOptions.guidanceReference), with its own architecture. */
+  private externalRef: GpuModel | null = null;
   /** The policy's LoRA adapters (config.lora); null for full fine-tuning. */
   lora: GpuLora | null = null;
   /** How prompts reach the model (chat template or raw), with one of the task's prompts rendered. */
@@ -170,6 +188,10 @@ export class TrainingSession {
     session.lora = lora;
     session.promptFormat = prompts.info(examplePrompt);
     session.rewardModels = rewardModels.info;
+    if (options.guidanceReference) {
+      const g = options.guidanceReference;
+      session.externalRef = GpuModel.load(rt, g.config, g.values);
+    }
     if (options.resume) await session.restore(options.resume);
     else session.takeReference();
     events.onPhase?.('tuning', 0, 'compiling kernels and choosing variants for this adapter');
@@ -208,6 +230,38 @@ export class TrainingSession {
     }
     if (c.beta > 0 || (asft && c.algorithm === 'rft'))
       ctx.ref = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.ref');
+    // guidance evaluates against θ_ref even when training needs none; a separate copy, so KL is untouched
+    if (c.guidance_weight !== 1 && !ctx.ref && !this.guideRef && !this.externalRef)
+      this.guideRef = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.guidance');
+  }
+
+  /**
+   * θ_ref's parameters for guidance and the Try panel's α: the reference the run holds, else (before RL,
+   * or a run that holds none) the starting policy as a temporary the caller disposes (`temporary`).
+   */
+  private referenceParams(): { params: GpuParams; temporary: boolean } {
+    const held = this.ctx.ref ?? this.guideRef;
+    if (held) return { params: held, temporary: false };
+    const params = this.lora
+      ? baseView(this.ctx.model.params)
+      : GpuParams.upload(this.rt, this.modelConfig, this.startValues);
+    return { params, temporary: true };
+  }
+
+  /**
+   * Runs `use` with guidance at weight w (docs/ALGORITHMS.md "Guidance at inference"; undefined at
+   * w = 1, the policy alone), then frees a temporary reference.
+   */
+  private async withGuidance<T>(weight: number, use: (g: Guidance | undefined) => Promise<T>): Promise<T> {
+    if (weight === 1) return use(undefined);
+    if (!(weight >= 0 && weight <= 2)) throw new Error(`guidance weight must be in [0, 2] (got ${weight})`);
+    if (this.externalRef) return use({ weight, model: this.externalRef });
+    const ref = this.referenceParams();
+    try {
+      return await use({ weight, model: this.ctx.model, params: ref.params });
+    } finally {
+      if (ref.temporary) ref.params.dispose();
+    }
   }
 
   get phase(): 'sft' | 'rl' {
@@ -253,39 +307,74 @@ export class TrainingSession {
       const fraction = (this.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
       this.heldOut = heldOutSet(this.task, this.ctx.rng.split('eval'), count, fraction);
     }
-    return evaluate(this.ctx.rolloutCtx, this.config, this.heldOut.slice(0, count), this.stepsDone);
+    const prompts = this.heldOut.slice(0, count);
+    return this.withGuidance(this.config.guidance_weight, (guidance) =>
+      evaluate(this.ctx.rolloutCtx, this.config, prompts, this.stepsDone, undefined, guidance),
+    );
   }
 
-  /** Answers of the starting or current policy to free-form prompts (the lab's Try panel). */
-  async generate(prompts: readonly string[], which: 'start' | 'current', samples = 1): Promise<string[][]> {
+  /**
+   * Answers of the starting or current policy to free-form prompts (the lab's Try panel). For the current
+   * policy, `alpha` ≠ 1 samples θ_α = (1 − α)·θ_ref + α·θ (a temporary copy, or LoRA's ΔW scaled by α)
+   * and `guidance` ≠ 1 mixes θ_ref's logits in: (1 − w)·z_ref + w·z_θα.
+   */
+  async generate(
+    prompts: readonly string[],
+    which: 'start' | 'current',
+    samples = 1,
+    knobs: TryOptions = {},
+  ): Promise<string[][]> {
+    const alpha = knobs.alpha ?? 1;
     // LoRA's starting policy is the frozen base the run holds (adapters off, as the KL reference): a
     // view, not a float32 copy that the memory estimate does not count
     const start = () =>
       this.lora
         ? baseView(this.ctx.model.params)
         : GpuParams.upload(this.rt, this.modelConfig, this.startValues);
-    const params = which === 'start' ? start() : undefined;
+    let params: GpuParams | undefined;
+    if (which === 'start') params = start();
+    else if (alpha !== 1) {
+      const ref = this.referenceParams();
+      try {
+        params = interpolatedPolicy(ref.params, this.ctx.model.params, alpha);
+      } finally {
+        if (ref.temporary) ref.params.dispose();
+      }
+    }
+    const weight = which === 'current' ? (knobs.guidance ?? 1) : 1;
     try {
-      const rows = prompts.flatMap((p) =>
-        Array.from({ length: samples }, () => this.ctx.rolloutCtx.prompts.encode(p)),
+      return await this.withGuidance(weight, (guidance) =>
+        this.sampleTry(prompts, samples, params, guidance),
       );
-      const sampling = this.ctx.rolloutCtx.sampling;
-      const gen = await sampleWithKvCache(this.ctx.model, rows, {
-        ...sampling,
-        step: tryStream(this.stepsDone),
-        params,
-      });
-      const eos = this.tokenizer.eosId;
-      const texts = gen.tokens.map((ids) =>
-        this.tokenizer.decode(
-          ids.filter((id) => id !== eos),
-          { skipSpecialTokens: true },
-        ),
-      );
-      return prompts.map((_, i) => texts.slice(i * samples, (i + 1) * samples));
     } finally {
       params?.dispose();
     }
+  }
+
+  private async sampleTry(
+    prompts: readonly string[],
+    samples: number,
+    params: GpuParams | undefined,
+    guidance: Guidance | undefined,
+  ): Promise<string[][]> {
+    const rows = prompts.flatMap((p) =>
+      Array.from({ length: samples }, () => this.ctx.rolloutCtx.prompts.encode(p)),
+    );
+    const sampling = this.ctx.rolloutCtx.sampling;
+    const gen = await sampleWithKvCache(this.ctx.model, rows, {
+      ...sampling,
+      step: tryStream(this.stepsDone),
+      params,
+      guidance,
+    });
+    const eos = this.tokenizer.eosId;
+    const texts = gen.tokens.map((ids) =>
+      this.tokenizer.decode(
+        ids.filter((id) => id !== eos),
+        { skipSpecialTokens: true },
+      ),
+    );
+    return prompts.map((_, i) => texts.slice(i * samples, (i + 1) * samples));
   }
 
   /** The policy's weights by HF name; for LoRA runs the base with the adapters merged in (what exports write). */
@@ -305,6 +394,8 @@ export class TrainingSession {
     this.events.onPhase?.('checkpoint');
     const params = await this.policyWeights();
     const state = await saveTrainerState(this.config, this, this.ctx, this.lora);
+    // guidance's own θ_ref (full fine-tune, RL started): a LoRA one is the base, an SFT-phase one the start
+    await saveGuidanceReference(state, !this.lora && this.rlStarted() ? this.guideRef : null);
     const target = fs as CheckpointFs & { files?: Map<string, Uint8Array> };
     await writeCheckpoint(target, {
       config: this.modelConfig,
@@ -322,6 +413,8 @@ export class TrainingSession {
     const run = restoreTrainerState(ckpt.trainerState, this.config, this.ctx, this.lora);
     // LoRA: the base reloaded from model.name is unchanged by training; only the adapters resume
     if (!this.lora) this.ctx.model.params.write(ckpt.params);
+    const guideRef = this.lora ? null : savedGuidanceReference(ckpt.trainerState);
+    if (guideRef) this.guideRef = GpuParams.upload(this.rt, this.modelConfig, guideRef);
     this.stepsDone = run.stepsDone;
     this.kernelVariants = run.kernelVariants;
     this.takeReference();
@@ -335,6 +428,8 @@ export class TrainingSession {
     ctx.grads.dispose();
     adamwDispose(ctx.optimizer);
     ctx.ref?.dispose();
+    this.guideRef?.dispose();
+    this.externalRef?.dispose();
     ctx.valueHead?.dispose();
     this.lora?.dispose();
     ctx.model.dispose();

@@ -1,7 +1,8 @@
 /**
  * Training in the lab, end to end in Chromium on SwiftShader with the smoke preset: Start makes the
  * reward chart gain points, Pause stops stepping, Step runs exactly one step, the Try panel answers
- * from the starting and current model, Reset keeps the history, and a copied share link replays the
+ * from the starting and current model (and, with its α slider at 0, the current column as the
+ * starting one), Reset keeps the history, and a copied share link replays the
  * same rewards. Prints the longest main-thread task seen while training (goal: none over 50 ms on a
  * machine with a GPU; SwiftShader shares the CPU with the page, so it is reported, not asserted).
  */
@@ -100,6 +101,19 @@ describe('training in the lab', () => {
     expect(await tryPanel.locator('.try-column ol li').count()).toBe(2);
     await tryPanel.scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('lab-try'), fullPage: false });
+
+    // α = 0 (moved by keyboard) runs the reference's weights: with no SFT warm-up that is the starting
+    // model, so the current column answers exactly as the starting one (same seed, same Try stream)
+    const alpha = tryPanel.getByRole('slider', { name: /Interpolation α/ });
+    await alpha.focus();
+    await page.keyboard.press('Home');
+    expect(await tryPanel.locator('output[for="try-alpha"]').textContent()).toBe('0.00');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const busy = tryPanel.getByText('Generating in the worker…');
+    await busy.waitFor({ state: 'visible' });
+    await busy.waitFor({ state: 'detached', timeout: 60_000 });
+    const answers = await tryPanel.locator('.try-column ol li').allTextContents();
+    expect(answers[1]).toBe(answers[0]);
 
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await waitForState(page, 'idle');

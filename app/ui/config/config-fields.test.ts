@@ -27,7 +27,14 @@ describe('config panel fields', () => {
   it('sft_targets and freeze join them, each with its paper in the help and linked', () => {
     const methods = optionGroups().find((g) => g.title === METHODS_GROUP);
     const field = (name: string) => methods?.fields.find((f) => f.name === name);
-    expect(methods?.fields.map((f) => f.name)).toEqual(['sft_loss', 'anchor_beta', 'sft_targets', 'freeze']);
+    expect(methods?.fields.map((f) => f.name)).toEqual([
+      'sft_loss',
+      'anchor_beta',
+      'sft_targets',
+      'relift',
+      'freeze',
+      'guidance_weight',
+    ]);
     expect(field('sft_targets')?.field).toEqual({ kind: 'enum', options: ['gold', 'self_when_correct'] });
     expect(field('sft_targets')?.help).toContain(PAPERS.s3ft.title);
     expect(field('sft_targets')?.papers).toEqual([PAPERS.s3ft]);
@@ -35,5 +42,13 @@ describe('config panel fields', () => {
     expect(field('freeze')?.field).toEqual({ kind: 'json' });
     expect(field('freeze')?.help).toContain(PAPERS.hft.title);
     expect(field('freeze')?.papers).toEqual([PAPERS.hft]);
+  });
+
+  it('guidance_weight sits in "Methods from the papers", a number in [0, 2], its paper named and linked', () => {
+    const methods = optionGroups().find((g) => g.title === METHODS_GROUP);
+    const field = methods?.fields.find((f) => f.name === 'guidance_weight');
+    expect(field?.field).toMatchObject({ kind: 'number', integer: false, min: 0, max: 2 });
+    expect(field?.help).toContain(PAPERS.rlGuidance.title);
+    expect(field?.papers?.map((p) => p.title)).toEqual([PAPERS.rlGuidance.title]);
   });
 });

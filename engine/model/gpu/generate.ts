@@ -3,8 +3,11 @@
  * new token per row per step, each step's keys and values appended to the cache. The sampler records
  * every drawn token's log-prob and entropy under softmax(z/T) in the same pass; the CPU reads tokens,
  * log-probs and entropies back once at the end (plus a one-word "all finished?" check every few steps).
+ * Under guidance (docs/ALGORITHMS.md "Guidance at inference") θ_ref runs in lockstep over the same
+ * tokens with its own KV cache, and the sampler draws from (1 − w)·z_ref + w·z_θ, mixed on the GPU.
  */
 import { copyTimeSteps, offsetPositions, stridedCopy } from '../../../kernels/ops/copy/copy.js';
+import { mix } from '../../../kernels/ops/elementwise/elementwise.js';
 import { type SamplingOptions, sampleTokens } from '../../../kernels/ops/sample/sample.js';
 import type { Tensor } from '../../../kernels/runtime/index.js';
 import { disposeBatch, type GpuBatch, layoutSequences, uploadLayout } from './batch.js';
@@ -25,6 +28,26 @@ export interface GenerateOptions extends SamplingOptions {
   recordLogits?: boolean;
   /** Parameters to sample from (default: the model's own). */
   params?: GpuParams;
+  /** Sample from (1 − weight)·z_ref + weight·z_θ; absent or weight 1: the policy alone, θ_ref never runs. */
+  guidance?: Guidance;
+}
+
+/** θ_ref for guidance: its architecture (same vocabulary as the policy) and weights (default its own). */
+export interface Guidance {
+  weight: number;
+  model: GpuModel;
+  params?: GpuParams;
+}
+
+function newCache(model: GpuModel, R: number, Tmax: number, keyMask: Tensor, tag: string): KvCache {
+  const { numLayers, numKvHeads: Hkv, headDim: D } = model.config;
+  const rt = model.rt;
+  return {
+    k: Array.from({ length: numLayers }, (_, l) => rt.zeros([R, Tmax, Hkv, D], `${tag}.k${l}`)),
+    v: Array.from({ length: numLayers }, (_, l) => rt.zeros([R, Tmax, Hkv, D], `${tag}.v${l}`)),
+    keyMask,
+    capacity: Tmax,
+  };
 }
 
 export interface Generation {
@@ -56,21 +79,34 @@ export async function sampleWithKvCache(
   const Tp = layout.T;
   const Tmax = Tp + L;
   const longest = Math.max(...prompts.map((p) => p.length));
-  if (longest + L > cfg.maxPositions) {
+  const guide = o.guidance && o.guidance.weight !== 1 ? o.guidance : null;
+  if (guide && guide.model.config.vocabSize !== cfg.vocabSize) {
     throw new Error(
-      `a prompt of ${longest} tokens plus ${L} new tokens exceeds the model's ${cfg.maxPositions} positions; ` +
+      `guidance needs a reference with the policy's vocabulary: the reference has ${guide.model.config.vocabSize} ` +
+        `tokens, the policy ${cfg.vocabSize}; pass a reference that shares the policy's tokenizer`,
+    );
+  }
+  const maxPositions = Math.min(cfg.maxPositions, guide ? guide.model.config.maxPositions : Infinity);
+  if (longest + L > maxPositions) {
+    throw new Error(
+      `a prompt of ${longest} tokens plus ${L} new tokens exceeds the model's ${maxPositions} positions; ` +
         'shorten the prompt or max_completion_length',
     );
   }
   const V = cfg.vocabSize;
-  const [Hkv, D] = [cfg.numKvHeads, cfg.headDim];
   const mask = new Float32Array(R * Tmax).fill(1);
   for (let r = 0; r < R; r++) for (let t = 0; t < Tp; t++) mask[r * Tmax + t] = layout.keyMask[r * Tp + t];
-  const cache: KvCache = {
-    k: Array.from({ length: cfg.numLayers }, (_, l) => rt.zeros([R, Tmax, Hkv, D], `kv.k${l}`)),
-    v: Array.from({ length: cfg.numLayers }, (_, l) => rt.zeros([R, Tmax, Hkv, D], `kv.v${l}`)),
-    keyMask: rt.upload(mask, [R, Tmax], 'kv.keyMask'),
-    capacity: Tmax,
+  const cache = newCache(model, R, Tmax, rt.upload(mask, [R, Tmax], 'kv.keyMask'), 'kv');
+  // θ_ref's cache shares the key mask: both models see the same tokens at the same positions
+  const refCache = guide ? newCache(guide.model, R, Tmax, cache.keyMask, 'kv.ref') : null;
+  const refParams = guide ? (guide.params ?? guide.model.params) : null;
+  /** The policy's logits, mixed with θ_ref's at the same position under guidance. */
+  const guided = (logits: Tensor, refLogits: Tensor | null): Tensor => {
+    if (!guide || !refLogits) return logits;
+    const mixed = mix(rt, refLogits, logits, guide.weight);
+    logits.dispose();
+    refLogits.dispose();
+    return mixed;
   };
   const targets = {
     tokens: rt.zeros([R, L], 'gen.tokens', 'i32'),
@@ -90,6 +126,7 @@ export async function sampleWithKvCache(
     ...cache.k,
     ...cache.v,
     cache.keyMask,
+    ...(refCache ? [...refCache.k, ...refCache.v] : []),
     ...Object.values(targets),
     promptLens,
     nextIds,
@@ -101,6 +138,17 @@ export async function sampleWithKvCache(
     let { logits, hidden } = model.transformer.forward(params, prefill, { cache, start: 0, lastOnly: true });
     passes++;
     hidden.dispose();
+    const refForward = (batch: GpuBatch, start: number): Tensor | null => {
+      if (!guide || !refCache || !refParams) return null;
+      const ref = guide.model.transformer.forward(refParams, batch, {
+        cache: refCache,
+        start,
+        lastOnly: true,
+      });
+      ref.hidden.dispose();
+      return ref.logits;
+    };
+    logits = guided(logits, refForward(prefill, 0));
     disposeBatch(prefill);
     const every = o.finishCheckEvery ?? 8;
     for (let t = 0; t < L; t++) {
@@ -136,6 +184,7 @@ export async function sampleWithKvCache(
       }));
       passes++;
       hidden.dispose();
+      logits = guided(logits, refForward(step, Tp + t));
       positions.dispose();
     }
     const read = await rt.readMany([

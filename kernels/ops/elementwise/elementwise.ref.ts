@@ -17,6 +17,10 @@ export function mulRef(a: Float64Array, b: Float64Array): Float64Array {
   return zip(a, b, (x, y) => x * y);
 }
 
+export function mixRef(a: Float64Array, b: Float64Array, alpha: number): Float64Array {
+  return zip(a, b, (x, y) => (1 - alpha) * x + alpha * y);
+}
+
 export function mulBackwardRef(
   dy: Float64Array,
   a: Float64Array,

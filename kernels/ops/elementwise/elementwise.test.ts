@@ -5,10 +5,11 @@ import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';
 import { testRuntime } from '../../testing/gpu.js';
 import { f32, randn } from '../../testing/random.js';
-import { add, addScaled, mul, mulBackward, scale, scaleInPlaceBy } from './elementwise.js';
+import { add, addScaled, mix, mul, mulBackward, scale, scaleInPlaceBy } from './elementwise.js';
 import {
   addRef,
   addScaledRef,
+  mixRef,
   mulBackwardRef,
   mulRef,
   scaleInPlaceByRef,
@@ -104,6 +105,26 @@ describe('elementwise on the GPU vs float64 reference', () => {
       expectClose(got[5], addScaledRef(b, a, 0.5), FWD, `addScaled ${tag}`);
       expectClose(got[6], scaleInPlaceByRef(a, 1.25), FWD, `scaleInPlaceBy ${tag}`);
       for (const t of [ta, tb, tdy, sum, prod, scaled, da, db, acc, factor, inPlace]) t.dispose();
+    }
+  });
+
+  it('mix: (1 - w)·a + w·b against float64, a bit for bit at w = 0, on odd shapes', async () => {
+    const rt = await testRuntime();
+    for (const [k, [n, c]] of SHAPES.entries()) {
+      const a = f32(randn(40 + k, n * c, 3));
+      const b = f32(randn(50 + k, n * c, 3));
+      const ta = rt.upload(a, [n, c], 'a');
+      const tb = rt.upload(b, [n, c], 'b');
+      for (const w of [0, 0.5, 1.7]) {
+        const out = mix(rt, ta, tb, w);
+        const got = await rt.readF32(out);
+        expect(out.shape).toEqual([n, c]);
+        expectClose(got, mixRef(a, b, w), FWD, `mix w=${w} [${n},${c}]`);
+        if (w === 0) expect(Array.from(got)).toEqual(Array.from(Float32Array.from(a)));
+        out.dispose();
+      }
+      ta.dispose();
+      tb.dispose();
     }
   });
 

@@ -1,5 +1,5 @@
 /**
- * Element-wise ops (add, mul, scale, in-place axpy, in-place scale by a GPU scalar) with the
+ * Element-wise ops (add, mul, mix, scale, in-place axpy, in-place scale by a GPU scalar) with the
  * backward passes that are not trivial. Backward of `add` is the identity (both inputs receive dy)
  * and backward of `scale(x, a)` is `scale(dy, a)`, so those get no kernel of their own.
  */
@@ -20,7 +20,7 @@ function grid(n: number) {
   return { linear: Math.ceil(n / WORKGROUP) };
 }
 
-function binary(rt: Runtime, entry: 'add' | 'mul', a: Tensor, b: Tensor): Tensor {
+function binary(rt: Runtime, entry: 'add' | 'mul' | 'mix', a: Tensor, b: Tensor, alpha = 0): Tensor {
   const kernel = `elementwise.${entry}`;
   sameSize(kernel, a, b);
   const out = rt.empty(a.shape, kernel);
@@ -30,7 +30,7 @@ function binary(rt: Runtime, entry: 'add' | 'mul', a: Tensor, b: Tensor): Tensor
     entry,
     read: [a, b],
     write: [out],
-    uniforms: uniforms().u32(a.size).f32(0),
+    uniforms: uniforms().u32(a.size).f32(alpha),
     workgroups: grid(a.size),
   });
   return out;
@@ -44,6 +44,15 @@ export function add(rt: Runtime, a: Tensor, b: Tensor): Tensor {
 /** a * b element-wise (equal sizes; the result takes a's shape). */
 export function mul(rt: Runtime, a: Tensor, b: Tensor): Tensor {
   return binary(rt, 'mul', a, b);
+}
+
+/**
+ * (1 − alpha)·a + alpha·b element-wise in float32 (equal sizes; a's shape): guidance's logit mixing
+ * (docs/ALGORITHMS.md "Guidance at inference") and the Try panel's weight interpolation. alpha = 0
+ * gives a exactly (finite inputs). No backward: nothing trains through it.
+ */
+export function mix(rt: Runtime, a: Tensor, b: Tensor, alpha: number): Tensor {
+  return binary(rt, 'mix', a, b, alpha);
 }
 
 /** Backward of mul: da = dy * b, db = dy * a. */

@@ -35,6 +35,17 @@ fn mul(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   binOut[i] = binA[i] * binB[i];
 }
 
+// ---------------------------------------------------------------- mix: out = (1 - alpha)*a + alpha*b
+// Guidance's logit mixing and weight interpolation, in float32: alpha = 0 gives a exactly, 1 gives b.
+@compute @workgroup_size(64)
+fn mix(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+       @builtin(local_invocation_index) lid: u32) {
+  let i = elementIndex(wid, nwg, lid);
+  if (i >= binParams.n) { return; }
+  let w = binParams.alpha;
+  binOut[i] = (1.0 - w) * binA[i] + w * binB[i];
+}
+
 // ---------------------------------------------------------------- scale: out = alpha * x
 @group(0) @binding(0) var<storage, read> scaleX: array<f32>;
 @group(0) @binding(1) var<storage, read_write> scaleOut: array<f32>;
