@@ -5,7 +5,7 @@
  */
 import type { RunConfig } from '../config/schema.js';
 import type { GpuParams } from '../model/gpu/params.js';
-import { type EvalPrompt, evalMetrics } from '../rl/evaluation.js';
+import { type EvalPrompt, evalMetrics, evalPerPrompt } from '../rl/evaluation.js';
 import { evalStream } from '../rl/streams.js';
 import type { TaskSample } from '../tasks/types.js';
 import { type RolloutContext, type RolloutRow, rollout } from './rollout.js';
@@ -38,7 +38,18 @@ export async function evaluate(
   step: number,
   params?: GpuParams,
 ): Promise<Record<string, number>> {
-  if (prompts.length === 0) return {};
+  return (await evaluateDetailed(ctx, config, prompts, step, params)).metrics;
+}
+
+/** evaluate's metrics and, additively, each metric's per-prompt values (the experiments' bootstrap). */
+export async function evaluateDetailed(
+  ctx: RolloutContext,
+  config: RunConfig,
+  prompts: readonly TaskSample[],
+  step: number,
+  params?: GpuParams,
+): Promise<{ metrics: Record<string, number>; perPrompt: Record<string, number[]> }> {
+  if (prompts.length === 0) return { metrics: {}, perPrompt: {} };
   const n = config.eval_samples;
   const sampled = await sampleInChunks(ctx, prompts, n, (i) => evalStream(step, i, false), params);
   const greedyCtx: RolloutContext = { ...ctx, sampling: { ...ctx.sampling, greedy: true } };
@@ -48,5 +59,5 @@ export async function evaluate(
     correct: sampled[p].map((r) => ctx.task.isCorrect(sample, r.text)),
     greedyCorrect: ctx.task.isCorrect(sample, greedy[p][0].text),
   }));
-  return { ...evalMetrics(rows, config.eval_k) };
+  return { metrics: { ...evalMetrics(rows, config.eval_k) }, perPrompt: evalPerPrompt(rows, config.eval_k) };
 }

@@ -28,7 +28,7 @@ import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
-import { evaluate } from './evaluate.js';
+import { evaluateDetailed } from './evaluate.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
@@ -239,11 +239,18 @@ export class TrainingSession {
 
   /** The eval metrics of the current policy on the run's held-out prompts. */
   async evaluate(count = this.config.eval_prompts): Promise<Record<string, number>> {
+    return (await this.evaluateDetailed(count)).metrics;
+  }
+
+  /** evaluate's metrics with each one's per-prompt values (what an experiment's bootstrap resamples). */
+  async evaluateDetailed(
+    count = this.config.eval_prompts,
+  ): Promise<{ metrics: Record<string, number>; perPrompt: Record<string, number[]> }> {
     if (!this.heldOut || this.heldOut.length < count) {
       const fraction = (this.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
       this.heldOut = heldOutSet(this.task, this.ctx.rng.split('eval'), count, fraction);
     }
-    return evaluate(this.ctx.rolloutCtx, this.config, this.heldOut.slice(0, count), this.stepsDone);
+    return evaluateDetailed(this.ctx.rolloutCtx, this.config, this.heldOut.slice(0, count), this.stepsDone);
   }
 
   /** Answers of the starting or current policy to free-form prompts (the lab's Try panel). */
