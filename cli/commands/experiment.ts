@@ -28,7 +28,7 @@ import { run as interpolateCommand } from './interpolate.js';
 
 const USAGE = `usage: npm run tabrl -- experiment --list
        npm run tabrl -- experiment NAME [--scale quick|full] [--seed S] --out DIR
-  --scale  full (default): the measured setting of docs/EXPERIMENTS.md; quick: a micro model, 2 steps an arm
+  --scale  full (default): the measured setting of docs/EXPERIMENTS.md; quick: a micro model, 1-2 steps an arm (checks the machinery)
   --seed   the seed of every arm (default 0)
   --out    a new (or empty) folder: one run folder per arm, verdict.json, arms.json
 experiments: ${EXPERIMENTS.map((e) => e.name).join(', ')}`;
@@ -149,7 +149,8 @@ function scaleArg(value: string | undefined): Scale {
   return value as Scale;
 }
 
-export async function run(argv: string[]): Promise<number> {
+/** `rt`: a runtime to use and leave open (tests share one across experiments); else the CLI's own. */
+export async function run(argv: string[], shared?: Runtime): Promise<number> {
   const args = parseArgs(argv, ['help', 'list']);
   if (args.flags.has('help')) {
     console.log(USAGE);
@@ -167,7 +168,7 @@ export async function run(argv: string[]): Promise<number> {
   const outDir = resolve(required(args, 'out', USAGE));
   if (existsSync(outDir) && (await readdir(outDir)).length > 0)
     throw new Error(`--out ${outDir} exists and is not empty; give a new folder`);
-  const rt = await cliRuntime();
+  const rt = shared ?? (await cliRuntime());
   const adapter = adapterName(rt.facts);
   const log = (line: string) => console.error(`tabrl experiment: ${line}`);
   log(
@@ -194,7 +195,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`expected ${result.verdict.expected}: ${result.verdict.verdict}`);
     log(`${((performance.now() - t0) / 1000).toFixed(1)} s in all; wrote ${outDir}/verdict.json`);
   } finally {
-    rt.destroy();
+    if (!shared) rt.destroy();
   }
   return 0;
 }

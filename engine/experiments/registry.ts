@@ -64,7 +64,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/pass@1',
     judge: { kind: 'sweep', arms: ['alpha=0', 'alpha=0.5', 'grpo'], direction: 1 },
     base: WARM_ADDITION,
-    scales: { quick: { steps: 2 }, full: { steps: 24 } },
+    scales: { quick: { steps: 1 }, full: { steps: 24 } },
     arms: [
       { label: 'grpo', config: { algorithm: 'grpo' } },
       { label: 'alpha=0', from: 'grpo', interpolate: 0 },
@@ -79,7 +79,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/pass@1',
     judge: { kind: 'pair', a: 'difficulty_aware', b: 'vanilla', direction: 1 },
     base: WARM_ADDITION,
-    scales: { quick: { steps: 2 }, full: { steps: 10 } },
+    scales: { quick: { steps: 1 }, full: { steps: 10 } },
     arms: [
       { label: 'vanilla', config: { algorithm: 'rft', difficulty_aware: false } },
       {
