@@ -33,7 +33,7 @@ describe('tabrl experiment', () => {
 
   it('refuses an unknown name (listing the names), a bad --scale and a non-empty --out', async () => {
     await expect(run(['nope', '--out', join(dir, 'x')])).rejects.toThrow(
-      /unknown experiment "nope"; the experiments are: reft, interpolation, dart/,
+      /unknown experiment "nope"; the experiments are: dr_grpo_length, reft, interpolation, dart/,
     );
     await expect(run(['reft', '--scale', 'huge', '--out', join(dir, 'x')])).rejects.toThrow(
       /--scale must be one of quick, full/,
@@ -94,7 +94,9 @@ describe('tabrl experiment', () => {
         };
         expect(arms.scale).toBe('quick');
         expect(arms.rows.map((r) => r.label)).toEqual(labels);
-        expect(arms.rows.every((r) => r.prompts > 0 && r.steps === e.scales.quick.steps)).toBe(true);
+        expect(
+          arms.rows.every((r) => (e.source === 'train' || r.prompts > 0) && r.steps === e.scales.quick.steps),
+        ).toBe(true);
         const table = printed.join('\n');
         for (const l of labels)
           expect(table).toMatch(

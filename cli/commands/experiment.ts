@@ -55,7 +55,7 @@ export function listText(): string {
       e.name,
       `  claim:  ${e.claim}`,
       `  arms:   ${armText(e)}`,
-      `  judged: ${e.metric}, expected ${expectedText(e.judge)}`,
+      `  judged: ${e.metric} (${e.source === 'train' ? 'logged in training: mean over the second half of steps' : 'held-out evaluation'}), expected ${expectedText(e.judge)}`,
       `  papers: ${e.papers.map((p) => PAPERS[p].title).join('; ')}`,
     ].join('\n'),
   ).join('\n\n');
@@ -105,6 +105,7 @@ function cliExecutor(rt: Runtime, log: (line: string) => void): ExperimentExecut
       log(
         `${label}: ${summary.steps} steps in ${summary.trainSeconds.toFixed(1)} s (setup ${summary.setupSeconds.toFixed(1)} s): ${dir}`,
       );
+      return summary.metrics as unknown as Record<string, unknown>[];
     },
     async interpolate(start, final, alpha, outDir) {
       const code = await interpolateCommand([

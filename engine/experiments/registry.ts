@@ -40,6 +40,21 @@ export const QUICK_SCALE: PartialRunConfig = {
 
 export const EXPERIMENTS: readonly Experiment[] = [
   {
+    name: 'dr_grpo_length',
+    claim:
+      "GRPO's per-answer length normalisation lets incorrect answers grow longer than Dr. GRPO's constant normaliser does.",
+    papers: ['drGrpo'],
+    metric: 'completions/incorrect_mean_length',
+    source: 'train',
+    judge: { kind: 'pair', a: 'grpo', b: 'dr_grpo', direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    arms: [
+      { label: 'grpo', config: { algorithm: 'grpo', loss_type: 'grpo' } },
+      { label: 'dr_grpo', config: { algorithm: 'grpo', loss_type: 'dr_grpo' } },
+    ],
+  },
+  {
     name: 'reft',
     claim: 'SFT warm-up followed by PPO beats the same number of steps of SFT alone on held-out pass@1.',
     papers: ['reft'],
@@ -121,7 +136,12 @@ export function experimentProblems(e: Experiment): string[] {
   }
   const judged = e.judge.kind === 'pair' ? [e.judge.a, e.judge.b] : e.judge.arms;
   for (const l of judged) if (!labels.includes(l)) problems.push(`${e.name}: the judge names no arm "${l}"`);
-  if (!e.metric.startsWith('eval/')) problems.push(`${e.name}: metric ${e.metric} is not an eval/* key`);
+  if ((e.source ?? 'eval') === 'eval' && !e.metric.startsWith('eval/'))
+    problems.push(
+      `${e.name}: metric ${e.metric} is not an eval/* key (give source: 'train' for a training metric)`,
+    );
+  if (e.source === 'train' && trained.size !== e.arms.length)
+    problems.push(`${e.name}: a training metric needs trained arms only (eval-only arms log no training)`);
   for (const s of SCALES)
     if (!(Number.isInteger(e.scales[s].steps) && e.scales[s].steps > 0))
       problems.push(`${e.name}: ${s} scale needs a positive integer of steps`);

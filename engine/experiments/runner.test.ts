@@ -29,7 +29,7 @@ describe('the registry', () => {
   });
 
   it('finds by name and lists the names for an unknown one; the checks catch bad declarations', () => {
-    expect(() => findExperiment('nope')).toThrow(/reft, interpolation, dart/);
+    expect(() => findExperiment('nope')).toThrow(/dr_grpo_length, reft, interpolation, dart/);
     const bad: Experiment = {
       ...findExperiment('interpolation'),
       arms: [
@@ -56,7 +56,7 @@ describe('the registry', () => {
 });
 
 /** An executor that records calls; an arm's pass@1 per prompt is given by `values` (keyed by model folder). */
-function fakeExecutor(values: Record<string, number[]>) {
+function fakeExecutor(values: Record<string, number[]>, trainLengths: Record<string, number> = {}) {
   const calls: string[] = [];
   let t = 0;
   const x: ExperimentExecutor = {
@@ -65,6 +65,10 @@ function fakeExecutor(values: Record<string, number[]>) {
     checkpointOf: (dir) => `${dir}/checkpoint`,
     async train(label, config, dir, steps) {
       calls.push(`train ${label} ${config.algorithm} ${dir} ${steps}`);
+      return Array.from({ length: steps }, (_, step) => ({
+        step,
+        'completions/incorrect_mean_length': trainLengths[`${label}:${step}`],
+      }));
     },
     async interpolate(start, final, alpha, out) {
       calls.push(`interpolate ${start} ${final} ${alpha} ${out}`);
@@ -135,6 +139,46 @@ describe('runExperiment', () => {
       ['alpha=0', 'interpolated', 1, 100],
       ['alpha=0.5', 'interpolated', 1, 100],
     ]);
+  });
+
+  it('judges a training metric on the second half of the steps: rows without it are skipped', async () => {
+    const e: Experiment = {
+      ...findExperiment('dr_grpo_length'),
+      scales: { quick: { steps: 4 }, full: { steps: 4 } },
+    };
+    // steps 0, 1 are the first half; dr_grpo's step 3 logged no incorrect completion
+    const { x, calls } = fakeExecutor(
+      {},
+      { 'grpo:0': 1, 'grpo:1': 1, 'grpo:2': 7, 'grpo:3': 9, 'dr_grpo:2': 4 },
+    );
+    const r = await runExperiment({
+      experiment: e,
+      scale: 'quick',
+      seed: 0,
+      outDir: 'o',
+      commit: 'c',
+      adapter: 'a',
+      executor: x,
+    });
+    expect(calls).toEqual(['train grpo grpo o/grpo 4', 'train dr_grpo grpo o/dr_grpo 4']);
+    expect(r.verdict.arms).toEqual({ grpo: 8, dr_grpo: 4 });
+    expect(r.verdict.stderr.dr_grpo).toBe(0);
+    // the bootstrap of [7, 9]: means 7, 8, 9 with ¼, ½, ¼: sd √(1/2) ≈ 0.707; 4 < 2·0.707, reproduced
+    expect(r.verdict.stderr.grpo).toBeCloseTo(Math.SQRT1_2, 1);
+    expect(r.verdict.verdict).toBe('reproduced');
+    expect(r.verdict.expected).toBe('grpo > dr_grpo');
+    const none = fakeExecutor({}, {});
+    await expect(
+      runExperiment({
+        experiment: e,
+        scale: 'quick',
+        seed: 0,
+        outDir: 'o',
+        commit: 'c',
+        adapter: 'a',
+        executor: none.x,
+      }),
+    ).rejects.toThrow(/no step of the second half of training logged completions\/incorrect_mean_length/);
   });
 
   it('refuses a guidance_weight arm until the option exists, and an evaluation without the metric', async () => {

@@ -25,8 +25,11 @@ export interface ArmEvaluation {
 }
 
 export interface ExperimentExecutor {
-  /** Trains `config` for `steps` steps into run folder `dir` (steps 0: only its starting checkpoint). */
-  train(label: string, config: RunConfig, dir: string, steps: number): Promise<void>;
+  /**
+   * Trains `config` for `steps` steps into run folder `dir` (steps 0: only its starting checkpoint);
+   * returns the metrics rows it logged.
+   */
+  train(label: string, config: RunConfig, dir: string, steps: number): Promise<Record<string, unknown>[]>;
   /** The run folder's final checkpoint folder. */
   checkpointOf(runDir: string): string;
   /** Writes (1 − α)·start + α·final, both checkpoint folders, as an HF folder `outDir`. */
@@ -89,6 +92,22 @@ export function armConfig(e: Experiment, arm: TrainedArm, scale: Scale, seed: nu
   return r.config;
 }
 
+/**
+ * A training metric's per-step values for judging: the rows of the second half of training
+ * (step >= ⌊steps/2⌋, at least the last row) that log it, as numbers. The bootstrap over these steps
+ * treats them as independent, which neighbouring steps are not, so its error is a lower bound.
+ */
+export function trainingValues(
+  rows: readonly Record<string, unknown>[],
+  metric: string,
+  steps: number,
+): number[] {
+  const from = Math.min(Math.floor(steps / 2), Math.max(0, steps - 1));
+  return rows
+    .filter((r) => typeof r.step === 'number' && r.step >= from && typeof r[metric] === 'number')
+    .map((r) => r[metric] as number);
+}
+
 /** The verdict of the claim from each arm's value and error. */
 export function judge(
   e: Experiment,
@@ -138,14 +157,33 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     rows.push(row);
     o.onArm?.(row);
   };
+  const fromTraining = (arm: Arm, logged: Record<string, unknown>[], t0: number) => {
+    const values = trainingValues(logged, e.metric, steps);
+    if (values.length === 0)
+      throw new Error(
+        `experiment ${e.name}, arm ${arm.label}: no step of the second half of training logged ${e.metric}`,
+      );
+    const row: ArmRow = {
+      label: arm.label,
+      kind: armKind(arm),
+      value: values.reduce((a, b) => a + b, 0) / values.length,
+      stderr: bootstrapStderr(values, o.seed),
+      steps,
+      seconds: x.now() - t0,
+      prompts: 0,
+    };
+    rows.push(row);
+    o.onArm?.(row);
+  };
   for (const arm of trained) {
     const config = configs.get(arm.label) as RunConfig;
     const t0 = x.now();
     const dir = x.join(o.outDir, arm.label);
     // θ_0 of an arm that eval-only arms interpolate from: the same config, saved before its first step
     if (reused.has(arm.label)) await x.train(`${arm.label} (start)`, config, startDir(x, o.outDir, arm), 0);
-    await x.train(arm.label, config, dir, steps);
-    await evaluated(arm, x.checkpointOf(dir), config, t0);
+    const logged = await x.train(arm.label, config, dir, steps);
+    if (e.source === 'train') fromTraining(arm, logged, t0);
+    else await evaluated(arm, x.checkpointOf(dir), config, t0);
   }
   for (const arm of e.arms) {
     const kind = armKind(arm);

@@ -59,8 +59,11 @@ export interface Experiment {
   /** The claim, one sentence. */
   claim: string;
   papers: readonly PaperKey[];
-  /** The metric judged: an `eval/*` key of a held-out evaluation of each arm's final policy. */
+  /** The metric judged: an `eval/*` key of a held-out evaluation of each arm's final policy, or with
+   * `source: 'train'` a logged training metric (its mean over the second half of the arm's steps). */
   metric: string;
+  /** Where `metric` is read: `eval` (default) or `train` (trained arms only). */
+  source?: 'eval' | 'train';
   judge: Judge;
   /** Shared by every trained arm (full scale). */
   base: PartialRunConfig;
