@@ -1,8 +1,9 @@
 /**
  * The declared experiments, in the order `tabrl experiment --list` prints them (docs/EXPERIMENTS.md).
- * Each uses only options TabRL already has. Full scale is sized to finish in under 10 minutes of
- * wall clock on SwiftShader with 2 CPU cores (a step of the default warm start there: about 12 s at
- * 8 prompts x 8 answers); quick scale swaps in QUICK_SCALE's micro model for CI.
+ * Each uses only options TabRL already has. Full scale is sized for 10 minutes of wall clock on
+ * SwiftShader with 2 CPU cores (a step of the default warm start there: 12.5 s idle, up to 37 s on a
+ * shared machine; an evaluation of 200 sums x 4 samples 85 s shared, so 2 samples here; about 20
+ * trained steps an experiment); quick scale swaps in QUICK_SCALE's micro model for CI.
  */
 import type { PartialRunConfig } from '../config/resolve.js';
 import { armKind, type Experiment, SCALES } from './types.js';
@@ -20,8 +21,8 @@ const WARM_ADDITION: PartialRunConfig = {
   temperature: 1,
   eval_every: 0,
   eval_prompts: 200,
-  eval_samples: 4,
-  eval_k: 4,
+  eval_samples: 2,
+  eval_k: 2,
 };
 
 /** Quick scale (CI): the smoke micro model on 3-digit reversal; it checks the machinery, not the claim. */
@@ -48,7 +49,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     source: 'train',
     judge: { kind: 'pair', a: 'grpo', b: 'dr_grpo', direction: 1 },
     base: WARM_ADDITION,
-    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
     arms: [
       { label: 'grpo', config: { algorithm: 'grpo', loss_type: 'grpo' } },
       { label: 'dr_grpo', config: { algorithm: 'grpo', loss_type: 'dr_grpo' } },
@@ -61,7 +62,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/pass@1',
     judge: { kind: 'pair', a: 'sft+ppo', b: 'sft', direction: 1 },
     base: WARM_ADDITION,
-    scales: { quick: { steps: 2 }, full: { steps: 12 } },
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
     arms: [
       { label: 'sft', config: { algorithm: 'sft' } },
       {
@@ -79,7 +80,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/pass@1',
     judge: { kind: 'sweep', arms: ['alpha=0', 'alpha=0.5', 'grpo'], direction: 1 },
     base: WARM_ADDITION,
-    scales: { quick: { steps: 1 }, full: { steps: 24 } },
+    scales: { quick: { steps: 1 }, full: { steps: 12 } },
     arms: [
       { label: 'grpo', config: { algorithm: 'grpo' } },
       { label: 'alpha=0', from: 'grpo', interpolate: 0 },
@@ -94,7 +95,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/pass@1',
     judge: { kind: 'pair', a: 'difficulty_aware', b: 'vanilla', direction: 1 },
     base: WARM_ADDITION,
-    scales: { quick: { steps: 1 }, full: { steps: 10 } },
+    scales: { quick: { steps: 1 }, full: { steps: 6 } },
     arms: [
       { label: 'vanilla', config: { algorithm: 'rft', difficulty_aware: false } },
       {

@@ -22,7 +22,7 @@ describe('the registry', () => {
   it('arm overrides land: reft warms up with SFT before PPO; dart differs only in difficulty_aware', () => {
     const reft = findExperiment('reft');
     const ppo = armConfig(reft, reft.arms[1] as TrainedArm, 'full', 0);
-    expect([ppo.algorithm, ppo.sft_steps, ppo.max_steps]).toEqual(['ppo', 4, 12]);
+    expect([ppo.algorithm, ppo.sft_steps, ppo.max_steps]).toEqual(['ppo', 4, 10]);
     const dart = findExperiment('dart');
     const [v, d] = dart.arms.map((a) => armConfig(dart, a as TrainedArm, 'full', 0));
     expect([v.difficulty_aware, d.difficulty_aware]).toEqual([false, true]);
