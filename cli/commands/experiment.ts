@@ -10,13 +10,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EXPERIMENTS, findExperiment } from '../../engine/experiments/registry.js';
 import { type ArmRow, type ExperimentExecutor, runExperiment } from '../../engine/experiments/runner.js';
-import {
-  armKind,
-  type Experiment,
-  expectedText,
-  SCALES,
-  type Scale,
-} from '../../engine/experiments/types.js';
+import { type Experiment, expectedText, SCALES, type Scale } from '../../engine/experiments/types.js';
 import { PAPERS } from '../../engine/papers.js';
 import { createTrainingSession } from '../../engine/train/session.js';
 import { adapterName, type Runtime } from '../../kernels/runtime/index.js';
@@ -36,14 +30,8 @@ experiments: ${EXPERIMENTS.map((e) => e.name).join(', ')}`;
 function armText(e: Experiment): string {
   return e.arms
     .map((a) => {
-      switch (armKind(a)) {
-        case 'trained':
-          return a.label;
-        case 'interpolated':
-          return `${a.label} (interpolate ${(a as { interpolate: number }).interpolate} of ${(a as { from: string }).from})`;
-        case 'guided':
-          return `${a.label} (guidance ${(a as { guidance_weight: number }).guidance_weight} of ${(a as { from: string }).from})`;
-      }
+      if ('interpolate' in a) return `${a.label} (interpolate ${a.interpolate} of ${a.from})`;
+      if ('guidance_weight' in a) return `${a.label} (guidance ${a.guidance_weight} of ${a.from})`;
       return a.label;
     })
     .join(', ');
