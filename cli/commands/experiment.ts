@@ -52,10 +52,11 @@ export function listText(): string {
 /** The table the command prints: arm, value ± stderr, steps, seconds. */
 export function tableText(metric: string, rows: readonly ArmRow[]): string {
   const w = Math.max(3, ...rows.map((r) => r.label.length));
-  const head = `${'arm'.padEnd(w)}  ${metric.padEnd(17)}  steps  seconds`;
+  const v = Math.max(17, metric.length);
+  const head = `${'arm'.padEnd(w)}  ${metric.padEnd(v)}  steps  seconds`;
   const lines = rows.map(
     (r) =>
-      `${r.label.padEnd(w)}  ${`${r.value.toFixed(4)} ± ${r.stderr.toFixed(4)}`.padEnd(17)}  ${String(r.steps).padStart(5)}  ${r.seconds.toFixed(1).padStart(7)}`,
+      `${r.label.padEnd(w)}  ${`${r.value.toFixed(4)} ± ${r.stderr.toFixed(4)}`.padEnd(v)}  ${String(r.steps).padStart(5)}  ${r.seconds.toFixed(1).padStart(7)}`,
   );
   return [head, ...lines].join('\n');
 }
