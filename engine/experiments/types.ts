@@ -70,8 +70,6 @@ export interface Experiment {
   /** Steps per trained arm and overrides, per scale (quick also gets QUICK_SCALE). */
   scales: Record<Scale, { steps: number; config?: PartialRunConfig }>;
   arms: readonly Arm[];
-  /** Why the full scale is sized as it is, and what was measured (docs/EXPERIMENTS.md). */
-  note?: string;
 }
 
 /** The `expected` string of verdict.json: "a > b", "a < b", or "a < b < c" for a rising sweep. */
