@@ -39,6 +39,11 @@ const COMMANDS: Record<string, Command> = {
       'WiSE-FT weight interpolation: (1 - alpha)·A + alpha·B of two checkpoint folders, as an HF folder',
     load: () => import('./commands/interpolate.js'),
   },
+  experiment: {
+    summary:
+      'run a declared experiment (a claim from a paper) arm by arm and write its verdict; --list names them',
+    load: () => import('./commands/experiment.js'),
+  },
   bench: {
     summary: 'kernel and model benchmarks against tfjs-backend-webgpu on this adapter',
     load: () => import('./commands/bench.js'),

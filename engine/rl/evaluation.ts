@@ -75,3 +75,30 @@ export function evalMetrics(prompts: readonly EvalPrompt[], k: number): EvalMetr
   });
   return metrics;
 }
+
+/**
+ * The per-prompt values whose means are evalMetrics' numbers (pass@1 c/n, pass@k, greedy 0/1, mean
+ * reward; prompts share n, so the mean of per-prompt mean rewards is eval/reward): what a bootstrap
+ * over prompts resamples (engine/experiments/verdict.ts).
+ */
+export function evalPerPrompt(prompts: readonly EvalPrompt[], k: number): Record<string, number[]> {
+  const n0 = prompts[0]?.correct.length ?? 0;
+  const ks = PASS_AT_KS.filter((j) => j <= n0);
+  const out: Record<string, number[]> = {
+    'eval/reward': [],
+    'eval/pass@1': [],
+    'eval/pass@k': [],
+    'eval/greedy': [],
+  };
+  for (const j of ks) out[`eval/pass@${j}`] = [];
+  for (const p of prompts) {
+    const n = p.correct.length;
+    const c = p.correct.filter(Boolean).length;
+    out['eval/reward'].push(p.rewards.reduce((a, b) => a + b, 0) / p.rewards.length);
+    out['eval/pass@1'].push(c / n);
+    out['eval/pass@k'].push(passAtK(n, c, k));
+    out['eval/greedy'].push(p.greedyCorrect ? 1 : 0);
+    for (const j of ks) out[`eval/pass@${j}`].push(passAtK(n, c, j));
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dynamicSample, filterGroupsWithSpread } from './dynamic-sampling';
-import { evalMetrics, passAtK } from './evaluation';
+import { evalMetrics, evalPerPrompt, passAtK } from './evaluation';
 import { rftKeep, rftSample } from './rft';
 import { effectiveOverlongBuffer, overlongPenalty } from './shaping';
 
@@ -157,6 +157,23 @@ describe('evaluation', () => {
     expect(m['eval/pass@2']).toBeCloseTo(2 / 3, 12);
     expect(m['eval/pass@4']).toBe(1);
     expect('eval/pass@8' in m).toBe(false);
+  });
+
+  it('per-prompt values of the same two prompts, whose means are the metrics', () => {
+    const prompts = [
+      { rewards: [1, 0, 0, 0], correct: [true, false, false, false], greedyCorrect: true },
+      { rewards: [1, 1, 0.5, 0.5], correct: [true, true, false, false], greedyCorrect: false },
+    ];
+    const per = evalPerPrompt(prompts, 2);
+    expect(per['eval/pass@1']).toEqual([0.25, 0.5]);
+    expect(per['eval/pass@k'][0]).toBeCloseTo(0.5, 12);
+    expect(per['eval/pass@k'][1]).toBeCloseTo(5 / 6, 12);
+    expect(per['eval/greedy']).toEqual([1, 0]);
+    expect(per['eval/reward']).toEqual([0.25, 0.75]);
+    expect(per['eval/pass@4']).toEqual([1, 1]);
+    expect('eval/pass@8' in per).toBe(false);
+    const m = evalMetrics(prompts, 2) as unknown as Record<string, number>;
+    for (const [key, xs] of Object.entries(per)) expect((xs[0] + xs[1]) / 2).toBeCloseTo(m[key], 12);
   });
 
   it('pass@8 from n 8: one prompt with c 2 -> 1, one with c 0 -> 0; pass@4 = 1 - C(6,4)/C(8,4) = 1 - 15/70', () => {

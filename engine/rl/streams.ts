@@ -19,6 +19,7 @@ export const CPU_STREAMS = {
   'prompt-format': 'the task prompt the chat template is checked on',
   'prompt-length': 'the 64 task prompts the memory estimate measures',
   'reward-code-test': "the lab's sample for testing a reward_code function",
+  bootstrap: "an experiment's bootstrap resamples of held-out prompts (engine/experiments/verdict.ts)",
 } as const;
 export type CpuStream = keyof typeof CPU_STREAMS;
 

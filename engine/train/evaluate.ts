@@ -7,7 +7,7 @@
 import type { RunConfig } from '../config/schema.js';
 import type { Guidance } from '../model/gpu/generate.js';
 import type { GpuParams } from '../model/gpu/params.js';
-import { type EvalPrompt, evalMetrics } from '../rl/evaluation.js';
+import { type EvalPrompt, evalMetrics, evalPerPrompt } from '../rl/evaluation.js';
 import { evalStream } from '../rl/streams.js';
 import type { TaskSample } from '../tasks/types.js';
 import { type RolloutContext, type RolloutRow, rollout } from './rollout.js';
@@ -41,7 +41,19 @@ export async function evaluate(
   params?: GpuParams,
   guidance?: Guidance,
 ): Promise<Record<string, number>> {
-  if (prompts.length === 0) return {};
+  return (await evaluateDetailed(ctx, config, prompts, step, params, guidance)).metrics;
+}
+
+/** evaluate's metrics and, additively, each metric's per-prompt values (the experiments' bootstrap). */
+export async function evaluateDetailed(
+  ctx: RolloutContext,
+  config: RunConfig,
+  prompts: readonly TaskSample[],
+  step: number,
+  params?: GpuParams,
+  guidance?: Guidance,
+): Promise<{ metrics: Record<string, number>; perPrompt: Record<string, number[]> }> {
+  if (prompts.length === 0) return { metrics: {}, perPrompt: {} };
   if (guidance) ctx = { ...ctx, sampling: { ...ctx.sampling, guidance } };
   const n = config.eval_samples;
   const sampled = await sampleInChunks(ctx, prompts, n, (i) => evalStream(step, i, false), params);
@@ -52,5 +64,5 @@ export async function evaluate(
     correct: sampled[p].map((r) => ctx.task.isCorrect(sample, r.text)),
     greedyCorrect: ctx.task.isCorrect(sample, greedy[p][0].text),
   }));
-  return { ...evalMetrics(rows, config.eval_k) };
+  return { metrics: { ...evalMetrics(rows, config.eval_k) }, perPrompt: evalPerPrompt(rows, config.eval_k) };
 }

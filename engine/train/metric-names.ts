@@ -62,6 +62,13 @@ export const METRICS: readonly MetricSpec[] = [
   m('completions/mean_length', 'tokens', SAMPLING, 'Mean completion length (EOS counts)'),
   m('completions/clipped_ratio', 'fraction', SAMPLING, 'Completions that hit max_completion_length'),
   m('completions/distinct_fraction', 'fraction', SAMPLING, 'Distinct texts per group / group size, mean'),
+  m(
+    'completions/incorrect_mean_length',
+    'tokens',
+    SAMPLING,
+    "Mean length (EOS counts) of the completions the task's verifier marks incorrect",
+    'some completion is incorrect',
+  ),
   m('num_tokens', 'tokens', ALGORITHMS, 'Prompt + completion tokens processed since the run began'),
   m(
     'num_completions',

@@ -30,7 +30,7 @@ import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
-import { evaluate } from './evaluate.js';
+import { evaluateDetailed } from './evaluate.js';
 import { beginFreezeStage } from './freeze.js';
 import { interpolatedPolicy, savedGuidanceReference, saveGuidanceReference } from './guidance.js';
 import { prepareKernels } from './kernel-warmup.js';
@@ -303,13 +303,20 @@ export class TrainingSession {
 
   /** The eval metrics of the current policy on the run's held-out prompts. */
   async evaluate(count = this.config.eval_prompts): Promise<Record<string, number>> {
+    return (await this.evaluateDetailed(count)).metrics;
+  }
+
+  /** evaluate's metrics with each one's per-prompt values (what an experiment's bootstrap resamples). */
+  async evaluateDetailed(
+    count = this.config.eval_prompts,
+  ): Promise<{ metrics: Record<string, number>; perPrompt: Record<string, number[]> }> {
     if (!this.heldOut || this.heldOut.length < count) {
       const fraction = (this.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
       this.heldOut = heldOutSet(this.task, this.ctx.rng.split('eval'), count, fraction);
     }
     const prompts = this.heldOut.slice(0, count);
     return this.withGuidance(this.config.guidance_weight, (guidance) =>
-      evaluate(this.ctx.rolloutCtx, this.config, prompts, this.stepsDone, undefined, guidance),
+      evaluateDetailed(this.ctx.rolloutCtx, this.config, prompts, this.stepsDone, undefined, guidance),
     );
   }
 

@@ -12,6 +12,7 @@ import type { GpuParams } from '../model/gpu/params.js';
 import type { AdamwConfig, AdamwState } from '../optim/adamw.js';
 import { learningRate } from '../optim/schedule.js';
 import { hasSpread, mean, type ReinforceState } from '../rl/advantages.js';
+import { incorrectMeanLength } from '../rl/completion-lengths.js';
 import { distinctFraction } from '../rl/diversity.js';
 import { dynamicSample } from '../rl/dynamic-sampling.js';
 import type { PolicyLossOptions } from '../rl/policy-loss.js';
@@ -148,14 +149,20 @@ function samplesRow(
   return { step, groups };
 }
 
-function completionStats(rows: readonly RolloutRow[]) {
+function completionStats(rows: readonly RolloutRow[], task: Task) {
   const n = rows.length || 1;
   const groups = new Map<number, string[]>();
   for (const r of rows) groups.set(r.group, [...(groups.get(r.group) ?? []), r.text]);
+  // the length bias of per-answer normalisation shows on wrong answers (Dr. GRPO, docs/METRICS.md)
+  const wrongLength = incorrectMeanLength(
+    rows.map((r) => r.completionIds.length),
+    rows.map((r) => task.isCorrect(r.sample, r.text)),
+  );
   return {
     'completions/mean_length': rows.reduce((s, r) => s + r.completionIds.length, 0) / n,
     'completions/clipped_ratio': rows.filter((r) => r.truncated).length / n,
     'completions/distinct_fraction': distinctFraction([...groups.values()]),
+    ...(wrongLength === undefined ? {} : { 'completions/incorrect_mean_length': wrongLength }),
   };
 }
 
@@ -447,7 +454,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     loss,
     grad_norm: gradNorm,
     learning_rate: learningRate(step, c),
-    ...completionStats(rows),
+    ...completionStats(rows, ctx.task),
     num_tokens: ctx.numTokens,
     num_completions: ctx.numCompletions,
     step_time: stepTime,
@@ -638,7 +645,7 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
     ...(kept.length > 0 ? sftMetrics(upd) : {}),
     grad_norm: upd.gradNorm,
     learning_rate: learningRate(step, c),
-    ...completionStats(all),
+    ...completionStats(all, ctx.task),
     entropy: mean(all.flatMap((r) => r.entropies)),
     num_tokens: ctx.numTokens,
     num_completions: ctx.numCompletions,

@@ -33,7 +33,10 @@ const SPECS = {
     metrics: ['clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean'],
     domain: FRACTION,
   },
-  length: { title: 'completions/mean_length', metrics: ['completions/mean_length'] },
+  length: {
+    title: 'completions/mean_length',
+    metrics: ['completions/mean_length', 'completions/incorrect_mean_length'],
+  },
   clipped: { title: 'completions/clipped_ratio', metrics: ['completions/clipped_ratio'], domain: FRACTION },
   distinct: {
     title: 'completions/distinct_fraction',

@@ -37,6 +37,8 @@ export const METRIC_GLOSSARY: Record<string, string> = {
   'eval/pass@8': 'Held-out prompts solved by at least one of 8 samples.',
   value_loss:
     "PPO's value head error: how far its predicted returns are from the returns seen (clipped, times vf_coef). It should fall as the head learns.",
+  'completions/incorrect_mean_length':
+    "Mean length of the wrong answers this step. Under per-answer length normalisation (loss_type grpo) a long wrong answer is penalised less per token, so wrong answers can grow long; Dr. GRPO's constant normaliser does not favour them.",
   'completions/distinct_fraction':
     'Different answers per prompt, as a share of the group (1: all different; 1/G: one answer repeated). RL usually lowers it as the model commits.',
   'dynamic_sampling/groups_kept':

@@ -1,0 +1,150 @@
+/**
+ * The declared experiments, in the order `tabrl experiment --list` prints them (docs/EXPERIMENTS.md).
+ * Each uses only options TabRL already has. Full scale is sized for 10 minutes of wall clock on
+ * SwiftShader with 2 CPU cores (a step of the default warm start there: 12.5 s idle, up to 37 s on a
+ * shared machine; an evaluation of 200 sums x 4 samples 85 s shared, so 2 samples here; about 20
+ * trained steps an experiment); quick scale swaps in QUICK_SCALE's micro model for CI.
+ */
+import type { PartialRunConfig } from '../config/resolve.js';
+import { armKind, type Experiment, SCALES } from './types.js';
+
+/** Every experiment's full-scale setting: the lab's warm start on 2-digit addition, 200 held-out sums. */
+const WARM_ADDITION: PartialRunConfig = {
+  model: { name: '/models/arithmetic-sft', overrides: {} },
+  task: { name: 'addition', digits: 2 },
+  reward_funcs: ['correct', 'char_match'],
+  max_completion_length: 8,
+  prompts_per_step: 8,
+  num_generations: 8,
+  learning_rate: 3e-4,
+  beta: 0,
+  temperature: 1,
+  eval_every: 0,
+  eval_prompts: 200,
+  eval_samples: 2,
+  eval_k: 2,
+};
+
+/** Quick scale (CI): the smoke micro model on 3-digit reversal; it checks the machinery, not the claim. */
+export const QUICK_SCALE: PartialRunConfig = {
+  model: { name: 'smoke', overrides: {} },
+  task: { name: 'reversal', length: 3, symbols: '012', held_out_fraction: 0.3 },
+  reward_funcs: ['char_match'],
+  max_completion_length: 4,
+  prompts_per_step: 2,
+  num_generations: 4,
+  learning_rate: 1e-2,
+  eval_prompts: 4,
+  eval_samples: 2,
+  eval_k: 2,
+};
+
+export const EXPERIMENTS: readonly Experiment[] = [
+  {
+    name: 'dr_grpo_length',
+    claim:
+      "GRPO's per-answer length normalisation lets incorrect answers grow longer than Dr. GRPO's constant normaliser does.",
+    papers: ['drGrpo'],
+    metric: 'completions/incorrect_mean_length',
+    source: 'train',
+    judge: { kind: 'pair', a: 'grpo', b: 'dr_grpo', direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
+    arms: [
+      { label: 'grpo', config: { algorithm: 'grpo', loss_type: 'grpo' } },
+      { label: 'dr_grpo', config: { algorithm: 'grpo', loss_type: 'dr_grpo' } },
+    ],
+  },
+  {
+    name: 'reft',
+    claim: 'SFT warm-up followed by PPO beats the same number of steps of SFT alone on held-out pass@1.',
+    papers: ['reft'],
+    metric: 'eval/pass@1',
+    judge: { kind: 'pair', a: 'sft+ppo', b: 'sft', direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
+    arms: [
+      { label: 'sft', config: { algorithm: 'sft' } },
+      {
+        label: 'sft+ppo',
+        config: { algorithm: 'ppo' },
+        scales: { quick: { sft_steps: 1 }, full: { sft_steps: 4 } },
+      },
+    ],
+  },
+  {
+    name: 'interpolation',
+    claim:
+      'Held-out pass@1 rises monotonically along the straight line from the starting weights to the GRPO-tuned ones (α = 0, 0.5, 1).',
+    papers: ['interpolation'],
+    metric: 'eval/pass@1',
+    judge: { kind: 'sweep', arms: ['alpha=0', 'alpha=0.5', 'grpo'], direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 1 }, full: { steps: 12 } },
+    arms: [
+      { label: 'grpo', config: { algorithm: 'grpo' } },
+      { label: 'alpha=0', from: 'grpo', interpolate: 0 },
+      { label: 'alpha=0.5', from: 'grpo', interpolate: 0.5 },
+    ],
+  },
+  {
+    name: 'dart',
+    claim:
+      'Difficulty-aware rejection tuning, which samples hard prompts until they have a correct answer, beats vanilla rejection tuning on held-out pass@1.',
+    papers: ['dartMath'],
+    metric: 'eval/pass@1',
+    judge: { kind: 'pair', a: 'difficulty_aware', b: 'vanilla', direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 1 }, full: { steps: 6 } },
+    arms: [
+      { label: 'vanilla', config: { algorithm: 'rft', difficulty_aware: false } },
+      {
+        label: 'difficulty_aware',
+        config: { algorithm: 'rft', difficulty_aware: true, min_correct: 1 },
+        scales: { quick: { max_samples_per_prompt: 8 }, full: { max_samples_per_prompt: 32 } },
+      },
+    ],
+  },
+];
+
+/** The experiment of that name, or an error that lists the names. */
+export function findExperiment(name: string): Experiment {
+  const e = EXPERIMENTS.find((x) => x.name === name);
+  if (!e)
+    throw new Error(
+      `unknown experiment "${name}"; the experiments are: ${EXPERIMENTS.map((x) => x.name).join(', ')} (tabrl experiment --list describes them)`,
+    );
+  return e;
+}
+
+/**
+ * Structural checks of a declaration: unique labels, eval-only arms that name a trained arm, a
+ * judge that names existing arms, α in the range interpolation accepts, positive steps. Returns
+ * the problems (empty when sound); the registry's test runs it over EXPERIMENTS.
+ */
+export function experimentProblems(e: Experiment): string[] {
+  const problems: string[] = [];
+  const labels = e.arms.map((a) => a.label);
+  const trained = new Set(e.arms.filter((a) => armKind(a) === 'trained').map((a) => a.label));
+  if (new Set(labels).size !== labels.length)
+    problems.push(`${e.name}: arm labels repeat (${labels.join(', ')})`);
+  if (trained.size === 0) problems.push(`${e.name}: no trained arm`);
+  for (const a of e.arms) {
+    if ('from' in a && !trained.has(a.from))
+      problems.push(`${e.name}: arm ${a.label} reuses "${a.from}", which is not a trained arm`);
+    if ('interpolate' in a && !(a.interpolate >= 0 && a.interpolate <= 1.5))
+      problems.push(`${e.name}: arm ${a.label}: interpolate must be in [0, 1.5] (got ${a.interpolate})`);
+  }
+  const judged = e.judge.kind === 'pair' ? [e.judge.a, e.judge.b] : e.judge.arms;
+  for (const l of judged) if (!labels.includes(l)) problems.push(`${e.name}: the judge names no arm "${l}"`);
+  if ((e.source ?? 'eval') === 'eval' && !e.metric.startsWith('eval/'))
+    problems.push(
+      `${e.name}: metric ${e.metric} is not an eval/* key (give source: 'train' for a training metric)`,
+    );
+  if (e.source === 'train' && trained.size !== e.arms.length)
+    problems.push(`${e.name}: a training metric needs trained arms only (eval-only arms log no training)`);
+  for (const s of SCALES)
+    if (!(Number.isInteger(e.scales[s].steps) && e.scales[s].steps > 0))
+      problems.push(`${e.name}: ${s} scale needs a positive integer of steps`);
+  return problems;
+}
