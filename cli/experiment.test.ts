@@ -87,7 +87,9 @@ describe('tabrl experiment', () => {
               expect(existsSync(join(folder, f)), `${e.name}/${a.label}/${f}`).toBe(true);
             const rows = (await readFile(join(folder, 'metrics.jsonl'), 'utf8')).trim().split('\n');
             expect(rows).toHaveLength(e.scales.quick.steps);
-          } else expect(existsSync(join(folder, 'model.safetensors'))).toBe(true);
+          } else if ('interpolate' in a) expect(existsSync(join(folder, 'model.safetensors'))).toBe(true);
+          // a guided arm writes nothing: it evaluates its `from` arm's checkpoint against that arm's start
+          else expect(existsSync(join(out, `${a.from}.start`, 'checkpoint', 'model.safetensors'))).toBe(true);
         }
         const arms = JSON.parse(await readFile(join(out, 'arms.json'), 'utf8')) as {
           scale: string;

@@ -11,12 +11,14 @@ import { join, resolve } from 'node:path';
 import { EXPERIMENTS, findExperiment } from '../../engine/experiments/registry.js';
 import { type ArmRow, type ExperimentExecutor, runExperiment } from '../../engine/experiments/runner.js';
 import { type Experiment, expectedText, SCALES, type Scale } from '../../engine/experiments/types.js';
+import { readCheckpoint } from '../../engine/model/checkpoint.js';
 import { PAPERS } from '../../engine/papers.js';
 import { createTrainingSession } from '../../engine/train/session.js';
 import { adapterName, type Runtime } from '../../kernels/runtime/index.js';
 import { integer, one, parseArgs, required } from '../lib/args.js';
 import { loadDatasetRows } from '../lib/dataset.js';
 import { cliRuntime } from '../lib/gpu.js';
+import { loadReference } from '../lib/guidance.js';
 import { openCheckpointOnDisk, REPO_ROOT, runTraining } from '../lib/training.js';
 import { run as interpolateCommand } from './interpolate.js';
 
@@ -109,13 +111,22 @@ function cliExecutor(rt: Runtime, log: (line: string) => void): ExperimentExecut
       ]);
       if (code !== 0) throw new Error(`interpolate ${start} -> ${final} at ${alpha} failed (exit ${code})`);
     },
-    async evaluate(label, modelDir, config) {
+    async evaluate(label, modelDir, config, reference) {
       const evalConfig = { ...config, model: { name: modelDir, overrides: {} } };
+      // guided arms: θ_ref is the trained arm's start, checked for the same tokenizer
+      const guidanceReference =
+        config.guidance_weight !== 1
+          ? await loadReference(await readCheckpoint(openCheckpointOnDisk(modelDir)), modelDir, reference)
+          : undefined;
       const session = await createTrainingSession(
         rt,
         evalConfig,
         { onWarning: (m) => log(`warning (${label} eval): ${m}`) },
-        { openCheckpoint: openCheckpointOnDisk, datasetRows: await loadDatasetRows(evalConfig) },
+        {
+          openCheckpoint: openCheckpointOnDisk,
+          datasetRows: await loadDatasetRows(evalConfig),
+          ...(guidanceReference ? { guidanceReference } : {}),
+        },
       );
       try {
         const t0 = performance.now();

@@ -105,6 +105,54 @@ export const EXPERIMENTS: readonly Experiment[] = [
       },
     ],
   },
+  {
+    name: 'guidance',
+    claim:
+      'Held-out pass@1 rises monotonically with the guidance weight w = 0, 0.5, 1, 1.5 mixing the GRPO-tuned logits with the starting ones.',
+    papers: ['rlGuidance'],
+    metric: 'eval/pass@1',
+    judge: { kind: 'sweep', arms: ['w=0', 'w=0.5', 'grpo', 'w=1.5'], direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 1 }, full: { steps: 12 } },
+    arms: [
+      { label: 'grpo', config: { algorithm: 'grpo' } },
+      { label: 'w=0', from: 'grpo', guidance_weight: 0 },
+      { label: 'w=0.5', from: 'grpo', guidance_weight: 0.5 },
+      { label: 'w=1.5', from: 'grpo', guidance_weight: 1.5 },
+    ],
+  },
+  {
+    name: 'relift',
+    claim:
+      'Interleaving SFT on the prompts no sampled answer solved (ReLIFT) raises held-out pass@1 above the same steps of GRPO alone.',
+    papers: ['relift'],
+    metric: 'eval/pass@1',
+    judge: { kind: 'pair', a: 'grpo+relift', b: 'grpo', direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
+    arms: [
+      { label: 'grpo', config: { algorithm: 'grpo' } },
+      {
+        label: 'grpo+relift',
+        config: { algorithm: 'grpo', relift: { batch: null } },
+        scales: { quick: { relift: { batch: 2 } } },
+      },
+    ],
+  },
+  {
+    name: 'dft',
+    claim:
+      'Dynamic fine-tuning (each gold token weighted by its probability) beats plain cross-entropy SFT on held-out pass@1 after the same steps.',
+    papers: ['dft'],
+    metric: 'eval/pass@1',
+    judge: { kind: 'pair', a: 'dft', b: 'ce', direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 1 }, full: { steps: 10 } },
+    arms: [
+      { label: 'ce', config: { algorithm: 'sft', sft_loss: 'ce' } },
+      { label: 'dft', config: { algorithm: 'sft', sft_loss: 'dft' } },
+    ],
+  },
 ];
 
 /** The experiment of that name, or an error that lists the names. */
@@ -134,6 +182,10 @@ export function experimentProblems(e: Experiment): string[] {
       problems.push(`${e.name}: arm ${a.label} reuses "${a.from}", which is not a trained arm`);
     if ('interpolate' in a && !(a.interpolate >= 0 && a.interpolate <= 1.5))
       problems.push(`${e.name}: arm ${a.label}: interpolate must be in [0, 1.5] (got ${a.interpolate})`);
+    if ('guidance_weight' in a && !(a.guidance_weight >= 0 && a.guidance_weight <= 2))
+      problems.push(
+        `${e.name}: arm ${a.label}: guidance_weight must be in [0, 2] (got ${a.guidance_weight})`,
+      );
   }
   const judged = e.judge.kind === 'pair' ? [e.judge.a, e.judge.b] : e.judge.arms;
   for (const l of judged) if (!labels.includes(l)) problems.push(`${e.name}: the judge names no arm "${l}"`);

@@ -181,15 +181,28 @@ describe('runExperiment', () => {
     ).rejects.toThrow(/no step of the second half of training logged completions\/incorrect_mean_length/);
   });
 
-  it('refuses a guidance_weight arm until the option exists, and an evaluation without the metric', async () => {
+  it('a guidance_weight arm evaluates its trained arm with the weight, θ_ref its saved start; an evaluation without the metric is refused', async () => {
     const base = findExperiment('interpolation');
     const guided: Experiment = {
       ...base,
+      judge: { kind: 'pair', a: 'grpo', b: 'w', direction: 1 },
       arms: [base.arms[0], { label: 'w', from: 'grpo', guidance_weight: 0.5 }],
     };
-    const { x } = fakeExecutor({ 'out/grpo/checkpoint': [1, 0] });
+    const { x, calls } = fakeExecutor({ 'out/grpo/checkpoint': [1, 0] });
+    const weights: (number | string)[] = [];
+    const evaluate = x.evaluate;
+    x.evaluate = (label, dir, config, reference) => {
+      weights.push(config.guidance_weight, reference ?? 'none');
+      return evaluate(label, dir, config, reference);
+    };
     const o = { scale: 'quick' as const, seed: 0, outDir: 'out', commit: 'c', adapter: 'a', executor: x };
-    await expect(runExperiment({ ...o, experiment: guided })).rejects.toThrow(/guidance_weight option/);
+    const r = await runExperiment({ ...o, experiment: guided });
+    expect(calls.filter((c) => c.startsWith('train'))).toEqual([
+      'train grpo (start) grpo out/grpo.start 0',
+      'train grpo grpo out/grpo 1',
+    ]);
+    expect(weights).toEqual([1, 'none', 0.5, 'out/grpo.start/checkpoint']);
+    expect(Object.keys(r.verdict.arms)).toEqual(['grpo', 'w']);
     const other: Experiment = { ...base, metric: 'eval/greedy' };
     await expect(runExperiment({ ...o, experiment: other })).rejects.toThrow(/has no eval\/greedy/);
   });

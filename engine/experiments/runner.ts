@@ -12,6 +12,7 @@ import {
   armKind,
   type Experiment,
   expectedText,
+  type GuidedArm,
   type InterpolatedArm,
   type Scale,
   type TrainedArm,
@@ -34,8 +35,11 @@ export interface ExperimentExecutor {
   checkpointOf(runDir: string): string;
   /** Writes (1 − α)·start + α·final, both checkpoint folders, as an HF folder `outDir`. */
   interpolate(startCheckpoint: string, finalCheckpoint: string, alpha: number, outDir: string): Promise<void>;
-  /** Evaluates the checkpoint folder `modelDir` under `config`'s task, seed and eval settings. */
-  evaluate(label: string, modelDir: string, config: RunConfig): Promise<ArmEvaluation>;
+  /**
+   * Evaluates the checkpoint folder `modelDir` under `config`'s task, seed and eval settings; with
+   * `guidance_weight` ≠ 1, `reference` is the checkpoint folder of θ_ref.
+   */
+  evaluate(label: string, modelDir: string, config: RunConfig, reference?: string): Promise<ArmEvaluation>;
   /** `dir/name`. */
   join(dir: string, name: string): string;
   /** Seconds since some fixed origin. */
@@ -140,8 +144,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const reused = new Set(e.arms.flatMap((a) => ('from' in a ? [a.from] : [])));
   const steps = e.scales[o.scale].steps;
   const rows: ArmRow[] = [];
-  const evaluated = async (arm: Arm, modelDir: string, config: RunConfig, t0: number) => {
-    const ev = await x.evaluate(arm.label, modelDir, config);
+  const evaluated = async (arm: Arm, modelDir: string, config: RunConfig, t0: number, reference?: string) => {
+    const ev = await x.evaluate(arm.label, modelDir, config, reference);
     const per = ev.perPrompt[e.metric];
     if (ev.metrics[e.metric] === undefined || !per?.length)
       throw new Error(`experiment ${e.name}, arm ${arm.label}: its evaluation has no ${e.metric}`);
@@ -188,10 +192,14 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   for (const arm of e.arms) {
     const kind = armKind(arm);
     if (kind === 'trained') continue;
-    if (kind === 'guided')
-      throw new Error(
-        `experiment ${e.name}, arm ${arm.label}: guidance_weight arms need the guidance_weight option, which TabRL does not have yet`,
-      );
+    if (kind === 'guided') {
+      const g = arm as GuidedArm;
+      const from = trained.find((t) => t.label === g.from) as TrainedArm;
+      const config = { ...(configs.get(from.label) as RunConfig), guidance_weight: g.guidance_weight };
+      const reference = x.checkpointOf(startDir(x, o.outDir, from));
+      await evaluated(arm, x.checkpointOf(x.join(o.outDir, from.label)), config, x.now(), reference);
+      continue;
+    }
     const a = arm as InterpolatedArm;
     const from = trained.find((t) => t.label === a.from) as TrainedArm;
     const t0 = x.now();

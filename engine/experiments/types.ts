@@ -29,8 +29,8 @@ export interface InterpolatedArm {
 }
 
 /**
- * Eval-only: the `from` arm's final policy sampled with guidance weight w against its start.
- * Declared for sweeps once `guidance_weight` exists; the runner refuses it until then.
+ * Eval-only: the `from` arm's final policy evaluated with `guidance_weight` w (docs/ALGORITHMS.md,
+ * "Guidance at inference"), θ_ref being the `from` arm's starting weights.
  */
 export interface GuidedArm {
   label: string;
