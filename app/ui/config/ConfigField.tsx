@@ -133,18 +133,20 @@ export function ConfigField({ spec }: { spec: FieldSpec }) {
       <span role="tooltip" id={tipId} className="tip">
         {spec.help || spec.name}
       </span>
-      {spec.papers?.map((paper) => (
-        <a
-          key={paper.title}
-          className="field-paper"
-          href={paper.url}
-          target="_blank"
-          rel="noreferrer"
-          title={paper.title}
-        >
-          Paper<span className="sr-only">: {paper.title}</span>
-        </a>
-      ))}
+      {spec.papers && (
+        <span className="field-paper">
+          {spec.papers.length > 1 ? 'Papers: ' : 'Paper: '}
+          {spec.papers.map((paper, i) => (
+            <span key={paper.title}>
+              {i > 0 && ' · '}
+              <a href={paper.url} target="_blank" rel="noreferrer" title={paper.title}>
+                {paper.short ?? 'paper'}
+                <span className="sr-only">: {paper.title}</span>
+              </a>
+            </span>
+          ))}
+        </span>
+      )}
       {errors.length > 0 && (
         <span id={errId} className="field-error" role="alert">
           {errors.join('; ')}
