@@ -83,6 +83,8 @@ export const SHARED_DEFAULTS: RunConfig = {
   eval_prompts: 16,
   eval_samples: 4,
   eval_k: 4,
+  eval_tasks: [],
+  stages: null,
 
   kernel_variants: {},
 };

@@ -12,6 +12,7 @@ import { rewardModelOptions } from '../rewards/onnx-options';
 import { REWARD_CODE_CONTRACT } from '../rewards/sandbox';
 import { STREAM_BOUNDS } from '../rl/streams';
 import { taskOptions } from '../tasks/options';
+import { evalTasksOption, stagesOption } from './stages';
 
 /** Bumped when a field changes meaning or name; share links carry it. */
 export const SCHEMA_VERSION = 1;
@@ -200,6 +201,10 @@ export const runConfigSchema = z
     eval_prompts: count(1).max(STREAM_BOUNDS.evalPrompts).describe('Held-out prompts per evaluation'),
     eval_samples: count(1).max(STREAM_BOUNDS.groupSize).describe('n: samples per held-out prompt'),
     eval_k: count(1).describe('k of pass@k (k <= n)'),
+    eval_tasks: evalTasksOption,
+
+    // stages (engine/config/stages.ts resolves each like a fresh RunConfig)
+    stages: stagesOption,
 
     kernel_variants: z
       .record(z.string(), z.string())
@@ -226,6 +231,14 @@ export const runConfigSchema = z
       issue('epsilon_high', `must be null exactly when epsilon is null (epsilon is ${c.epsilon})`);
     }
     if (c.eval_k > c.eval_samples) issue('eval_k', `must be <= eval_samples (${c.eval_samples})`);
+    c.eval_tasks.forEach((t, i) => {
+      if (c.eval_tasks.findIndex((o) => o.label === t.label) !== i)
+        ctx.addIssue({ code: 'custom', path: ['eval_tasks', i, 'label'], message: 'is used twice' });
+    });
+    c.stages?.forEach((st, i) => {
+      if (c.stages?.findIndex((o) => o.name === st.name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: 'is used twice' });
+    });
     const userNames = c.reward_code.map((f) => f.name);
     c.reward_code.forEach((f, i) => {
       if ((REWARD_NAMES as readonly string[]).includes(f.name))

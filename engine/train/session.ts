@@ -31,7 +31,18 @@ import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluate } from './evaluate.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
+import type { RolloutContext } from './rollout.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
+import {
+  endsStage,
+  enterStage,
+  planStages,
+  type Stage,
+  type StageEnv,
+  type StageHooks,
+  stageAt,
+  startStage,
+} from './stages.js';
 import { stepKind } from './step-kind.js';
 import { runStep, type TrainerContext } from './steps.js';
 import { restoreTrainerState, saveTrainerState } from './trainer-state.js';
@@ -54,6 +65,15 @@ export interface SessionOptions {
   rewardSandbox?: RewardSandbox;
   /** Where the config's reward models may run (default: WebGPU where there is one, else WASM). */
   rewardModelPlacement?: OnnxPlacement;
+  /** Work at every stage's first step (engine/train/stages.ts StageHooks; e.g. freeze's frozen set). */
+  stageHooks?: StageHooks;
+}
+
+/** An eval_tasks entry as the session holds it. */
+interface EvalTask {
+  label: string;
+  task: Task;
+  heldOut: TaskSample[] | null;
 }
 
 export class TrainingSession {
@@ -62,7 +82,16 @@ export class TrainingSession {
   /** The kernel variants this run uses (pinned from the config, or tuned before step 0): a replay pins them. */
   kernelVariants: Record<string, string> = {};
   private startValues: Map<string, Float32Array>;
+  /** Held-out prompts of the current stage's task. */
   private heldOut: TaskSample[] | null = null;
+  /** The run's stages (one without `stages`) and the index of the one the next step belongs to. */
+  readonly stages: Stage[];
+  stageIndex = 0;
+  private evalTasks: EvalTask[] = [];
+  private stageEnv: StageEnv;
+  private stageHooks: StageHooks;
+  /** Every stage's reward functions (disposed once each). */
+  private rewardSets: RolloutContext['rewards'][] = [];
   private disposed = false;
   /** The policy's LoRA adapters (config.lora); null for full fine-tuning. */
   lora: GpuLora | null = null;
@@ -76,12 +105,31 @@ export class TrainingSession {
     readonly config: RunConfig,
     readonly modelConfig: ModelConfig,
     readonly tokenizer: Tokenizer,
-    readonly task: Task,
     private readonly ctx: TrainerContext,
     private readonly events: SessionEvents,
     startValues: Map<string, Float32Array>,
+    stages: Stage[],
+    stageEnv: StageEnv,
+    stageHooks: StageHooks,
   ) {
     this.startValues = startValues;
+    this.stages = stages;
+    this.stageEnv = stageEnv;
+    this.stageHooks = stageHooks;
+  }
+
+  /** The current stage's task. */
+  get task(): Task {
+    return this.ctx.task;
+  }
+
+  /** The current stage. */
+  get stage(): Stage {
+    return this.stages[this.stageIndex];
+  }
+
+  private get staged(): boolean {
+    return this.config.stages !== null;
   }
 
   static async create(
@@ -91,20 +139,49 @@ export class TrainingSession {
     options: SessionOptions = {},
   ): Promise<TrainingSession> {
     events.onPhase?.('loading', 0, `model ${config.model.name}`);
-    const task = createTask(config.task, { rows: options.datasetRows });
+    // a run without stages is one stage, the config itself (engine/train/stages.ts)
+    const stages = planStages(config);
+    const datasetRows = { rows: options.datasetRows };
+    const tasks = new Map<string, Task>();
+    const taskOf = (options: RunConfig['task']): Task => {
+      const key = JSON.stringify(options);
+      const known = tasks.get(key);
+      if (known) return known;
+      const made = createTask(options, datasetRows);
+      tasks.set(key, made);
+      return made;
+    };
+    const stageTasks = stages.map((st) => taskOf(st.config.task));
+    const evalTasks = config.eval_tasks.map((e) => ({ label: e.label, task: taskOf(e.task), heldOut: null }));
+    const task = stageTasks[0];
     const rng = createRng(config.seed);
     const memory: MemoryOptions = { limits: rt.limits, ...options.memory };
-    const policy = await loadStartingPolicy(config.model, task, rng.split('init'), options.openCheckpoint, {
-      hub: reportDownloads(options.hub ?? defaultHubOptions(), events),
-      checkFits: (modelConfig) => assertFits(estimateRunMemory(modelConfig, config, memory)),
-    });
-    // the model's chat template (if any, and chat_template is auto), checked on one of the task's prompts
-    const examplePrompt = task.draw(createRng(config.seed).split('prompt-format')).prompt;
-    const prompts = PromptFormat.forRun(policy.tokenizer, config, examplePrompt);
+    const fitsEveryStage = (modelConfig: ModelConfig, o: MemoryOptions) => {
+      for (const st of stages) assertFits(estimateRunMemory(modelConfig, st.config, o));
+    };
+    const policy = await loadStartingPolicy(
+      config.model,
+      withAlphabetOf(task, [...tasks.values()]),
+      rng.split('init'),
+      options.openCheckpoint,
+      {
+        hub: reportDownloads(options.hub ?? defaultHubOptions(), events),
+        checkFits: (modelConfig) => fitsEveryStage(modelConfig, memory),
+      },
+    );
+    // the model's chat template (if any, and chat_template is auto), checked on one of each task's prompts
+    const exampleOf = (t: Task) => t.draw(createRng(config.seed).split('prompt-format')).prompt;
+    const examplePrompt = exampleOf(task);
+    const stagePrompts = stages.map((st, i) =>
+      PromptFormat.forRun(policy.tokenizer, st.config, exampleOf(stageTasks[i])),
+    );
+    const prompts = stagePrompts[0];
     // config.json alone could only assume short prompts; with the tokenizer and template known, check
     // again with the longest of a sample of the task's prompts before anything is put on the GPU
-    const promptTokens = memory.promptTokens ?? longestPrompt(task, prompts, config.seed);
-    assertFits(estimateRunMemory(policy.config, config, { ...memory, promptTokens }));
+    const promptTokens =
+      memory.promptTokens ??
+      Math.max(...stages.map((_, i) => longestPrompt(stageTasks[i], stagePrompts[i], config.seed)));
+    fitsEveryStage(policy.config, { ...memory, promptTokens });
     events.onPhase?.('loading', 0.6, 'uploading weights');
     // LoRA never trains the base, so its matrices are stored as f16 (half the bytes; docs/MODELS.md)
     const model = GpuModel.load(rt, policy.config, policy.values, {
@@ -113,33 +190,53 @@ export class TrainingSession {
     const lora = config.lora ? createAdapters(rt, policy.config, config.lora, rng.split('lora')) : null;
     if (lora) attachLora(model.params, lora);
     const tokenizer = policy.tokenizer;
-    const rewardModels = await loadRewardModels(config, options.openCheckpoint, options.rewardModelPlacement);
-    const rewards = runRewards({ ...config, ...rewardModels.others }, options.rewardSandbox ?? null);
+    // each stage's rewards (a stage may change reward_funcs); stages that keep them share one set
+    const rewardModelInfo: RewardModelInfo[] = [];
+    const rewardSets = new Map<string, Pick<RolloutContext, 'rewards' | 'userRewards'>>();
+    for (const st of stages) {
+      const c = st.config;
+      const key = JSON.stringify([c.reward_funcs, c.reward_weights, c.reward_code]);
+      if (rewardSets.has(key)) continue;
+      const rewardModels = await loadRewardModels(c, options.openCheckpoint, options.rewardModelPlacement);
+      rewardModelInfo.push(...rewardModels.info);
+      const rewards = runRewards({ ...c, ...rewardModels.others }, options.rewardSandbox ?? null);
+      rewardSets.set(key, {
+        rewards: [...rewards.builtin, ...rewardModels.functions],
+        userRewards: rewards.user,
+      });
+    }
+    const stageRollouts: RolloutContext[] = stages.map(({ config: c }, i) => ({
+      model,
+      tokenizer,
+      prompts: stagePrompts[i],
+      task: stageTasks[i],
+      ...(rewardSets.get(JSON.stringify([c.reward_funcs, c.reward_weights, c.reward_code])) as Pick<
+        RolloutContext,
+        'rewards' | 'userRewards'
+      >),
+      sampling: {
+        temperature: c.temperature,
+        topK: c.top_k,
+        topP: c.top_p,
+        minP: c.min_p,
+        greedy: false,
+        maxNewTokens: c.max_completion_length,
+        seed: c.seed,
+        eos: tokenizer.eosId,
+        pad: tokenizer.padId ?? 0,
+      },
+    }));
+    const stageEnv: StageEnv = {
+      task: (st) => stageTasks[st.index],
+      rollout: (st) => stageRollouts[st.index],
+    };
     const ctx: TrainerContext = {
-      config,
+      config: stages[0].config,
       model,
       tokenizer,
       task,
       rng,
-      rolloutCtx: {
-        model,
-        tokenizer,
-        prompts,
-        task,
-        rewards: [...rewards.builtin, ...rewardModels.functions],
-        userRewards: rewards.user,
-        sampling: {
-          temperature: config.temperature,
-          topK: config.top_k,
-          topP: config.top_p,
-          minP: config.min_p,
-          greedy: false,
-          maxNewTokens: config.max_completion_length,
-          seed: config.seed,
-          eos: tokenizer.eosId,
-          pad: tokenizer.padId ?? 0,
-        },
-      },
+      rolloutCtx: stageRollouts[0],
       // LoRA trains the adapters alone; the base stays frozen
       optimizer: adamwInit(lora?.params ?? model.params),
       trainable: lora?.params ?? model.params,
@@ -147,6 +244,7 @@ export class TrainingSession {
       ref: null,
       valueHead: null,
       reinforce: { baseline: null },
+      stageStart: 0,
       numTokens: 0,
       numCompletions: 0,
       phase: (phase, progress, detail) => events.onPhase?.(phase, progress, detail),
@@ -157,16 +255,23 @@ export class TrainingSession {
       config,
       policy.config,
       tokenizer,
-      task,
       ctx,
       events,
       policy.values,
+      stages,
+      stageEnv,
+      options.stageHooks ?? {},
     );
     session.lora = lora;
     session.promptFormat = prompts.info(examplePrompt);
-    session.rewardModels = rewardModels.info;
+    session.rewardModels = rewardModelInfo;
+    session.rewardSets = [...rewardSets.values()].map((r) => r.rewards);
+    session.evalTasks = evalTasks;
     if (options.resume) await session.restore(options.resume);
-    else session.takeReference();
+    else {
+      session.stageHooks.onStageStart?.(ctx, stages[0]);
+      session.takeReference();
+    }
     events.onPhase?.('tuning', 0, 'compiling kernels and choosing variants for this adapter');
     session.kernelVariants = await prepareKernels(
       ctx,
@@ -177,25 +282,26 @@ export class TrainingSession {
     return session;
   }
 
+  /** Whether the current stage is past its SFT warm-up (or is an RL stage without one). */
   private rlStarted(): boolean {
-    return stepKind(this.config, this.stepsDone) !== 'sft';
+    return stepKind(this.ctx.config, this.stepsDone - this.ctx.stageStart) !== 'sft';
   }
 
   /**
-   * θ_ref, when the run needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the policy's
-   * weights when RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT phase (algorithm
-   * `sft` or the `sft_steps` warm-up) under `asft`: the starting policy, dropped when RL starts.
-   * LoRA: the base with adapters off.
+   * θ_ref, when the current stage needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the
+   * policy's weights when the stage's RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT
+   * phase (algorithm `sft` or the `sft_steps` warm-up) under `asft`: the policy at the stage's start,
+   * dropped when RL starts. LoRA: the base with adapters off (only the first stage may hold one there).
    */
   private takeReference(): void {
-    const c = this.config;
     const ctx = this.ctx;
+    const c = ctx.config;
     if (ctx.ref) return;
     const asft = c.sft_loss === 'asft';
     if (!this.rlStarted()) {
       if (!asft) return;
       if (this.lora) ctx.ref = baseView(ctx.model.params);
-      else if (this.stepsDone === 0) ctx.ref = ctx.model.params.clone('.ref');
+      else if (this.stepsDone === ctx.stageStart) ctx.ref = ctx.model.params.clone('.ref');
       else ctx.ref = GpuParams.upload(this.rt, this.modelConfig, this.startValues);
       return;
     }
@@ -210,26 +316,43 @@ export class TrainingSession {
   /** Runs exactly one step and returns its metrics row (also posted through the events). */
   async step(): Promise<StepMetrics> {
     if (this.disposed) throw new Error('this training session was disposed');
-    const c = this.config;
+    const c = this.ctx.config;
     const s = this.stepsDone;
-    // the starting policy is evaluated before the first update, so every chart has where the run began
-    const atStart = c.eval_every > 0 && s === 0 ? await this.evaluateWithPhase() : null;
+    const staged = this.staged;
+    // the starting policy is evaluated before the first update, so every chart has where the run
+    // began (always in a staged run, which also evaluates at each stage's last step)
+    const atStart = (c.eval_every > 0 || staged) && s === 0 ? await this.evaluateWithPhase() : null;
     const wasSft = !this.rlStarted();
     const out = await runStep(this.ctx, s);
     this.stepsDone++;
+    if (staged) out.metrics.stage = this.stageIndex;
+    const stageEnds = staged && endsStage(this.stages, this.stepsDone);
+    const nextStage =
+      stageEnds && this.stepsDone < this.config.max_steps ? stageAt(this.stages, this.stepsDone) : null;
     if (wasSft && this.rlStarted()) {
-      // the SFT warm-up's asft anchor was the starting policy; RL's reference is taken now
+      // the SFT warm-up's asft anchor was the stage's starting policy; RL's reference is taken now
       this.ctx.ref?.dispose();
       this.ctx.ref = null;
     }
-    this.takeReference();
+    if (!nextStage) this.takeReference();
     if (atStart) Object.assign(out.metrics, atStart);
-    else if (c.eval_every > 0 && this.stepsDone % c.eval_every === 0)
+    else if ((c.eval_every > 0 && this.stepsDone % c.eval_every === 0) || stageEnds)
       Object.assign(out.metrics, await this.evaluateWithPhase());
+    // the next stage begins now, so a checkpoint saved after this step holds its reset state
+    if (nextStage) this.beginStage(nextStage);
     this.events.onPhase?.('idle');
     if (out.samples) this.events.onSamples?.(out.samples);
     this.events.onMetrics?.(out.metrics);
     return out.metrics;
+  }
+
+  /** Resets and enters `next` (engine/train/stages.ts startStage), then takes its θ_ref if due. */
+  private beginStage(next: Stage): void {
+    const prev = this.stage;
+    startStage(this.ctx, prev, next, this.stageEnv, this.stageHooks);
+    this.stageIndex = next.index;
+    if (this.stageEnv.task(prev) !== this.ctx.task) this.heldOut = null;
+    this.takeReference();
   }
 
   private async evaluateWithPhase(): Promise<Record<string, number>> {
@@ -237,13 +360,35 @@ export class TrainingSession {
     return this.evaluate();
   }
 
-  /** The eval metrics of the current policy on the run's held-out prompts. */
-  async evaluate(count = this.config.eval_prompts): Promise<Record<string, number>> {
-    if (!this.heldOut || this.heldOut.length < count) {
-      const fraction = (this.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
-      this.heldOut = heldOutSet(this.task, this.ctx.rng.split('eval'), count, fraction);
+  /**
+   * The eval metrics of the current policy on the current stage's held-out prompts (`eval/*`), and on
+   * each eval_tasks task's own (`eval/<label>/*`), with the same n and k.
+   */
+  async evaluate(count = this.ctx.config.eval_prompts): Promise<Record<string, number>> {
+    const c = this.ctx.config;
+    if (!this.heldOut || this.heldOut.length < count) this.heldOut = this.heldOutOf(this.task, count);
+    const out = await evaluate(this.ctx.rolloutCtx, c, this.heldOut.slice(0, count), this.stepsDone);
+    for (const e of this.evalTasks) {
+      if (!e.heldOut || e.heldOut.length < count) e.heldOut = this.heldOutOf(e.task, count);
+      const rolloutCtx = { ...this.ctx.rolloutCtx, task: e.task };
+      const m = await evaluate(rolloutCtx, c, e.heldOut.slice(0, count), this.stepsDone);
+      for (const [k, v] of Object.entries(m)) out[k.replace(/^eval\//, `eval/${e.label}/`)] = v;
     }
-    return evaluate(this.ctx.rolloutCtx, this.config, this.heldOut.slice(0, count), this.stepsDone);
+    return out;
+  }
+
+  /** `count` held-out prompts of `task` (the same ones whichever stage or eval_tasks entry asks). */
+  private heldOutOf(task: Task, count: number): TaskSample[] {
+    const options = this.tasksOptions(task);
+    const fraction = (options as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
+    return heldOutSet(task, this.ctx.rng.split('eval'), count, fraction);
+  }
+
+  /** The task options `task` was made from (a stage's or an eval_tasks entry's). */
+  private tasksOptions(task: Task): RunConfig['task'] {
+    const st = this.stages.find((x) => this.stageEnv.task(x) === task);
+    if (st) return st.config.task;
+    return this.config.eval_tasks[this.evalTasks.findIndex((e) => e.task === task)].task;
   }
 
   /** Answers of the starting or current policy to free-form prompts (the lab's Try panel). */
@@ -295,6 +440,7 @@ export class TrainingSession {
     this.events.onPhase?.('checkpoint');
     const params = await this.policyWeights();
     const state = await saveTrainerState(this.config, this, this.ctx, this.lora);
+    if (this.staged) state.json.stage = this.stageIndex;
     const target = fs as CheckpointFs & { files?: Map<string, Uint8Array> };
     await writeCheckpoint(target, {
       config: this.modelConfig,
@@ -314,6 +460,15 @@ export class TrainingSession {
     if (!this.lora) this.ctx.model.params.write(ckpt.params);
     this.stepsDone = run.stepsDone;
     this.kernelVariants = run.kernelVariants;
+    // the state was saved after any stage start its last step made, so the stage is the next step's
+    const stage = stageAt(this.stages, this.stepsDone);
+    const saved = ckpt.trainerState?.json.stage;
+    if (saved !== undefined && saved !== stage.index)
+      throw new Error(
+        `resume: the trainer state says stage ${saved} but step ${this.stepsDone} is in stage ${stage.index}; the checkpoint does not belong to this config`,
+      );
+    enterStage(this.ctx, stage, this.stageEnv);
+    this.stageIndex = stage.index;
     this.takeReference();
   }
 
@@ -321,7 +476,7 @@ export class TrainingSession {
     if (this.disposed) return;
     this.disposed = true;
     const ctx = this.ctx;
-    disposeRewardFunctions(ctx.rolloutCtx.rewards);
+    for (const rewards of this.rewardSets) disposeRewardFunctions(rewards);
     ctx.grads.dispose();
     adamwDispose(ctx.optimizer);
     ctx.ref?.dispose();
@@ -381,6 +536,16 @@ function reportDownloads(hub: HubOptions, events: SessionEvents): HubOptions {
       );
     },
   };
+}
+
+/**
+ * `task` with the alphabet of all the run's tasks (stages, eval_tasks), for the preset character
+ * tokenizer; `task` itself when they add no character (every run without other tasks).
+ */
+function withAlphabetOf(task: Task, all: readonly Task[]): Task {
+  const extra = [...new Set(all.flatMap((t) => [...t.alphabet]))].filter((ch) => !task.alphabet.includes(ch));
+  if (extra.length === 0) return task;
+  return Object.create(task, { alphabet: { value: task.alphabet + extra.join('') } }) as Task;
 }
 
 /** Tokens of the longest of 64 prompts drawn from the task as the run renders them (its own RNG stream). */
