@@ -18,8 +18,11 @@ type DeepPartial<T> = T extends readonly unknown[]
     : T;
 
 /** What users write: any subset of RunConfig (the task may give only some of its options). */
-export type PartialRunConfig = Omit<DeepPartial<RunConfig>, 'task'> & {
+export type PartialRunConfig = Omit<DeepPartial<RunConfig>, 'task' | 'eval_tasks' | 'stages'> & {
   task?: DeepPartial<TaskOptions>;
+  eval_tasks?: { label: string; task: DeepPartial<TaskOptions> }[];
+  /** Each stage: name, steps, then any options it overrides (engine/config/stages.ts). */
+  stages?: ({ name: string; steps: number } & Record<string, unknown>)[] | null;
 };
 
 export type ParseResult = { ok: true; config: RunConfig } | { ok: false; errors: string[] };
