@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS, resolveRunConfig } from '../../../engine/config/index.js';
 import { ALGORITHMS } from '../../../engine/config/schema.js';
 import { QUESTIONS } from '../TeacherGuide.js';
-import { chartForMetric, defaultCharts, moreChartChoices, presenterCharts } from './chart-sets.js';
+import {
+  chartForMetric,
+  defaultCharts,
+  moreChartChoices,
+  presenterCharts,
+  withEvalTasks,
+} from './chart-sets.js';
 import { METRIC_GLOSSARY } from './glossary.js';
 
 const drawn = (algorithm: (typeof ALGORITHMS)[number]) =>
@@ -62,5 +68,19 @@ describe('chart sets', () => {
     ]);
     expect(chartForMetric('timing/train')).toEqual({ title: 'timing/train', metrics: ['timing/train'] });
     expect(chartForMetric('value_loss').title).toBe('value_loss');
+  });
+
+  it('eval_tasks labels draw eval/<label>/pass@1 on the eval/pass@1 chart, nothing else changes', () => {
+    const base = defaultCharts('grpo');
+    expect(withEvalTasks(base, [])).toBe(base);
+    const charts = withEvalTasks(base, ['add', 'rev']);
+    expect(charts.find((c) => c.title === 'eval/pass@1')?.metrics).toEqual([
+      'eval/pass@1',
+      'eval/add/pass@1',
+      'eval/rev/pass@1',
+    ]);
+    expect(charts.filter((c) => c.title !== 'eval/pass@1')).toEqual(
+      base.filter((c) => c.title !== 'eval/pass@1'),
+    );
   });
 });

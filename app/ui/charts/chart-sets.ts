@@ -115,6 +115,19 @@ export function defaultCharts(algorithm: Algorithm): ChartSpec[] {
   }
 }
 
+/**
+ * `charts` with each eval_tasks label's `eval/<label>/pass@1` drawn beside `eval/pass@1` (a run that
+ * keeps measuring an earlier task while it trains another); `charts` itself without labels.
+ */
+export function withEvalTasks(charts: ChartSpec[], labels: readonly string[]): ChartSpec[] {
+  if (labels.length === 0) return charts;
+  return charts.map((c) =>
+    c.title === SPECS.pass1.title
+      ? { ...c, metrics: [...c.metrics, ...labels.map((l) => `eval/${l}/pass@1`)] }
+      : c,
+  );
+}
+
 /** Presenter mode: the few charts a room can follow. */
 export function presenterCharts(algorithm: Algorithm): ChartSpec[] {
   const first = algorithm === 'sft' ? SPECS.loss : SPECS.reward;
