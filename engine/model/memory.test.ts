@@ -181,4 +181,27 @@ describe('the reference under sft_loss asft', () => {
       ).parts.reference,
     ).toBe(0);
   });
+
+  it('a staged run needs what its largest stage needs', () => {
+    const config = parseHfConfig(SMOLLM2_135M_CONFIG);
+    const P = parameterCount(config);
+    const base = { model: { name: 'x/y', overrides: {} }, gradient_accumulation: 8, beta: 0 };
+    const plain = estimateRunMemory(config, resolveRunConfig({ ...base, algorithm: 'sft' }));
+    expect(plain.parts.reference).toBe(0);
+    // an SFT stage, then a GRPO stage with beta > 0 (a reference) and longer completions
+    const staged = estimateRunMemory(
+      config,
+      resolveRunConfig({
+        ...base,
+        algorithm: 'sft',
+        stages: [
+          { name: 'sft', steps: 2 },
+          { name: 'rl', steps: 2, algorithm: 'grpo', beta: 0.04, max_completion_length: 64 },
+        ],
+      }),
+    );
+    expect(staged.parts.reference).toBe(4 * P);
+    expect(staged.shapes.tokensPerRow).toBeGreaterThan(plain.shapes.tokensPerRow);
+    expect(staged.total).toBeGreaterThan(plain.total);
+  });
 });

@@ -11,6 +11,7 @@
  */
 
 import { planRowChunks } from '../../kernels/runtime/row-chunks.js';
+import { stageConfigs } from '../config/resolve.js';
 import type { RunConfig } from '../config/schema.js';
 import { type ModelConfig, parameterCount } from './config.js';
 import { headPieceRows } from './head-pieces.js';
@@ -107,6 +108,12 @@ export function estimateRunMemory(
   run: RunConfig,
   options: MemoryOptions = {},
 ): MemoryEstimate {
+  // a staged run needs what its largest stage needs (stages may change batch, lengths, reference)
+  const estimates = stageConfigs(run).map((stage) => estimateStageMemory(model, stage, options));
+  return estimates.reduce((a, b) => (b.total > a.total ? b : a));
+}
+
+function estimateStageMemory(model: ModelConfig, run: RunConfig, options: MemoryOptions): MemoryEstimate {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const budgetBytes = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const C = model.hiddenSize;

@@ -156,9 +156,9 @@ export class TrainingSession {
     const task = stageTasks[0];
     const rng = createRng(config.seed);
     const memory: MemoryOptions = { limits: rt.limits, ...options.memory };
-    const fitsEveryStage = (modelConfig: ModelConfig, o: MemoryOptions) => {
-      for (const st of stages) assertFits(estimateRunMemory(modelConfig, st.config, o));
-    };
+    // the estimate of a staged run is its largest stage's
+    const fitsEveryStage = (modelConfig: ModelConfig, o: MemoryOptions) =>
+      assertFits(estimateRunMemory(modelConfig, config, o));
     const policy = await loadStartingPolicy(
       config.model,
       withAlphabetOf(task, [...tasks.values()]),
