@@ -9,7 +9,13 @@ import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth';
 import type { TaskOptions } from '../tasks/options';
 import { ALGORITHM_DEFAULTS, LORA_DEFAULTS, SHARED_DEFAULTS } from './defaults';
 import { ALGORITHMS, type Algorithm, RUN_CONFIG_KEYS, type RunConfig, runConfigSchema } from './schema';
-import { refusedStageKeys, STAGE_REFUSED_KEYS, stageLabel, stageOverrides } from './stages';
+import {
+  otherDatasetProblem,
+  refusedStageKeys,
+  STAGE_REFUSED_KEYS,
+  stageLabel,
+  stageOverrides,
+} from './stages';
 
 type DeepPartial<T> = T extends readonly unknown[]
   ? T
@@ -190,6 +196,8 @@ function resolveStages(config: RunConfig): ParseResult {
       return;
     }
     const c = r.data;
+    const dataset = otherDatasetProblem(c.task, config.task);
+    if (dataset) errors.push(`${label}: task: ${dataset}`);
     // under LoRA, θ_ref of a later stage would be the base plus a frozen copy of the adapters, which
     // the trainer does not hold (yet): refuse rather than anchor to the base
     if (config.lora && i > 0 && (c.beta > 0 || c.sft_loss === 'asft'))

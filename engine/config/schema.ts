@@ -12,7 +12,7 @@ import { rewardModelOptions } from '../rewards/onnx-options';
 import { REWARD_CODE_CONTRACT } from '../rewards/sandbox';
 import { STREAM_BOUNDS } from '../rl/streams';
 import { taskOptions } from '../tasks/options';
-import { evalTasksOption, stagesOption } from './stages';
+import { evalTasksOption, otherDatasetProblem, stagesOption } from './stages';
 
 /** Bumped when a field changes meaning or name; share links carry it. */
 export const SCHEMA_VERSION = 1;
@@ -234,6 +234,8 @@ export const runConfigSchema = z
     c.eval_tasks.forEach((t, i) => {
       if (c.eval_tasks.findIndex((o) => o.label === t.label) !== i)
         ctx.addIssue({ code: 'custom', path: ['eval_tasks', i, 'label'], message: 'is used twice' });
+      const dataset = otherDatasetProblem(t.task, c.task);
+      if (dataset) ctx.addIssue({ code: 'custom', path: ['eval_tasks', i, 'task'], message: dataset });
     });
     c.stages?.forEach((st, i) => {
       if (c.stages?.findIndex((o) => o.name === st.name) !== i)

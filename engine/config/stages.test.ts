@@ -147,6 +147,15 @@ describe('stages and eval_tasks in the RunConfig', () => {
     expect(errorsOf({ eval_tasks: [{ label: 'x', task: { name: 'nope' } }] })[0]).toMatch(
       /^eval_tasks\.0\.task/,
     );
+    // a run loads one dataset's rows: its own task's
+    const data = { name: 'dataset' as const, source: 'a.jsonl' };
+    expect(errorsOf({ eval_tasks: [{ label: 'd', task: data }] })[0]).toMatch(
+      /^eval_tasks\.0\.task: a dataset task must be the run's own task/,
+    );
+    expect(errorsOf({ stages: [{ name: 's', steps: 1, task: data }] })[0]).toMatch(
+      /^stages\.0 \(s\): task: a dataset task must be the run's own task/,
+    );
+    expect(parseRunConfig({ task: data, eval_tasks: [{ label: 'd', task: data }] }).ok).toBe(true);
   });
 
   it('travel in share links and through --set', () => {

@@ -82,3 +82,16 @@ export function refusedStageKeys(entry: Record<string, unknown>, index: number):
 export function stageLabel(entry: { name?: unknown }, index: number): string {
   return `stages.${index}${typeof entry.name === 'string' ? ` (${entry.name})` : ''}`;
 }
+
+/**
+ * Why a task other than the run's own cannot be used (stages, eval_tasks), or null: a run loads the
+ * rows of one dataset, its top-level task's.
+ */
+export function otherDatasetProblem(
+  task: { name: string; source?: unknown },
+  run: { name: string; source?: unknown },
+): string | null {
+  if (task.name !== 'dataset') return null;
+  if (run.name === 'dataset' && run.source === task.source) return null;
+  return `a dataset task must be the run's own task (same source): a run loads one dataset's rows; make it the top-level task`;
+}
