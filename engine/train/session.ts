@@ -19,12 +19,12 @@ import { initLoraParams, type LoraOptions, mergeLora } from '../model/lora.js';
 import { assertFits, estimateRunMemory, formatBytes, type MemoryOptions } from '../model/memory.js';
 import { adamwDispose, adamwInit } from '../optim/adamw.js';
 import type { RewardModelInfo } from '../rewards/onnx-info.js';
-import { disposeRewardFunctions, loadRewardModels } from '../rewards/onnx-rewards.js';
+import { disposeRewardFunctions } from '../rewards/onnx-rewards.js';
 import type { OnnxPlacement } from '../rewards/onnx-runtime.js';
-import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
+import type { RewardSandbox } from '../rewards/sandbox.js';
 import { createRng, type Rng } from '../rl/random.js';
 import { tryStream } from '../rl/streams.js';
-import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
+import { type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
@@ -33,6 +33,7 @@ import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import type { RolloutContext } from './rollout.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
+import { runTasks, stageRolloutContexts, withAlphabetOf } from './stage-env.js';
 import {
   endsStage,
   enterStage,
@@ -141,18 +142,7 @@ export class TrainingSession {
     events.onPhase?.('loading', 0, `model ${config.model.name}`);
     // a run without stages is one stage, the config itself (engine/train/stages.ts)
     const stages = planStages(config);
-    const datasetRows = { rows: options.datasetRows };
-    const tasks = new Map<string, Task>();
-    const taskOf = (options: RunConfig['task']): Task => {
-      const key = JSON.stringify(options);
-      const known = tasks.get(key);
-      if (known) return known;
-      const made = createTask(options, datasetRows);
-      tasks.set(key, made);
-      return made;
-    };
-    const stageTasks = stages.map((st) => taskOf(st.config.task));
-    const evalTasks = config.eval_tasks.map((e) => ({ label: e.label, task: taskOf(e.task), heldOut: null }));
+    const { stageTasks, evalTasks, all: allTasks } = runTasks(config, stages, options.datasetRows);
     const task = stageTasks[0];
     const rng = createRng(config.seed);
     const memory: MemoryOptions = { limits: rt.limits, ...options.memory };
@@ -161,7 +151,7 @@ export class TrainingSession {
       assertFits(estimateRunMemory(modelConfig, config, o));
     const policy = await loadStartingPolicy(
       config.model,
-      withAlphabetOf(task, [...tasks.values()]),
+      withAlphabetOf(task, allTasks),
       rng.split('init'),
       options.openCheckpoint,
       {
@@ -190,42 +180,15 @@ export class TrainingSession {
     const lora = config.lora ? createAdapters(rt, policy.config, config.lora, rng.split('lora')) : null;
     if (lora) attachLora(model.params, lora);
     const tokenizer = policy.tokenizer;
-    // each stage's rewards (a stage may change reward_funcs); stages that keep them share one set
-    const rewardModelInfo: RewardModelInfo[] = [];
-    const rewardSets = new Map<string, Pick<RolloutContext, 'rewards' | 'userRewards'>>();
-    for (const st of stages) {
-      const c = st.config;
-      const key = JSON.stringify([c.reward_funcs, c.reward_weights, c.reward_code]);
-      if (rewardSets.has(key)) continue;
-      const rewardModels = await loadRewardModels(c, options.openCheckpoint, options.rewardModelPlacement);
-      rewardModelInfo.push(...rewardModels.info);
-      const rewards = runRewards({ ...c, ...rewardModels.others }, options.rewardSandbox ?? null);
-      rewardSets.set(key, {
-        rewards: [...rewards.builtin, ...rewardModels.functions],
-        userRewards: rewards.user,
-      });
-    }
-    const stageRollouts: RolloutContext[] = stages.map(({ config: c }, i) => ({
-      model,
-      tokenizer,
-      prompts: stagePrompts[i],
-      task: stageTasks[i],
-      ...(rewardSets.get(JSON.stringify([c.reward_funcs, c.reward_weights, c.reward_code])) as Pick<
-        RolloutContext,
-        'rewards' | 'userRewards'
-      >),
-      sampling: {
-        temperature: c.temperature,
-        topK: c.top_k,
-        topP: c.top_p,
-        minP: c.min_p,
-        greedy: false,
-        maxNewTokens: c.max_completion_length,
-        seed: c.seed,
-        eos: tokenizer.eosId,
-        pad: tokenizer.padId ?? 0,
-      },
-    }));
+    const {
+      rollouts: stageRollouts,
+      rewardModelInfo,
+      rewardSets,
+    } = await stageRolloutContexts(
+      stages,
+      { model, tokenizer, tasks: stageTasks, prompts: stagePrompts },
+      options,
+    );
     const stageEnv: StageEnv = {
       task: (st) => stageTasks[st.index],
       rollout: (st) => stageRollouts[st.index],
@@ -265,7 +228,7 @@ export class TrainingSession {
     session.lora = lora;
     session.promptFormat = prompts.info(examplePrompt);
     session.rewardModels = rewardModelInfo;
-    session.rewardSets = [...rewardSets.values()].map((r) => r.rewards);
+    session.rewardSets = rewardSets;
     session.evalTasks = evalTasks;
     if (options.resume) await session.restore(options.resume);
     else {
@@ -536,16 +499,6 @@ function reportDownloads(hub: HubOptions, events: SessionEvents): HubOptions {
       );
     },
   };
-}
-
-/**
- * `task` with the alphabet of all the run's tasks (stages, eval_tasks), for the preset character
- * tokenizer; `task` itself when they add no character (every run without other tasks).
- */
-function withAlphabetOf(task: Task, all: readonly Task[]): Task {
-  const extra = [...new Set(all.flatMap((t) => [...t.alphabet]))].filter((ch) => !task.alphabet.includes(ch));
-  if (extra.length === 0) return task;
-  return Object.create(task, { alphabet: { value: task.alphabet + extra.join('') } }) as Task;
 }
 
 /** Tokens of the longest of 64 prompts drawn from the task as the run renders them (its own RNG stream). */

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../../kernels/testing/gpu';
 import { type PartialRunConfig, resolveRunConfig } from '../config/resolve';
 import { type CheckpointFs, memoryFs, readCheckpoint } from '../model/checkpoint';
+import { isListedMetric } from './metric-names';
 import { createTrainingSession, type TrainingSession } from './session';
 import type { StepMetrics } from './session-types';
 
@@ -81,6 +82,8 @@ describe('stages in a session', () => {
       return { rows, atBoundary };
     });
     expect(rows.map((r) => r.stage)).toEqual([0, 0, 1, 1]);
+    // every key is in the registry (engine/train/metric-names.ts), stage and eval/<label>/* included
+    expect(rows.flatMap((r) => Object.keys(r)).filter((k) => !isListedMetric(k))).toEqual([]);
     // an evaluation before step 0 (in its row) and at each stage's last step, none between (eval_every 0)
     expect(rows.map((r) => r['eval/pass@1'] !== undefined)).toEqual([true, true, false, true]);
     for (const r of [rows[0], rows[1], rows[3]])

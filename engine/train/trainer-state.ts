@@ -3,7 +3,9 @@
  * and restored from the checkpoint's trainer_state.json + trainer_state.safetensors here and nowhere
  * else, so a resumed run (`tabrl train --resume`, the lab after a lost device) continues exactly as an
  * uninterrupted one. Random streams and the learning-rate schedule are pure functions of (seed, step),
- * so `global_step` carries them; the SFT-to-RL stage follows from `global_step` and `sft_steps`.
+ * so `global_step` carries them; the SFT-to-RL phase follows from `global_step` and `sft_steps`, and
+ * a staged run's stage from `global_step` and `stages` (the session adds `stage` to the JSON to check
+ * it; a stage's reset state is saved as it is, engine/train/stages.ts).
  */
 import { autotunerFor } from '../../kernels/autotune/autotuner.js';
 import { parseRunConfig } from '../config/resolve.js';
