@@ -134,8 +134,8 @@ export function presenterCharts(algorithm: Algorithm): ChartSpec[] {
   return [first, SPECS.passK, SPECS.entropy, algorithm === 'ppo' ? SPECS.valueLoss : SPECS.kl];
 }
 
-/** Keys that are never charted on their own (the band of reward, the step counter). */
-const NOT_CHARTED = new Set(['step', 'reward_std']);
+/** Keys that are never charted on their own (the band of reward, the step and stage counters; stages are marked on every chart). */
+const NOT_CHARTED = new Set(['step', 'stage', 'reward_std']);
 
 /** A one-metric chart for a logged key, for the picker (named charts keep their own settings). */
 export function chartForMetric(metric: string): ChartSpec {
