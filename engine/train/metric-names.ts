@@ -148,8 +148,9 @@ export const METRICS: readonly MetricSpec[] = [
 const PATTERNS: Record<string, RegExp> = {
   'rewards/<fn>/mean': /^rewards\/[^/]+\/mean$/,
   'eval/pass@<k>': /^eval\/pass@[1-9][0-9]*$/,
-  'eval/<label>/<metric>': /^eval\/[A-Za-z0-9_-]{1,32}\/(pass@k|pass@[1-9][0-9]*|greedy)$/,
-  'eval/<label>/reward': /^eval\/[A-Za-z0-9_-]{1,32}\/reward$/,
+  // `<label>` itself too: the docs name the family as eval/<label>/pass@1
+  'eval/<label>/<metric>': /^eval\/(<label>|[A-Za-z0-9_-]{1,32})\/(pass@k|pass@[1-9][0-9]*|greedy)$/,
+  'eval/<label>/reward': /^eval\/(<label>|[A-Za-z0-9_-]{1,32})\/reward$/,
 };
 
 /** The spec of a key (exact names first, then patterns); undefined when it is not listed. */
