@@ -105,7 +105,10 @@ export async function run(argv: string[]): Promise<number> {
       if (m['eval/pass@1'] !== undefined) parts.push(`pass@1 ${m['eval/pass@1'].toFixed(3)}`);
       parts.push(`${m.tokens_per_second.toFixed(0)} tok/s`);
       bar.update(session.stepsDone, parts.join(' '));
-      health ??= new HealthMonitor(session.config.algorithm);
+      health ??= new HealthMonitor(
+        session.config.algorithm,
+        session.stages.map((st) => st.config.algorithm),
+      );
       for (const n of health.push(m as unknown as Record<string, unknown>))
         console.error(`\nnotice at step ${n.step}: ${n.title}. ${n.text}`);
     },
