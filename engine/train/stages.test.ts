@@ -141,18 +141,22 @@ describe('stages in a session', () => {
     );
   });
 
-  it("PPO's value head: kept with a fresh optimizer into a gae stage, dropped before a grpo stage", async () => {
+  it("REINFORCE's baseline resets; PPO's value head is kept with a fresh optimizer into a gae stage, dropped before a grpo one", async () => {
     const config = stagedConfig({
       algorithm: 'ppo',
       task: REVERSAL,
       eval_tasks: [],
       stages: [
-        { name: 'ppo_a', steps: 1 },
+        { name: 'rf', steps: 1, algorithm: 'reinforce' },
+        { name: 'ppo_a', steps: 1, algorithm: 'ppo' },
         { name: 'ppo_b', steps: 1, learning_rate: 5e-3 },
         { name: 'grpo_c', steps: 1, algorithm: 'grpo' },
       ],
     });
     await withSession(config, async (s) => {
+      await s.step();
+      // the reinforce step set a baseline; the next stage starts without one
+      expect((await stateOf(await s.saveCheckpoint())).json.reinforce_baseline).toBeNull();
       await s.step();
       const afterA = await stateOf(await s.saveCheckpoint());
       expect(afterA.json.value_head_optimizer_steps).toBe(0);
@@ -169,7 +173,7 @@ describe('stages in a session', () => {
       expect(afterB.json.value_head_optimizer_steps).toBeUndefined();
       const last = await s.step();
       expect(last.value_loss).toBeUndefined();
-      expect(last.stage).toBe(2);
+      expect(last.stage).toBe(3);
     });
   });
 });
