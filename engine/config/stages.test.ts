@@ -58,6 +58,18 @@ describe('stages and eval_tasks in the RunConfig', () => {
     }
   });
 
+  it("a stage naming an algorithm gets its defaults, even the run's own; one naming none keeps the run's values", () => {
+    const c = resolveRunConfig({
+      algorithm: 'grpo',
+      beta: 0,
+      stages: [
+        { name: 'a', steps: 1, algorithm: 'grpo' },
+        { name: 'b', steps: 1 },
+      ],
+    });
+    expect(stageConfigs(c).map((s) => s.beta)).toEqual([0.04, 0]);
+  });
+
   it('a resolved staged config parses to itself (config.json and --resume)', () => {
     const c = resolveRunConfig({
       algorithm: 'sft',
