@@ -198,12 +198,6 @@ function resolveStages(config: RunConfig): ParseResult {
     const c = r.data;
     const dataset = otherDatasetProblem(c.task, config.task);
     if (dataset) errors.push(`${label}: task: ${dataset}`);
-    // under LoRA, θ_ref of a later stage would be the base plus a frozen copy of the adapters, which
-    // the trainer does not hold (yet): refuse rather than anchor to the base
-    if (config.lora && i > 0 && (c.beta > 0 || c.sft_loss === 'asft'))
-      errors.push(
-        `${label}: under lora only the first stage may use a reference (beta > 0 or sft_loss asft); set beta 0 and sft_loss ce or dft in this stage, or train without lora`,
-      );
     const out: Record<string, unknown> = { name: entry.name, steps: entry.steps };
     for (const k of STAGE_KEYS) out[k] = c[k];
     resolved.push(out);

@@ -130,15 +130,6 @@ describe('stages and eval_tasks in the RunConfig', () => {
         ],
       }),
     ).toEqual(['stages.1.name: is used twice (got "x")']);
-    expect(
-      errorsOf({
-        lora: { rank: 2 },
-        stages: [
-          { name: 'a', steps: 1, beta: 0 },
-          { name: 'b', steps: 1, beta: 0.1 },
-        ],
-      })[0],
-    ).toMatch(/^stages\.1 \(b\): under lora only the first stage may use a reference/);
   });
 
   it('labels and stage names must be metric-name segments', () => {

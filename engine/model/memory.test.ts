@@ -204,4 +204,24 @@ describe('the reference under sft_loss asft', () => {
     expect(staged.shapes.tokensPerRow).toBeGreaterThan(plain.shapes.tokensPerRow);
     expect(staged.total).toBeGreaterThan(plain.total);
   });
+
+  it("a LoRA run's later stage holds a frozen copy of the adapters as θ_ref", () => {
+    const config = parseHfConfig(SMOLLM2_135M_CONFIG);
+    const lora = { rank: 8, alpha: 16, target_modules: ['q' as const, 'v' as const] };
+    const base = { model: { name: 'x/y', overrides: {} }, gradient_accumulation: 8, lora };
+    const first = estimateRunMemory(config, resolveRunConfig({ ...base, beta: 0.04 }));
+    expect(first.parts.reference).toBe(0);
+    const staged = estimateRunMemory(
+      config,
+      resolveRunConfig({
+        ...base,
+        beta: 0,
+        stages: [
+          { name: 'a', steps: 1 },
+          { name: 'b', steps: 1, beta: 0.04 },
+        ],
+      }),
+    );
+    expect(staged.parts.reference).toBe(4 * staged.trainableParameters);
+  });
 });

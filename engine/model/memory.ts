@@ -109,11 +109,17 @@ export function estimateRunMemory(
   options: MemoryOptions = {},
 ): MemoryEstimate {
   // a staged run needs what its largest stage needs (stages may change batch, lengths, reference)
-  const estimates = stageConfigs(run).map((stage) => estimateStageMemory(model, stage, options));
+  const estimates = stageConfigs(run).map((stage, i) => estimateStageMemory(model, stage, options, i > 0));
   return estimates.reduce((a, b) => (b.total > a.total ? b : a));
 }
 
-function estimateStageMemory(model: ModelConfig, run: RunConfig, options: MemoryOptions): MemoryEstimate {
+function estimateStageMemory(
+  model: ModelConfig,
+  run: RunConfig,
+  options: MemoryOptions,
+  /** A stage after the first: under LoRA its θ_ref holds a frozen copy of the adapters. */
+  laterStage = false,
+): MemoryEstimate {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const budgetBytes = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const C = model.hiddenSize;
@@ -144,7 +150,8 @@ function estimateStageMemory(model: ModelConfig, run: RunConfig, options: Memory
     weights: weightBytes(model, Boolean(lora)) + (lora ? trainable * F32 : 0),
     gradients: trainable * F32,
     optimizer: 2 * trainable * F32,
-    reference: holdsReference(run) && !lora ? P * F32 : 0,
+    // LoRA's θ_ref is the base (a view) plus, after the first stage, a copy of the adapters
+    reference: holdsReference(run) ? (lora ? (laterStage ? trainable * F32 : 0) : P * F32) : 0,
     activations: (L * perLayer + workspace) * F32,
     // one piece of logits and their gradient (gpu/head.ts); asft's SFT updates add the reference's piece
     logits: (anchoredSft(run) ? 3 : 2) * headRows * V * F32,

@@ -12,7 +12,7 @@ import { cacheStorageHubCache, type HubOptions } from '../hub/index.js';
 import { type CheckpointFs, memoryFs, readCheckpoint, writeCheckpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { sampleWithKvCache } from '../model/gpu/generate.js';
-import { attachLora, baseView, GpuLora } from '../model/gpu/lora.js';
+import { attachLora, baseView, frozenAdapterView, GpuLora } from '../model/gpu/lora.js';
 import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
 import { initLoraParams, type LoraOptions, mergeLora } from '../model/lora.js';
@@ -254,22 +254,27 @@ export class TrainingSession {
    * θ_ref, when the current stage needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the
    * policy's weights when the stage's RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT
    * phase (algorithm `sft` or the `sft_steps` warm-up) under `asft`: the policy at the stage's start,
-   * dropped when RL starts. LoRA: the base with adapters off (only the first stage may hold one there).
+   * dropped when RL starts. LoRA: the base with adapters off in the first stage; in a later stage the
+   * base plus a frozen copy of the adapters as they were then.
    */
   private takeReference(): void {
     const ctx = this.ctx;
     const c = ctx.config;
     if (ctx.ref) return;
     const asft = c.sft_loss === 'asft';
+    // LoRA: the base with adapters off in the first stage (exact: the adapters start at B = 0, or the
+    // planned frozen copy after an SFT warm-up); a later stage's is the base plus a frozen copy of them
+    const loraRef = (lora: GpuLora) =>
+      this.stageIndex > 0 ? frozenAdapterView(ctx.model.params, lora) : baseView(ctx.model.params);
     if (!this.rlStarted()) {
       if (!asft) return;
-      if (this.lora) ctx.ref = baseView(ctx.model.params);
+      if (this.lora) ctx.ref = loraRef(this.lora);
       else if (this.stepsDone === ctx.stageStart) ctx.ref = ctx.model.params.clone('.ref');
       else ctx.ref = GpuParams.upload(this.rt, this.modelConfig, this.startValues);
       return;
     }
     if (c.beta > 0 || (asft && c.algorithm === 'rft'))
-      ctx.ref = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.ref');
+      ctx.ref = this.lora ? loraRef(this.lora) : ctx.model.params.clone('.ref');
   }
 
   get phase(): 'sft' | 'rl' {

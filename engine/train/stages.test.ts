@@ -176,4 +176,43 @@ describe('stages in a session', () => {
       expect(last.stage).toBe(3);
     });
   });
+
+  it('LoRA: a later stage takes θ_ref as the base plus a frozen copy of the adapters, and resumes with it', async () => {
+    const config = stagedConfig({
+      algorithm: 'grpo',
+      task: REVERSAL,
+      eval_tasks: [],
+      lora: { rank: 2, alpha: 4, target_modules: ['q', 'v'] },
+      learning_rate: 5e-2,
+      stages: [
+        { name: 'a', steps: 2, algorithm: 'sft' },
+        { name: 'b', steps: 2, algorithm: 'grpo', beta: 0.04 },
+      ],
+    });
+    const { rows, saved, adapters } = await withSession(config, async (s) => {
+      const rows = [await s.step(), await s.step()];
+      const saved = await s.saveCheckpoint();
+      const adapters = (await s.adapterWeights()) ?? new Map();
+      rows.push(await s.step(), await s.step());
+      return { rows, saved, adapters };
+    });
+    // the SFT stage moved the adapters off B = 0, so the base alone is not the policy stage b starts from
+    const bMax = Math.max(
+      ...[...adapters].filter(([k]) => k.includes('lora_B')).flatMap(([, v]) => [...v].map(Math.abs)),
+    );
+    expect(bMax).toBeGreaterThan(1e-2);
+    // stage b's first step samples from the policy it takes as reference: KL 0
+    expect(rows[2].kl).toBeCloseTo(0, 6);
+    const { json, tensors } = await stateOf(saved);
+    expect(json.has_reference).toBe(true);
+    expect([...tensors.keys()].some((k) => k.startsWith('ref_lora.'))).toBe(true);
+    await withSession(
+      config,
+      async (s) => {
+        const again = [await s.step(), await s.step()];
+        expect(again.map(stable)).toEqual(rows.slice(2).map(stable));
+      },
+      memoryFs(saved),
+    );
+  });
 });

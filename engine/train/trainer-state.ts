@@ -11,7 +11,7 @@ import { autotunerFor } from '../../kernels/autotune/autotuner.js';
 import { parseRunConfig } from '../config/resolve.js';
 import type { RunConfig } from '../config/schema.js';
 import type { TrainerState } from '../model/checkpoint.js';
-import type { GpuLora } from '../model/gpu/lora.js';
+import { frozenAdapterView, type GpuLora, loraOf } from '../model/gpu/lora.js';
 import { GpuParams } from '../model/gpu/params.js';
 import type { AdamwState } from '../optim/adamw.js';
 import type { TrainerContext } from './steps.js';
@@ -31,7 +31,7 @@ export interface RunCounters {
  * The state as checkpoint data. Tensors: `exp_avg.<param>` / `exp_avg_sq.<param>` (AdamW moments of
  * every parameter that trains: the policy's or its adapters', and PPO's `value_head.*`), `lora.<adapter>`
  * (LoRA runs: the base reloads from model.name), `ref.<param>` (the frozen reference of a full
- * fine-tune), `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
+ * fine-tune), `ref_lora.<adapter>` (a LoRA run's later stage: θ_ref's frozen copy of the adapters), `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
  * step count, REINFORCE's baseline, TRL's num_tokens and the run's config.
  */
 export async function saveTrainerState(
@@ -50,8 +50,12 @@ export async function saveTrainerState(
     await add('exp_avg_sq.', state.v);
   };
   await addOptimizer(ctx.optimizer);
-  if (lora) await add('lora.', lora.params);
-  else if (ctx.ref) await add('ref.', ctx.ref);
+  if (lora) {
+    await add('lora.', lora.params);
+    // a later stage's θ_ref: the base plus a frozen copy of the adapters (the first stage's is the base)
+    const frozen = ctx.ref ? loraOf(ctx.ref) : undefined;
+    if (frozen && frozen !== lora) await add('ref_lora.', frozen.params);
+  } else if (ctx.ref) await add('ref.', ctx.ref);
   if (ctx.valueHead) {
     await add('', ctx.valueHead.params);
     await addOptimizer(ctx.valueHead.optimizer);
@@ -115,6 +119,8 @@ export function restoreTrainerState(
   ctx.numTokens = Number(st.json.num_tokens ?? 0);
   ctx.numCompletions = Number(st.json.num_completions ?? 0);
   if (st.json.has_reference && !lora) ctx.ref = GpuParams.upload(rt, ctx.model.config, pick('ref.'));
+  if (st.json.has_reference && lora && [...st.tensors.keys()].some((k) => k.startsWith('ref_lora.')))
+    ctx.ref = frozenAdapterView(ctx.model.params, lora, pick('ref_lora.'));
   if (st.json.value_head_optimizer_steps !== undefined) {
     ctx.valueHead?.dispose();
     const head = new ValueHead(rt, ctx.model.config);
