@@ -23,4 +23,14 @@ describe('config panel fields', () => {
     const beta = methods?.fields.find((f) => f.name === 'anchor_beta');
     expect(beta?.field).toMatchObject({ kind: 'number', integer: false, min: 0 });
   });
+
+  it('stages and eval_tasks are JSON fields in a "Stages" group, their help from the schema', () => {
+    const group = optionGroups().find((g) => g.title === 'Stages');
+    expect(group?.fields.map((f) => [f.name, f.field.kind])).toEqual([
+      ['stages', 'json'],
+      ['eval_tasks', 'json'],
+    ]);
+    expect(group?.fields[0].help).toContain('max_steps = the sum of steps');
+    expect(group?.fields[1].help).toContain('eval/<label>/pass@1');
+  });
 });
