@@ -150,8 +150,15 @@ function estimateStageMemory(
     weights: weightBytes(model, Boolean(lora)) + (lora ? trainable * F32 : 0),
     gradients: trainable * F32,
     optimizer: 2 * trainable * F32,
-    // LoRA's θ_ref is the base (a view) plus, after the first stage, a copy of the adapters
-    reference: holdsReference(run) ? (lora ? (laterStage ? trainable * F32 : 0) : P * F32) : 0,
+    // LoRA's θ_ref is the base (a view) plus, once the adapters have trained (a later stage, or after
+    // an SFT warm-up), a copy of the adapters
+    reference: holdsReference(run)
+      ? lora
+        ? laterStage || (run.sft_steps > 0 && run.algorithm !== 'sft')
+          ? trainable * F32
+          : 0
+        : P * F32
+      : 0,
     activations: (L * perLayer + workspace) * F32,
     // one piece of logits and their gradient (gpu/head.ts); asft's SFT updates add the reference's piece
     logits: (anchoredSft(run) ? 3 : 2) * headRows * V * F32,

@@ -254,18 +254,20 @@ export class TrainingSession {
    * θ_ref, when the current stage needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the
    * policy's weights when the stage's RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT
    * phase (algorithm `sft` or the `sft_steps` warm-up) under `asft`: the policy at the stage's start,
-   * dropped when RL starts. LoRA: the base with adapters off in the first stage; in a later stage the
-   * base plus a frozen copy of the adapters as they were then.
+   * dropped when RL starts. LoRA: the base plus a frozen copy of the adapters as they were then (the
+   * base with adapters off when that is step 0).
    */
   private takeReference(): void {
     const ctx = this.ctx;
     const c = ctx.config;
     if (ctx.ref) return;
     const asft = c.sft_loss === 'asft';
-    // LoRA: the base with adapters off in the first stage (exact: the adapters start at B = 0, or the
-    // planned frozen copy after an SFT warm-up); a later stage's is the base plus a frozen copy of them
+    // LoRA: the base plus a frozen copy of the adapters as they are when θ_ref is taken; taken at
+    // step 0 the adapters are at their start (B = 0), so the base with adapters off is that, uncopied.
+    // A copy is restored from the trainer state on resume, so this runs only when none was saved.
+    const takenAt = ctx.stageStart + (this.rlStarted() ? c.sft_steps : 0);
     const loraRef = (lora: GpuLora) =>
-      this.stageIndex > 0 ? frozenAdapterView(ctx.model.params, lora) : baseView(ctx.model.params);
+      takenAt > 0 ? frozenAdapterView(ctx.model.params, lora) : baseView(ctx.model.params);
     if (!this.rlStarted()) {
       if (!asft) return;
       if (this.lora) ctx.ref = loraRef(this.lora);

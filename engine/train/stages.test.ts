@@ -171,7 +171,7 @@ describe('stages in a session', () => {
     });
   });
 
-  it('LoRA: a later stage takes θ_ref as the base plus a frozen copy of the adapters, and resumes with it', async () => {
+  it('LoRA: θ_ref after a stage and an SFT warm-up is the base plus a frozen copy of the adapters, kept on resume', async () => {
     const config = stagedConfig({
       algorithm: 'grpo',
       task: REVERSAL,
@@ -180,30 +180,31 @@ describe('stages in a session', () => {
       learning_rate: 5e-2,
       stages: [
         { name: 'a', steps: 1, algorithm: 'sft' },
-        { name: 'b', steps: 1, algorithm: 'grpo', beta: 0.04 },
+        { name: 'b', steps: 2, algorithm: 'grpo', beta: 0.04, sft_steps: 1 },
       ],
     });
     const { rows, saved, adapters } = await withSession(config, async (s) => {
-      const rows = [await s.step()];
+      const rows = [await s.step(), await s.step()];
       const saved = await s.saveCheckpoint();
       const adapters = (await s.adapterWeights()) ?? new Map();
       rows.push(await s.step());
       return { rows, saved, adapters };
     });
-    // the SFT stage moved the adapters off B = 0, so the base alone is not the policy stage b starts from
+    // two SFT updates moved the adapters off B = 0, so the base alone is not the policy RL starts from
     const bMax = Math.max(
       ...[...adapters].filter(([k]) => k.includes('lora_B')).flatMap(([, v]) => [...v].map(Math.abs)),
     );
     expect(bMax).toBeGreaterThan(1e-2);
-    // stage b's first step samples from the policy it takes as reference: KL 0
-    expect(rows[1].kl).toBeCloseTo(0, 6);
+    // stage b's first RL step (after its SFT warm-up) samples from the policy it takes as reference: KL 0
+    expect(rows[1].kl).toBeUndefined();
+    expect(rows[2].kl).toBeCloseTo(0, 6);
     const { json, tensors } = await stateOf(saved);
     expect(json.has_reference).toBe(true);
     expect([...tensors.keys()].some((k) => k.startsWith('ref_lora.'))).toBe(true);
     await withSession(
       config,
       async (s) => {
-        expect(stable(await s.step())).toEqual(stable(rows[1]));
+        expect(stable(await s.step())).toEqual(stable(rows[2]));
       },
       memoryFs(saved),
     );

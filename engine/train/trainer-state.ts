@@ -31,7 +31,7 @@ export interface RunCounters {
  * The state as checkpoint data. Tensors: `exp_avg.<param>` / `exp_avg_sq.<param>` (AdamW moments of
  * every parameter that trains: the policy's or its adapters', and PPO's `value_head.*`), `lora.<adapter>`
  * (LoRA runs: the base reloads from model.name), `ref.<param>` (the frozen reference of a full
- * fine-tune), `ref_lora.<adapter>` (a LoRA run's later stage: θ_ref's frozen copy of the adapters), `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
+ * fine-tune), `ref_lora.<adapter>` (LoRA: θ_ref's frozen copy of the adapters, when taken after step 0), `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
  * step count, REINFORCE's baseline, TRL's num_tokens and the run's config.
  */
 export async function saveTrainerState(
@@ -52,7 +52,7 @@ export async function saveTrainerState(
   await addOptimizer(ctx.optimizer);
   if (lora) {
     await add('lora.', lora.params);
-    // a later stage's θ_ref: the base plus a frozen copy of the adapters (the first stage's is the base)
+    // θ_ref taken after the adapters trained: the base plus a frozen copy of them (else the base alone)
     const frozen = ctx.ref ? loraOf(ctx.ref) : undefined;
     if (frozen && frozen !== lora) await add('ref_lora.', frozen.params);
   } else if (ctx.ref) await add('ref.', ctx.ref);
