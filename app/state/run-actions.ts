@@ -91,7 +91,14 @@ export function receiveMetrics(runId: string, rows: StepMetrics[]): void {
   queues.steps(runId, rows, []);
   const algorithm = (run.config as { algorithm?: Algorithm }).algorithm;
   if (!algorithm) return;
-  const monitor = healthMonitors.get(runId) ?? new HealthMonitor(algorithm);
+  // a staged run's rows are judged by their stage's algorithm
+  const stages = (run.config as { stages?: { algorithm: Algorithm }[] | null }).stages ?? [];
+  const monitor =
+    healthMonitors.get(runId) ??
+    new HealthMonitor(
+      algorithm,
+      stages.map((s) => s.algorithm),
+    );
   healthMonitors.set(runId, monitor);
   for (const row of rows)
     for (const n of monitor.push(row as unknown as Record<string, unknown>))

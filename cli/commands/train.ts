@@ -96,12 +96,19 @@ export async function run(argv: string[]): Promise<number> {
         performance.now() - m.step_time * 1000,
       );
       const parts = [`step ${m.step}`];
+      // a staged run says which stage the step was in: "stage 2/2 rl_add"
+      const stages = session.config.stages;
+      if (stages && m.stage !== undefined)
+        parts.push(`stage ${m.stage + 1}/${stages.length} ${stages[m.stage].name}`);
       if (m.reward !== undefined) parts.push(`reward ${m.reward.toFixed(3)}`);
       if (m.loss !== undefined) parts.push(`loss ${m.loss.toFixed(4)}`);
       if (m['eval/pass@1'] !== undefined) parts.push(`pass@1 ${m['eval/pass@1'].toFixed(3)}`);
       parts.push(`${m.tokens_per_second.toFixed(0)} tok/s`);
       bar.update(session.stepsDone, parts.join(' '));
-      health ??= new HealthMonitor(session.config.algorithm);
+      health ??= new HealthMonitor(
+        session.config.algorithm,
+        session.stages.map((st) => st.config.algorithm),
+      );
       for (const n of health.push(m as unknown as Record<string, unknown>))
         console.error(`\nnotice at step ${n.step}: ${n.title}. ${n.text}`);
     },

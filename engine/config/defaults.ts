@@ -87,6 +87,8 @@ export const SHARED_DEFAULTS: RunConfig = {
   eval_samples: 4,
   eval_k: 4,
   guidance_weight: 1,
+  eval_tasks: [],
+  stages: null,
 
   kernel_variants: {},
 };

@@ -9,6 +9,13 @@ import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth';
 import type { TaskOptions } from '../tasks/options';
 import { ALGORITHM_DEFAULTS, LORA_DEFAULTS, SHARED_DEFAULTS } from './defaults';
 import { ALGORITHMS, type Algorithm, RUN_CONFIG_KEYS, type RunConfig, runConfigSchema } from './schema';
+import {
+  otherDatasetProblem,
+  refusedStageKeys,
+  STAGE_REFUSED_KEYS,
+  stageLabel,
+  stageOverrides,
+} from './stages';
 
 type DeepPartial<T> = T extends readonly unknown[]
   ? T
@@ -17,8 +24,11 @@ type DeepPartial<T> = T extends readonly unknown[]
     : T;
 
 /** What users write: any subset of RunConfig (the task may give only some of its options). */
-export type PartialRunConfig = Omit<DeepPartial<RunConfig>, 'task'> & {
+export type PartialRunConfig = Omit<DeepPartial<RunConfig>, 'task' | 'eval_tasks' | 'stages'> & {
   task?: DeepPartial<TaskOptions>;
+  eval_tasks?: { label: string; task: DeepPartial<TaskOptions> }[];
+  /** Each stage: name, steps, then any options it overrides (engine/config/stages.ts). */
+  stages?: ({ name: string; steps: number } & Record<string, unknown>)[] | null;
 };
 
 export type ParseResult = { ok: true; config: RunConfig } | { ok: false; errors: string[] };
@@ -142,9 +152,73 @@ export function parseRunConfig(input: unknown): ParseResult {
       ],
     };
   const merged = withDefaults(input);
+  // a staged run's length is its stages' (docs/ALGORITHMS.md "Stages")
+  const stageSteps = Array.isArray(merged.stages)
+    ? merged.stages.map((s) => (isPlainObject(s) ? s.steps : undefined))
+    : [];
+  if (stageSteps.length > 0 && stageSteps.every((n) => Number.isInteger(n) && (n as number) >= 1))
+    merged.max_steps = (stageSteps as number[]).reduce((a, b) => a + b, 0);
   const result = runConfigSchema.safeParse(merged);
-  if (result.success) return { ok: true, config: result.data };
-  return { ok: false, errors: formatIssues(result.error.issues, merged) };
+  if (!result.success) return { ok: false, errors: formatIssues(result.error.issues, merged) };
+  if (!result.data.stages) return { ok: true, config: result.data };
+  return resolveStages(result.data);
+}
+
+/** The keys a resolved stage entry holds besides name and steps, in schema order. */
+const STAGE_KEYS = RUN_CONFIG_KEYS.filter((k) => !(STAGE_REFUSED_KEYS as readonly string[]).includes(k));
+
+/**
+ * Resolves each stage like a fresh RunConfig: the run's config, then the stage's `algorithm` defaults,
+ * then its other overrides (a task of another name starts from its own defaults), validated with the
+ * stage named in every message. The config returned holds each stage fully resolved.
+ */
+function resolveStages(config: RunConfig): ParseResult {
+  const errors: string[] = [];
+  const run = { ...config, stages: null };
+  const resolved: Record<string, unknown>[] = [];
+  (config.stages ?? []).forEach((entry, i) => {
+    const label = stageLabel(entry, i);
+    const refused = refusedStageKeys(entry, i);
+    if (refused.length > 0) {
+      errors.push(...refused);
+      return;
+    }
+    const over = stageOverrides(entry);
+    let base: Record<string, unknown> = structuredClone(run);
+    if ((ALGORITHMS as readonly unknown[]).includes(over.algorithm))
+      base = deepMerge(base, ALGORITHM_DEFAULTS[over.algorithm as Algorithm]) as Record<string, unknown>;
+    if (isPlainObject(over.task) && over.task.name !== undefined && over.task.name !== config.task.name)
+      base.task = { name: over.task.name };
+    const merged = deepMerge(base, over) as Record<string, unknown>;
+    merged.max_steps = entry.steps;
+    const r = runConfigSchema.safeParse(merged);
+    if (!r.success) {
+      errors.push(...formatIssues(r.error.issues, merged).map((line) => `${label}: ${line}`));
+      return;
+    }
+    const c = r.data;
+    const dataset = otherDatasetProblem(c.task, config.task);
+    if (dataset) errors.push(`${label}: task: ${dataset}`);
+    const out: Record<string, unknown> = { name: entry.name, steps: entry.steps };
+    for (const k of STAGE_KEYS) out[k] = c[k];
+    resolved.push(out);
+  });
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, config: { ...config, stages: resolved as RunConfig['stages'] } };
+}
+
+/**
+ * The RunConfig each stage runs (max_steps its steps, stages null): one, the config itself, for a run
+ * without stages. `config` must be parsed (its stages resolved).
+ */
+export function stageConfigs(config: RunConfig): RunConfig[] {
+  if (!config.stages) return [config];
+  return config.stages.map((entry) => ({
+    ...config,
+    ...(stageOverrides(entry) as Partial<RunConfig>),
+    max_steps: entry.steps,
+    stages: null,
+  }));
 }
 
 /** Defaults for the partial's algorithm, then its values; throws RunConfigError listing every problem. */

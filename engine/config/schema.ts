@@ -12,6 +12,7 @@ import { rewardModelOptions } from '../rewards/onnx-options';
 import { REWARD_CODE_CONTRACT } from '../rewards/sandbox';
 import { STREAM_BOUNDS } from '../rl/streams';
 import { taskOptions } from '../tasks/options';
+import { evalTasksOption, otherDatasetProblem, stagesOption } from './stages';
 
 /** Bumped when a field changes meaning or name; share links carry it. */
 export const SCHEMA_VERSION = 1;
@@ -228,6 +229,10 @@ export const runConfigSchema = z
       .describe(
         'Evaluation samples from (1 - w)·reference + w·policy logits; 1 = the policy alone ("Inference-Time Alignment Control for Diffusion Models with Reinforcement Learning Guidance")',
       ),
+    eval_tasks: evalTasksOption,
+
+    // stages (engine/config/stages.ts resolves each like a fresh RunConfig)
+    stages: stagesOption,
 
     kernel_variants: z
       .record(z.string(), z.string())
@@ -259,6 +264,16 @@ export const runConfigSchema = z
       issue('epsilon_high', `must be null exactly when epsilon is null (epsilon is ${c.epsilon})`);
     }
     if (c.eval_k > c.eval_samples) issue('eval_k', `must be <= eval_samples (${c.eval_samples})`);
+    c.eval_tasks.forEach((t, i) => {
+      if (c.eval_tasks.findIndex((o) => o.label === t.label) !== i)
+        ctx.addIssue({ code: 'custom', path: ['eval_tasks', i, 'label'], message: 'is used twice' });
+      const dataset = otherDatasetProblem(t.task, c.task);
+      if (dataset) ctx.addIssue({ code: 'custom', path: ['eval_tasks', i, 'task'], message: dataset });
+    });
+    c.stages?.forEach((st, i) => {
+      if (c.stages?.findIndex((o) => o.name === st.name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: 'is used twice' });
+    });
     const userNames = c.reward_code.map((f) => f.name);
     c.reward_code.forEach((f, i) => {
       if ((REWARD_NAMES as readonly string[]).includes(f.name))

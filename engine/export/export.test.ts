@@ -354,6 +354,23 @@ describe('TRL GRPOTrainer script', () => {
     );
   });
 
+  it('writes a NOTE for stages and eval_tasks, which TRL lacks', () => {
+    const plain = trlScript(resolveRunConfig({ algorithm: 'grpo', max_steps: 3 }));
+    expect(plain).not.toMatch(/stages|eval_tasks/);
+    const staged = trlScript(
+      resolveRunConfig({
+        algorithm: 'sft',
+        stages: [
+          { name: 'warm', steps: 2 },
+          { name: 'rl', steps: 3, algorithm: 'grpo' },
+        ],
+        eval_tasks: [{ label: 'rev', task: { name: 'reversal' } }],
+      }),
+    );
+    expect(staged).toMatch(/# NOTE: stages \(warm: 2 steps, rl: 3 steps\): .*TRL has no stages/);
+    expect(staged).toMatch(/# NOTE: eval_tasks \(rev\) are not exported/);
+  });
+
   // Stand-ins for the three packages the script imports: a character-level tokenizer whose chat template
   // (FAKE_CHAT_TEMPLATE, JSON) is `<|role|>content\n` per message then `<|assistant|>`, and whose default
   // encoding adds one special token in front; trl's maybe_apply_chat_template renders conversations as

@@ -175,6 +175,14 @@ export function grpoConfigKwargs(c: RunConfig): { kwargs: [string, Py][]; notes:
     notes.push(
       'evaluation on held-out prompts (eval/pass@k) is not exported; pass an eval_dataset to GRPOTrainer to add it.',
     );
+  if (c.stages)
+    notes.push(
+      `stages (${c.stages.map((s) => `${s.name}: ${s.steps} steps`).join(', ')}): this script is the run's top-level config for all ${c.max_steps} steps; TRL has no stages: run one trainer per stage (each stage's resolved options are in config.json), starting each from the last one's output, with a fresh optimizer.`,
+    );
+  if (c.eval_tasks.length > 0)
+    notes.push(
+      `eval_tasks (${c.eval_tasks.map((e) => e.label).join(', ')}) are not exported; evaluate those tasks' held-out prompts separately.`,
+    );
   const kwargs: [string, Py][] = [
     ['output_dir', py('tabrl-trl-output')],
     ['max_steps', py(c.max_steps)],

@@ -185,6 +185,49 @@ describe('the reference under sft_loss asft', () => {
       ).parts.reference,
     ).toBe(0);
   });
+
+  it('a staged run needs what its largest stage needs', () => {
+    const config = parseHfConfig(SMOLLM2_135M_CONFIG);
+    const P = parameterCount(config);
+    const base = { model: { name: 'x/y', overrides: {} }, gradient_accumulation: 8, beta: 0 };
+    const plain = estimateRunMemory(config, resolveRunConfig({ ...base, algorithm: 'sft' }));
+    expect(plain.parts.reference).toBe(0);
+    // an SFT stage, then a GRPO stage with beta > 0 (a reference) and longer completions
+    const staged = estimateRunMemory(
+      config,
+      resolveRunConfig({
+        ...base,
+        algorithm: 'sft',
+        stages: [
+          { name: 'sft', steps: 2 },
+          { name: 'rl', steps: 2, algorithm: 'grpo', beta: 0.04, max_completion_length: 64 },
+        ],
+      }),
+    );
+    expect(staged.parts.reference).toBe(4 * P);
+    expect(staged.shapes.tokensPerRow).toBeGreaterThan(plain.shapes.tokensPerRow);
+    expect(staged.total).toBeGreaterThan(plain.total);
+  });
+
+  it("a LoRA run's later stage holds a frozen copy of the adapters as θ_ref", () => {
+    const config = parseHfConfig(SMOLLM2_135M_CONFIG);
+    const lora = { rank: 8, alpha: 16, target_modules: ['q' as const, 'v' as const] };
+    const base = { model: { name: 'x/y', overrides: {} }, gradient_accumulation: 8, lora };
+    const first = estimateRunMemory(config, resolveRunConfig({ ...base, beta: 0.04 }));
+    expect(first.parts.reference).toBe(0);
+    const staged = estimateRunMemory(
+      config,
+      resolveRunConfig({
+        ...base,
+        beta: 0,
+        stages: [
+          { name: 'a', steps: 1 },
+          { name: 'b', steps: 1, beta: 0.04 },
+        ],
+      }),
+    );
+    expect(staged.parts.reference).toBe(4 * staged.trainableParameters);
+  });
 });
 
 describe('the reference under guidance_weight', () => {

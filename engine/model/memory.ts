@@ -11,6 +11,7 @@
  */
 
 import { planRowChunks } from '../../kernels/runtime/row-chunks.js';
+import { stageConfigs } from '../config/resolve.js';
 import type { RunConfig } from '../config/schema.js';
 import { type ModelConfig, parameterCount } from './config.js';
 import { headPieceRows } from './head-pieces.js';
@@ -122,6 +123,18 @@ export function estimateRunMemory(
   run: RunConfig,
   options: MemoryOptions = {},
 ): MemoryEstimate {
+  // a staged run needs what its largest stage needs (stages may change batch, lengths, reference)
+  const estimates = stageConfigs(run).map((stage, i) => estimateStageMemory(model, stage, options, i > 0));
+  return estimates.reduce((a, b) => (b.total > a.total ? b : a));
+}
+
+function estimateStageMemory(
+  model: ModelConfig,
+  run: RunConfig,
+  options: MemoryOptions,
+  /** A stage after the first: under LoRA its θ_ref holds a frozen copy of the adapters. */
+  laterStage = false,
+): MemoryEstimate {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const budgetBytes = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const C = model.hiddenSize;
@@ -154,7 +167,15 @@ export function estimateRunMemory(
     weights: weightBytes(model, Boolean(lora)) + (lora ? trainable * F32 : 0),
     gradients: trainable * F32,
     optimizer: 2 * trainable * F32,
-    reference: holdsReference(run) && !lora ? P * F32 : 0,
+    // LoRA's θ_ref is the base (a view) plus, once the adapters have trained (a later stage, or after
+    // an SFT warm-up), a copy of the adapters
+    reference: holdsReference(run)
+      ? lora
+        ? laterStage || (run.sft_steps > 0 && run.algorithm !== 'sft')
+          ? trainable * F32
+          : 0
+        : P * F32
+      : 0,
     activations: (L * perLayer + workspace) * F32,
     // one piece of logits and their gradient (gpu/head.ts); asft's SFT updates add the reference's piece
     logits: (anchoredSft(run) ? 3 : 2) * headRows * V * F32,

@@ -34,6 +34,12 @@ describe('health rules', () => {
     expect(monitor.push({ step: 1, update_skipped: 1 }).map((n) => n.kind)).toEqual(['update_refused']);
     expect(monitor.push({ step: 2, update_skipped: 1 })).toEqual([]);
     expect(new Set(HEALTH_RULES.map((r) => r.kind)).size).toBe(HEALTH_RULES.length);
+    // a staged run (sft, then grpo): rows are judged by their stage's algorithm
+    const staged = new HealthMonitor('sft', ['sft', 'grpo']);
+    const fired = rows.flatMap((r) => staged.push({ ...r, stage: r.step < 3 ? 0 : 1 }));
+    expect(fired.map((n) => [n.kind, n.step])).toEqual([['no_gradient', 5]]);
+    const sftOnly = new HealthMonitor('sft', ['sft', 'grpo']);
+    expect(rows.flatMap((r) => sftOnly.push({ ...r, stage: 0 }))).toEqual([]);
   });
 
   it('docs/METRICS.md lists every rule as it is', () => {

@@ -108,13 +108,22 @@ export class HealthMonitor {
   private readonly rows: Record<string, unknown>[] = [];
   readonly seen = new Set<HealthKind>();
 
-  constructor(private readonly algorithm: Algorithm) {}
+  /**
+   * `stageAlgorithms`: a staged run's algorithm per stage; a row with `stage` is judged by the rules
+   * of its stage's algorithm (an SFT stage then a GRPO stage gets GRPO's notices in the second).
+   */
+  constructor(
+    private readonly algorithm: Algorithm,
+    private readonly stageAlgorithms: readonly Algorithm[] = [],
+  ) {}
 
   push(row: Record<string, unknown>): HealthNotice[] {
     this.rows.push(row);
     const out: HealthNotice[] = [];
+    const algorithm =
+      (typeof row.stage === 'number' ? this.stageAlgorithms[row.stage] : undefined) ?? this.algorithm;
     for (const rule of HEALTH_RULES) {
-      if (this.seen.has(rule.kind) || !rule.algorithms.includes(this.algorithm)) continue;
+      if (this.seen.has(rule.kind) || !rule.algorithms.includes(algorithm)) continue;
       const mean = windowMean(this.rows, rule);
       if (mean === null) continue;
       const fires = rule.when === 'above' ? mean >= rule.threshold : mean < rule.threshold;

@@ -1,8 +1,9 @@
 /**
  * Every key a `metrics.jsonl` row may carry, in one typed list: what the trainer emits and what the
  * lab's charts and glossary, the health rules, the CLI and the docs may name (names follow TRL's where
- * TRL has one; docs/DESIGN.md "Metrics"). Two families are patterns: `rewards/<fn>/mean` per reward
- * function and `eval/pass@<k>`. Tests fail on a name emitted or read that is not here.
+ * TRL has one; docs/DESIGN.md "Metrics"). The families are patterns: `rewards/<fn>/mean` per reward
+ * function, `eval/pass@<k>`, and `eval/<label>/...` per eval_tasks task. Tests fail on a name emitted
+ * or read that is not here.
  */
 import { ALGORITHMS, type Algorithm } from '../config/schema.js';
 
@@ -42,6 +43,7 @@ const m = (
 
 export const METRICS: readonly MetricSpec[] = [
   m('step', 'step', ALGORITHMS, 'Step number, from 0'),
+  m('stage', 'count', ALGORITHMS, 'Index of the stage the step belongs to, from 0', 'staged runs (stages)'),
   m(
     'reward',
     'reward',
@@ -163,12 +165,29 @@ export const METRICS: readonly MetricSpec[] = [
     'Held-out prompts answered correctly by greedy decoding',
     'eval steps',
   ),
+  m(
+    'eval/<label>/<metric>',
+    'fraction',
+    ALGORITHMS,
+    "An eval_tasks task's pass@1, pass@k, pass@2/4/8 or greedy on its own held-out prompts",
+    'eval steps, eval_tasks',
+  ),
+  m(
+    'eval/<label>/reward',
+    'reward',
+    ALGORITHMS,
+    "An eval_tasks task's mean reward on its own held-out prompts",
+    'eval steps, eval_tasks',
+  ),
 ];
 
 /** The key families: a pattern name of METRICS and the keys it stands for. */
 const PATTERNS: Record<string, RegExp> = {
   'rewards/<fn>/mean': /^rewards\/[^/]+\/mean$/,
   'eval/pass@<k>': /^eval\/pass@[1-9][0-9]*$/,
+  // `<label>` itself too: the docs name the family as eval/<label>/pass@1
+  'eval/<label>/<metric>': /^eval\/(<label>|[A-Za-z0-9_-]{1,32})\/(pass@k|pass@[1-9][0-9]*|greedy)$/,
+  'eval/<label>/reward': /^eval\/(<label>|[A-Za-z0-9_-]{1,32})\/reward$/,
 };
 
 /** The spec of a key (exact names first, then patterns); undefined when it is not listed. */

@@ -14,19 +14,19 @@ import { cacheStorageHubCache, type HubOptions } from '../hub/index.js';
 import { type CheckpointFs, memoryFs, readCheckpoint, writeCheckpoint } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import { type Guidance, sampleWithKvCache } from '../model/gpu/generate.js';
-import { attachLora, baseView, GpuLora } from '../model/gpu/lora.js';
+import { attachLora, baseView, frozenAdapterView, GpuLora } from '../model/gpu/lora.js';
 import { GpuModel } from '../model/gpu/model.js';
 import { GpuParams } from '../model/gpu/params.js';
 import { initLoraParams, type LoraOptions, mergeLora } from '../model/lora.js';
 import { assertFits, estimateRunMemory, formatBytes, type MemoryOptions } from '../model/memory.js';
 import { adamwDispose, adamwInit } from '../optim/adamw.js';
 import type { RewardModelInfo } from '../rewards/onnx-info.js';
-import { disposeRewardFunctions, loadRewardModels } from '../rewards/onnx-rewards.js';
+import { disposeRewardFunctions } from '../rewards/onnx-rewards.js';
 import type { OnnxPlacement } from '../rewards/onnx-runtime.js';
-import { type RewardSandbox, runRewards } from '../rewards/sandbox.js';
+import type { RewardSandbox } from '../rewards/sandbox.js';
 import { createRng, type Rng } from '../rl/random.js';
 import { tryStream } from '../rl/streams.js';
-import { createTask, type DatasetRow, heldOutSet } from '../tasks/index.js';
+import { type DatasetRow, heldOutSet } from '../tasks/index.js';
 import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
@@ -36,7 +36,20 @@ import { interpolatedPolicy, savedGuidanceReference, saveGuidanceReference } fro
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
 import { emptyRelift } from './relift.js';
+import type { RolloutContext } from './rollout.js';
+import { resetSelfTargets } from './self-targets.js';
 import type { CheckpointFiles, SessionEvents, StepMetrics } from './session-types.js';
+import { runTasks, stageRolloutContexts, withAlphabetOf } from './stage-env.js';
+import {
+  endsStage,
+  enterStage,
+  planStages,
+  type Stage,
+  type StageEnv,
+  type StageHooks,
+  stageAt,
+  startStage,
+} from './stages.js';
 import { stepKind } from './step-kind.js';
 import { runStep, type TrainerContext } from './steps.js';
 import { restoreTrainerState, saveTrainerState } from './trainer-state.js';
@@ -64,6 +77,8 @@ export interface SessionOptions {
    * model with the policy's vocabulary (the caller checks the tokenizer).
    */
   guidanceReference?: { config: ModelConfig; values: ReadonlyMap<string, ArrayLike<number>> };
+  /** Work at every stage's first step (engine/train/stages.ts StageHooks; e.g. freeze's frozen set). */
+  stageHooks?: StageHooks;
 }
 
 /** The Try panel's knobs beyond start/current: guidance weight w and interpolation α (both default 1). */
@@ -72,13 +87,29 @@ export interface TryOptions {
   alpha?: number;
 }
 
+/** An eval_tasks entry as the session holds it. */
+interface EvalTask {
+  label: string;
+  task: Task;
+  heldOut: TaskSample[] | null;
+}
+
 export class TrainingSession {
   /** Steps completed; the next `step()` runs step number `stepsDone`. */
   stepsDone = 0;
   /** The kernel variants this run uses (pinned from the config, or tuned before step 0): a replay pins them. */
   kernelVariants: Record<string, string> = {};
   private startValues: Map<string, Float32Array>;
+  /** Held-out prompts of the current stage's task. */
   private heldOut: TaskSample[] | null = null;
+  /** The run's stages (one without `stages`) and the index of the one the next step belongs to. */
+  readonly stages: Stage[];
+  stageIndex = 0;
+  private evalTasks: EvalTask[] = [];
+  private stageEnv: StageEnv;
+  private stageHooks: StageHooks;
+  /** Every stage's reward functions (disposed once each). */
+  private rewardSets: RolloutContext['rewards'][] = [];
   private disposed = false;
   /** θ_ref taken when RL starts for guidance_weight ≠ 1 when training holds none (beta = 0): not KL's. */
   private guideRef: GpuParams | null = null;
@@ -96,12 +127,31 @@ export class TrainingSession {
     readonly config: RunConfig,
     readonly modelConfig: ModelConfig,
     readonly tokenizer: Tokenizer,
-    readonly task: Task,
     private readonly ctx: TrainerContext,
     private readonly events: SessionEvents,
     startValues: Map<string, Float32Array>,
+    stages: Stage[],
+    stageEnv: StageEnv,
+    stageHooks: StageHooks,
   ) {
     this.startValues = startValues;
+    this.stages = stages;
+    this.stageEnv = stageEnv;
+    this.stageHooks = stageHooks;
+  }
+
+  /** The current stage's task. */
+  get task(): Task {
+    return this.ctx.task;
+  }
+
+  /** The current stage. */
+  get stage(): Stage {
+    return this.stages[this.stageIndex];
+  }
+
+  private get staged(): boolean {
+    return this.config.stages !== null;
   }
 
   static async create(
@@ -111,20 +161,38 @@ export class TrainingSession {
     options: SessionOptions = {},
   ): Promise<TrainingSession> {
     events.onPhase?.('loading', 0, `model ${config.model.name}`);
-    const task = createTask(config.task, { rows: options.datasetRows });
+    // a run without stages is one stage, the config itself (engine/train/stages.ts)
+    const stages = planStages(config);
+    const { stageTasks, evalTasks, all: allTasks } = runTasks(config, stages, options.datasetRows);
+    const task = stageTasks[0];
     const rng = createRng(config.seed);
     const memory: MemoryOptions = { limits: rt.limits, ...options.memory };
-    const policy = await loadStartingPolicy(config.model, task, rng.split('init'), options.openCheckpoint, {
-      hub: reportDownloads(options.hub ?? defaultHubOptions(), events),
-      checkFits: (modelConfig) => assertFits(estimateRunMemory(modelConfig, config, memory)),
-    });
-    // the model's chat template (if any, and chat_template is auto), checked on one of the task's prompts
-    const examplePrompt = task.draw(createRng(config.seed).split('prompt-format')).prompt;
-    const prompts = PromptFormat.forRun(policy.tokenizer, config, examplePrompt);
+    // the estimate of a staged run is its largest stage's
+    const fitsEveryStage = (modelConfig: ModelConfig, o: MemoryOptions) =>
+      assertFits(estimateRunMemory(modelConfig, config, o));
+    const policy = await loadStartingPolicy(
+      config.model,
+      withAlphabetOf(task, allTasks),
+      rng.split('init'),
+      options.openCheckpoint,
+      {
+        hub: reportDownloads(options.hub ?? defaultHubOptions(), events),
+        checkFits: (modelConfig) => fitsEveryStage(modelConfig, memory),
+      },
+    );
+    // the model's chat template (if any, and chat_template is auto), checked on one of each task's prompts
+    const exampleOf = (t: Task) => t.draw(createRng(config.seed).split('prompt-format')).prompt;
+    const examplePrompt = exampleOf(task);
+    const stagePrompts = stages.map((st, i) =>
+      PromptFormat.forRun(policy.tokenizer, st.config, exampleOf(stageTasks[i])),
+    );
+    const prompts = stagePrompts[0];
     // config.json alone could only assume short prompts; with the tokenizer and template known, check
     // again with the longest of a sample of the task's prompts before anything is put on the GPU
-    const promptTokens = memory.promptTokens ?? longestPrompt(task, prompts, config.seed);
-    assertFits(estimateRunMemory(policy.config, config, { ...memory, promptTokens }));
+    const promptTokens =
+      memory.promptTokens ??
+      Math.max(...stages.map((_, i) => longestPrompt(stageTasks[i], stagePrompts[i], config.seed)));
+    fitsEveryStage(policy.config, { ...memory, promptTokens });
     events.onPhase?.('loading', 0.6, 'uploading weights');
     // LoRA never trains the base, so its matrices are stored as f16 (half the bytes; docs/MODELS.md)
     const model = GpuModel.load(rt, policy.config, policy.values, {
@@ -133,33 +201,26 @@ export class TrainingSession {
     const lora = config.lora ? createAdapters(rt, policy.config, config.lora, rng.split('lora')) : null;
     if (lora) attachLora(model.params, lora);
     const tokenizer = policy.tokenizer;
-    const rewardModels = await loadRewardModels(config, options.openCheckpoint, options.rewardModelPlacement);
-    const rewards = runRewards({ ...config, ...rewardModels.others }, options.rewardSandbox ?? null);
+    const {
+      rollouts: stageRollouts,
+      rewardModelInfo,
+      rewardSets,
+    } = await stageRolloutContexts(
+      stages,
+      { model, tokenizer, tasks: stageTasks, prompts: stagePrompts },
+      options,
+    );
+    const stageEnv: StageEnv = {
+      task: (st) => stageTasks[st.index],
+      rollout: (st) => stageRollouts[st.index],
+    };
     const ctx: TrainerContext = {
-      config,
+      config: stages[0].config,
       model,
       tokenizer,
       task,
       rng,
-      rolloutCtx: {
-        model,
-        tokenizer,
-        prompts,
-        task,
-        rewards: [...rewards.builtin, ...rewardModels.functions],
-        userRewards: rewards.user,
-        sampling: {
-          temperature: config.temperature,
-          topK: config.top_k,
-          topP: config.top_p,
-          minP: config.min_p,
-          greedy: false,
-          maxNewTokens: config.max_completion_length,
-          seed: config.seed,
-          eos: tokenizer.eosId,
-          pad: tokenizer.padId ?? 0,
-        },
-      },
+      rolloutCtx: stageRollouts[0],
       // LoRA trains the adapters alone; the base stays frozen
       optimizer: adamwInit(lora?.params ?? model.params),
       trainable: lora?.params ?? model.params,
@@ -169,6 +230,7 @@ export class TrainingSession {
       selfTargets: new Map(),
       valueHead: null,
       reinforce: { baseline: null },
+      stageStart: 0,
       numTokens: 0,
       numCompletions: 0,
       relift: emptyRelift(),
@@ -180,20 +242,27 @@ export class TrainingSession {
       config,
       policy.config,
       tokenizer,
-      task,
       ctx,
       events,
       policy.values,
+      stages,
+      stageEnv,
+      options.stageHooks ?? {},
     );
     session.lora = lora;
     session.promptFormat = prompts.info(examplePrompt);
-    session.rewardModels = rewardModels.info;
+    session.rewardModels = rewardModelInfo;
+    session.rewardSets = rewardSets;
+    session.evalTasks = evalTasks;
     if (options.guidanceReference) {
       const g = options.guidanceReference;
       session.externalRef = GpuModel.load(rt, g.config, g.values);
     }
     if (options.resume) await session.restore(options.resume);
-    else session.takeReference();
+    else {
+      session.stageHooks.onStageStart?.(ctx, stages[0]);
+      session.takeReference();
+    }
     events.onPhase?.('tuning', 0, 'compiling kernels and choosing variants for this adapter');
     session.kernelVariants = await prepareKernels(
       ctx,
@@ -204,35 +273,43 @@ export class TrainingSession {
     return session;
   }
 
+  /** Whether the current stage is past its SFT warm-up (or is an RL stage without one). */
   private rlStarted(): boolean {
-    return stepKind(this.config, this.stepsDone) !== 'sft';
+    return stepKind(this.ctx.config, this.stepsDone - this.ctx.stageStart) !== 'sft';
   }
 
   /**
-   * θ_ref, when the run needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the policy's
-   * weights when RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT phase (algorithm
-   * `sft` or the `sft_steps` warm-up) under `asft` or `sft_targets: self_when_correct`: the starting
-   * policy, dropped when RL starts.
-   * LoRA: the base with adapters off.
+   * θ_ref, when the current stage needs one (docs/ALGORITHMS.md "The reference θ_ref"). RL phase: the
+   * policy's weights when the stage's RL starts, for beta > 0 or for `rft` under `sft_loss: asft`. SFT
+   * phase (algorithm `sft` or the `sft_steps` warm-up) under `asft` or `sft_targets: self_when_correct`:
+   * the policy at the stage's start, dropped when RL starts. LoRA: the base plus a frozen copy of the
+   * adapters as they were then (the base with adapters off when that is step 0). Guidance
+   * (guidance_weight ≠ 1) with no reference held for training takes its own copy at the same point.
    */
   private takeReference(): void {
-    const c = this.config;
     const ctx = this.ctx;
+    const c = ctx.config;
     if (ctx.ref) return;
     const asft = c.sft_loss === 'asft';
+    // LoRA: the base plus a frozen copy of the adapters as they are when θ_ref is taken; taken at
+    // step 0 the adapters are at their start (B = 0), so the base with adapters off is that, uncopied.
+    // A copy is restored from the trainer state on resume, so this runs only when none was saved.
+    const takenAt = ctx.stageStart + (this.rlStarted() ? c.sft_steps : 0);
+    const loraRef = (lora: GpuLora) =>
+      takenAt > 0 ? frozenAdapterView(ctx.model.params, lora) : baseView(ctx.model.params);
     if (!this.rlStarted()) {
       // asft's anchor, or the greedy answerer of sft_targets self_when_correct
       if (!asft && c.sft_targets !== 'self_when_correct') return;
-      if (this.lora) ctx.ref = baseView(ctx.model.params);
-      else if (this.stepsDone === 0) ctx.ref = ctx.model.params.clone('.ref');
+      if (this.lora) ctx.ref = loraRef(this.lora);
+      else if (this.stepsDone === ctx.stageStart) ctx.ref = ctx.model.params.clone('.ref');
       else ctx.ref = GpuParams.upload(this.rt, this.modelConfig, this.startValues);
       return;
     }
     if (c.beta > 0 || (asft && c.algorithm === 'rft'))
-      ctx.ref = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.ref');
+      ctx.ref = this.lora ? loraRef(this.lora) : ctx.model.params.clone('.ref');
     // guidance evaluates against θ_ref even when training needs none; a separate copy, so KL is untouched
     if (c.guidance_weight !== 1 && !ctx.ref && !this.guideRef && !this.externalRef)
-      this.guideRef = this.lora ? baseView(ctx.model.params) : ctx.model.params.clone('.guidance');
+      this.guideRef = this.lora ? loraRef(this.lora) : ctx.model.params.clone('.guidance');
   }
 
   /**
@@ -271,29 +348,51 @@ export class TrainingSession {
   /** Runs exactly one step and returns its metrics row (also posted through the events). */
   async step(): Promise<StepMetrics> {
     if (this.disposed) throw new Error('this training session was disposed');
-    const c = this.config;
+    const c = this.ctx.config;
     const s = this.stepsDone;
-    // the starting policy is evaluated before the first update, so every chart has where the run began
-    const atStart = c.eval_every > 0 && s === 0 ? await this.evaluateWithPhase() : null;
+    const staged = this.staged;
+    // the starting policy is evaluated before the first update, so every chart has where the run
+    // began (always in a staged run, which also evaluates at each stage's last step)
+    const atStart = (c.eval_every > 0 || staged) && s === 0 ? await this.evaluateWithPhase() : null;
     const wasSft = !this.rlStarted();
-    // half fine-tuning: stage 0's choice is drawn at the run's first step (a resume restores it)
-    const freeze = c.freeze && !this.ctx.freeze ? beginFreezeStage(this.ctx, 0) : {};
+    // half fine-tuning: a stage's choice is drawn at its first step (a resume restores it)
+    const freeze = c.freeze && !this.ctx.freeze ? beginFreezeStage(this.ctx, this.stageIndex) : {};
     const out = await runStep(this.ctx, s);
     Object.assign(out.metrics, freeze);
     this.stepsDone++;
+    if (staged) out.metrics.stage = this.stageIndex;
+    const stageEnds = staged && endsStage(this.stages, this.stepsDone);
+    const nextStage =
+      stageEnds && this.stepsDone < this.config.max_steps ? stageAt(this.stages, this.stepsDone) : null;
     if (wasSft && this.rlStarted()) {
-      // the SFT warm-up's asft anchor was the starting policy; RL's reference is taken now
+      // the SFT warm-up's asft anchor was the stage's starting policy; RL's reference is taken now
       this.ctx.ref?.dispose();
       this.ctx.ref = null;
     }
-    this.takeReference();
+    if (!nextStage) this.takeReference();
     if (atStart) Object.assign(out.metrics, atStart);
-    else if (c.eval_every > 0 && this.stepsDone % c.eval_every === 0)
+    else if ((c.eval_every > 0 && this.stepsDone % c.eval_every === 0) || stageEnds)
       Object.assign(out.metrics, await this.evaluateWithPhase());
+    // the next stage begins now, so a checkpoint saved after this step holds its reset state
+    if (nextStage) this.beginStage(nextStage);
     this.events.onPhase?.('idle');
     if (out.samples) this.events.onSamples?.(out.samples);
     this.events.onMetrics?.(out.metrics);
     return out.metrics;
+  }
+
+  /** Resets and enters `next` (engine/train/stages.ts startStage), then takes its θ_ref if due. */
+  private beginStage(next: Stage): void {
+    const prev = this.stage;
+    startStage(this.ctx, prev, next, this.stageEnv, this.stageHooks);
+    this.stageIndex = next.index;
+    // per stage too: relift's buffer, freeze's choice (drawn again at the stage's first step) and the
+    // self targets, which were θ_ref's answers
+    this.ctx.relift = emptyRelift();
+    this.ctx.freeze = null;
+    resetSelfTargets(this.ctx);
+    if (this.stageEnv.task(prev) !== this.ctx.task) this.heldOut = null;
+    this.takeReference();
   }
 
   private async evaluateWithPhase(): Promise<Record<string, number>> {
@@ -301,23 +400,64 @@ export class TrainingSession {
     return this.evaluate();
   }
 
-  /** The eval metrics of the current policy on the run's held-out prompts. */
-  async evaluate(count = this.config.eval_prompts): Promise<Record<string, number>> {
+  /**
+   * The eval metrics of the current policy on the current stage's held-out prompts (`eval/*`), and on
+   * each eval_tasks task's own (`eval/<label>/*`), with the same n and k.
+   */
+  async evaluate(count = this.ctx.config.eval_prompts): Promise<Record<string, number>> {
     return (await this.evaluateDetailed(count)).metrics;
   }
 
-  /** evaluate's metrics with each one's per-prompt values (what an experiment's bootstrap resamples). */
+  /**
+   * evaluate's metrics with each one's per-prompt values (what an experiment's bootstrap resamples),
+   * under the run's guidance_weight (every task, eval_tasks too).
+   */
   async evaluateDetailed(
-    count = this.config.eval_prompts,
+    count = this.ctx.config.eval_prompts,
   ): Promise<{ metrics: Record<string, number>; perPrompt: Record<string, number[]> }> {
-    if (!this.heldOut || this.heldOut.length < count) {
-      const fraction = (this.config.task as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
-      this.heldOut = heldOutSet(this.task, this.ctx.rng.split('eval'), count, fraction);
-    }
+    const c = this.ctx.config;
+    if (!this.heldOut || this.heldOut.length < count) this.heldOut = this.heldOutOf(this.task, count);
     const prompts = this.heldOut.slice(0, count);
-    return this.withGuidance(this.config.guidance_weight, (guidance) =>
-      evaluateDetailed(this.ctx.rolloutCtx, this.config, prompts, this.stepsDone, undefined, guidance),
-    );
+    return this.withGuidance(c.guidance_weight, async (guidance) => {
+      const out = await evaluateDetailed(
+        this.ctx.rolloutCtx,
+        c,
+        prompts,
+        this.stepsDone,
+        undefined,
+        guidance,
+      );
+      for (const e of this.evalTasks) {
+        if (!e.heldOut || e.heldOut.length < count) e.heldOut = this.heldOutOf(e.task, count);
+        const rolloutCtx = { ...this.ctx.rolloutCtx, task: e.task };
+        const m = await evaluateDetailed(
+          rolloutCtx,
+          c,
+          e.heldOut.slice(0, count),
+          this.stepsDone,
+          undefined,
+          guidance,
+        );
+        const relabel = (k: string) => k.replace(/^eval\//, `eval/${e.label}/`);
+        for (const [k, v] of Object.entries(m.metrics)) out.metrics[relabel(k)] = v;
+        for (const [k, v] of Object.entries(m.perPrompt)) out.perPrompt[relabel(k)] = v;
+      }
+      return out;
+    });
+  }
+
+  /** `count` held-out prompts of `task` (the same ones whichever stage or eval_tasks entry asks). */
+  private heldOutOf(task: Task, count: number): TaskSample[] {
+    const options = this.tasksOptions(task);
+    const fraction = (options as { held_out_fraction?: number }).held_out_fraction ?? 0.1;
+    return heldOutSet(task, this.ctx.rng.split('eval'), count, fraction);
+  }
+
+  /** The task options `task` was made from (a stage's or an eval_tasks entry's). */
+  private tasksOptions(task: Task): RunConfig['task'] {
+    const st = this.stages.find((x) => this.stageEnv.task(x) === task);
+    if (st) return st.config.task;
+    return this.config.eval_tasks[this.evalTasks.findIndex((e) => e.task === task)].task;
   }
 
   /**
@@ -403,6 +543,7 @@ export class TrainingSession {
     const state = await saveTrainerState(this.config, this, this.ctx, this.lora);
     // guidance's own θ_ref (full fine-tune, RL started): a LoRA one is the base, an SFT-phase one the start
     await saveGuidanceReference(state, !this.lora && this.rlStarted() ? this.guideRef : null);
+    if (this.staged) state.json.stage = this.stageIndex;
     const target = fs as CheckpointFs & { files?: Map<string, Uint8Array> };
     await writeCheckpoint(target, {
       config: this.modelConfig,
@@ -424,6 +565,15 @@ export class TrainingSession {
     if (guideRef) this.guideRef = GpuParams.upload(this.rt, this.modelConfig, guideRef);
     this.stepsDone = run.stepsDone;
     this.kernelVariants = run.kernelVariants;
+    // the state was saved after any stage start its last step made, so the stage is the next step's
+    const stage = stageAt(this.stages, this.stepsDone);
+    const saved = ckpt.trainerState?.json.stage;
+    if (saved !== undefined && saved !== stage.index)
+      throw new Error(
+        `resume: the trainer state says stage ${saved} but step ${this.stepsDone} is in stage ${stage.index}; the checkpoint does not belong to this config`,
+      );
+    enterStage(this.ctx, stage, this.stageEnv);
+    this.stageIndex = stage.index;
     this.takeReference();
   }
 
@@ -431,7 +581,7 @@ export class TrainingSession {
     if (this.disposed) return;
     this.disposed = true;
     const ctx = this.ctx;
-    disposeRewardFunctions(ctx.rolloutCtx.rewards);
+    for (const rewards of this.rewardSets) disposeRewardFunctions(rewards);
     ctx.grads.dispose();
     adamwDispose(ctx.optimizer);
     ctx.ref?.dispose();

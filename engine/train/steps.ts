@@ -59,6 +59,11 @@ export interface TrainerContext {
   /** PPO's value head (advantage_estimator gae), created at the first RL step. */
   valueHead: ValueHead | null;
   reinforce: ReinforceState;
+  /**
+   * The global step at which the current stage began (0 without `stages`): the LR schedule and the
+   * SFT warm-up count steps from it, random streams and metric rows use the global step (stages.ts).
+   */
+  stageStart: number;
   /** Prompt + completion tokens processed since the run began (TRL's num_tokens). */
   numTokens: number;
   /** Completions sampled since the run began, all rounds, kept or not (`num_completions`). */
@@ -76,9 +81,15 @@ export interface StepOutput {
 
 const now = () => performance.now() / 1000;
 
-function adamwConfig(c: RunConfig, step: number): AdamwConfig {
+/** The learning rate of global step `step`: the schedule counts steps within the stage. */
+function stageLearningRate(ctx: TrainerContext, step: number): number {
+  return learningRate(step - ctx.stageStart, ctx.config);
+}
+
+function adamwConfig(ctx: TrainerContext, step: number): AdamwConfig {
+  const c = ctx.config;
   return {
-    learningRate: learningRate(step, c),
+    learningRate: stageLearningRate(ctx, step),
     beta1: c.adam_beta1,
     beta2: c.adam_beta2,
     eps: c.adam_epsilon,
@@ -420,9 +431,9 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     // stats too (a non-finite loss refuses it even when its gradient happens to be finite), then the
     // stats come back with the norm and the finite flag
     const stats = pending.pending();
-    const upd = await updatePolicy(ctx, adamwConfig(c, step), stats, { guard: stats });
+    const upd = await updatePolicy(ctx, adamwConfig(ctx, step), stats, { guard: stats });
     const res = pending.decode(upd.extraValues);
-    if (upd.applied && ctx.valueHead) await ctx.valueHead.update(adamwConfig(c, step));
+    if (upd.applied && ctx.valueHead) await ctx.valueHead.update(adamwConfig(ctx, step));
     valueLossSum += res.valueLoss / iterations;
     if (!upd.applied || !Number.isFinite(res.loss)) {
       ctx.warn(
@@ -453,7 +464,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     'clip_ratio/region_mean': clip.region,
     loss,
     grad_norm: gradNorm,
-    learning_rate: learningRate(step, c),
+    learning_rate: stageLearningRate(ctx, step),
     ...completionStats(rows, ctx.task),
     num_tokens: ctx.numTokens,
     num_completions: ctx.numCompletions,
@@ -508,7 +519,7 @@ async function sftUpdate(ctx: TrainerContext, rows: readonly TokenRow[], step: n
   const pad = ctx.tokenizer.padId ?? 0;
   const sft = accumulateSftGradient(ctx.model, ctx.model.params, ctx.grads, rows, pad, sftHead(ctx));
   const extra = sft.anchorKl ? [sft.loss, sft.anchorKl] : [sft.loss];
-  const upd = await updatePolicy(ctx, adamwConfig(ctx.config, step), extra);
+  const upd = await updatePolicy(ctx, adamwConfig(ctx, step), extra);
   for (const t of extra) t.dispose();
   if (!upd.applied) {
     ctx.warn(
@@ -581,7 +592,7 @@ export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOu
       ...sftMetrics(upd),
       ...targets.metrics,
       grad_norm: upd.gradNorm,
-      learning_rate: learningRate(step, c),
+      learning_rate: stageLearningRate(ctx, step),
       num_tokens: ctx.numTokens,
       step_time: stepTime,
       tokens_per_second: tokens / Math.max(stepTime, 1e-9),
@@ -644,7 +655,7 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
     loss: upd.loss,
     ...(kept.length > 0 ? sftMetrics(upd) : {}),
     grad_norm: upd.gradNorm,
-    learning_rate: learningRate(step, c),
+    learning_rate: stageLearningRate(ctx, step),
     ...completionStats(all, ctx.task),
     entropy: mean(all.flatMap((r) => r.entropies)),
     num_tokens: ctx.numTokens,
@@ -662,7 +673,7 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
 
 /** Runs step number `step` as the kind stepKind gives it. */
 export function runStep(ctx: TrainerContext, step: number): Promise<StepOutput> {
-  const kind = stepKind(ctx.config, step);
+  const kind = stepKind(ctx.config, step - ctx.stageStart);
   switch (kind) {
     case 'sft':
       return sftStep(ctx, step);

@@ -3,13 +3,15 @@
  * and restored from the checkpoint's trainer_state.json + trainer_state.safetensors here and nowhere
  * else, so a resumed run (`tabrl train --resume`, the lab after a lost device) continues exactly as an
  * uninterrupted one. Random streams and the learning-rate schedule are pure functions of (seed, step),
- * so `global_step` carries them; the SFT-to-RL stage follows from `global_step` and `sft_steps`.
+ * so `global_step` carries them; the SFT-to-RL phase follows from `global_step` and `sft_steps`, and
+ * a staged run's stage from `global_step` and `stages` (the session adds `stage` to the JSON to check
+ * it; a stage's reset state is saved as it is, engine/train/stages.ts).
  */
 import { autotunerFor } from '../../kernels/autotune/autotuner.js';
 import { parseRunConfig } from '../config/resolve.js';
 import type { RunConfig } from '../config/schema.js';
 import type { TrainerState } from '../model/checkpoint.js';
-import type { GpuLora } from '../model/gpu/lora.js';
+import { frozenAdapterView, type GpuLora, loraOf } from '../model/gpu/lora.js';
 import { GpuParams } from '../model/gpu/params.js';
 import type { AdamwState } from '../optim/adamw.js';
 import { restoreFreeze } from './freeze.js';
@@ -32,7 +34,8 @@ export interface RunCounters {
  * The state as checkpoint data. Tensors: `exp_avg.<param>` / `exp_avg_sq.<param>` (AdamW moments of
  * every parameter that trains: the policy's or its adapters', and PPO's `value_head.*`), `lora.<adapter>`
  * (LoRA runs: the base reloads from model.name), `ref.<param>` (the frozen reference of a full
- * fine-tune), `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
+ * fine-tune), `ref_lora.<adapter>` (LoRA: θ_ref's frozen copy of the adapters, when taken after step 0),
+ * `value_head.weight` / `value_head.bias` (PPO). JSON: the counters, each optimizer's
  * step count, REINFORCE's baseline, TRL's num_tokens, half fine-tuning's frozen units (`freeze`: the
  * stage and its unit names, restored, never redrawn), the reference's cached greedy answers of
  * `sft_targets: self_when_correct` (`self_targets`, read back, never re-decoded) and the run's config.
@@ -53,8 +56,12 @@ export async function saveTrainerState(
     await add('exp_avg_sq.', state.v);
   };
   await addOptimizer(ctx.optimizer);
-  if (lora) await add('lora.', lora.params);
-  else if (ctx.ref) await add('ref.', ctx.ref);
+  if (lora) {
+    await add('lora.', lora.params);
+    // θ_ref taken after the adapters trained: the base plus a frozen copy of them (else the base alone)
+    const frozen = ctx.ref ? loraOf(ctx.ref) : undefined;
+    if (frozen && frozen !== lora) await add('ref_lora.', frozen.params);
+  } else if (ctx.ref) await add('ref.', ctx.ref);
   if (ctx.valueHead) {
     await add('', ctx.valueHead.params);
     await addOptimizer(ctx.valueHead.optimizer);
@@ -124,6 +131,8 @@ export function restoreTrainerState(
   restoreFreeze(ctx, st.json.freeze as { stage: number; units: string[] } | undefined);
   ctx.selfTargets = restoreSelfTargets(st.json.self_targets);
   if (st.json.has_reference && !lora) ctx.ref = GpuParams.upload(rt, ctx.model.config, pick('ref.'));
+  if (st.json.has_reference && lora && [...st.tensors.keys()].some((k) => k.startsWith('ref_lora.')))
+    ctx.ref = frozenAdapterView(ctx.model.params, lora, pick('ref_lora.'));
   if (st.json.value_head_optimizer_steps !== undefined) {
     ctx.valueHead?.dispose();
     const head = new ValueHead(rt, ctx.model.config);

@@ -79,6 +79,12 @@ export class ValueHead {
     return r.applied;
   }
 
+  /** Fresh AdamW moments and step count, weights kept (a new stage that keeps the head). */
+  resetOptimizer(): void {
+    adamwDispose(this.optimizer);
+    this.optimizer = adamwInit(this.params);
+  }
+
   dispose(): void {
     this.params.dispose();
     this.grads.dispose();

@@ -73,6 +73,9 @@ describe('metric names registry', () => {
     expect(isListedMetric('eval/pass@')).toBe(false);
     expect(isListedMetric('rewards/x/total')).toBe(false);
     expect(isListedMetric('made_up')).toBe(false);
+    expect(isListedMetric('eval/addition/pass@1')).toBe(true);
+    expect(isListedMetric('eval/addition/reward')).toBe(true);
+    expect(isListedMetric('eval/addition/made_up')).toBe(false);
   });
 
   it("lists every name the trainer's source emits", () => {

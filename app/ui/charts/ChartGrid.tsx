@@ -16,20 +16,35 @@ import {
   moreChartChoices,
   optionCharts,
   presenterCharts,
+  withEvalTasks,
 } from './chart-sets.js';
 import { MetricChart } from './MetricChart.js';
 
-/** The algorithm of a run's frozen config, when it names one TabRL knows. */
+const known = (a: unknown): a is Algorithm =>
+  typeof a === 'string' && (ALGORITHMS as readonly string[]).includes(a);
+
+/**
+ * The algorithm whose charts a run's frozen config gets, when it names one TabRL knows: a staged
+ * run's first stage that samples (an SFT stage before an RL one still shows the RL charts).
+ */
 function algorithmOf(config: unknown): Algorithm | null {
-  const a = (config as { algorithm?: unknown } | null)?.algorithm;
-  return typeof a === 'string' && (ALGORITHMS as readonly string[]).includes(a) ? (a as Algorithm) : null;
+  const c = config as { algorithm?: unknown; stages?: { algorithm?: unknown }[] | null } | null;
+  const staged = (c?.stages ?? []).map((s) => s.algorithm).filter(known);
+  const a = staged.find((x) => x !== 'sft') ?? c?.algorithm;
+  return known(a) ? a : null;
+}
+
+/** The eval_tasks labels of a frozen config (none when it has no eval_tasks). */
+function evalLabelsOf(config: unknown): string[] {
+  const tasks = (config as { eval_tasks?: { label?: unknown }[] } | null)?.eval_tasks ?? [];
+  return tasks.map((t) => t.label).filter((l): l is string => typeof l === 'string');
 }
 
 export function ChartGrid() {
   const runs = useThrottledStore(useRunsStore, (s) => s.runs, 250);
   const visible = useRunsStore((s) => s.visible);
   const activeRunId = useRunsStore((s) => s.activeRunId);
-  const draftAlgorithm = useConfigStore((s) => s.lastValid.algorithm);
+  const draft = useConfigStore((s) => s.lastValid);
   const smoothing = useUiStore((s) => s.smoothing);
   const setSmoothing = useUiStore((s) => s.setSmoothing);
   const presenter = useUiStore((s) => s.presenter);
@@ -43,11 +58,13 @@ export function ChartGrid() {
   );
   // the run in the controls decides the set; with none on the charts, the config being edited
   const inView = (activeRunId && runs[activeRunId]) || shown[0];
-  const algorithm = (inView && algorithmOf(inView.config)) || draftAlgorithm;
-  const draft = useConfigStore((s) => s.lastValid);
-  const base = presenter
-    ? presenterCharts(algorithm)
-    : [...defaultCharts(algorithm), ...optionCharts(inView ? inView.config : draft)];
+  const algorithm = (inView && algorithmOf(inView.config)) || algorithmOf(draft) || draft.algorithm;
+  const runConfig = inView ? inView.config : draft;
+  const labels = evalLabelsOf(runConfig);
+  const base = withEvalTasks(
+    presenter ? presenterCharts(algorithm) : [...defaultCharts(algorithm), ...optionCharts(runConfig)],
+    labels,
+  );
   const added = extra.map(chartForMetric).filter((c) => !base.some((b) => b.title === c.title));
   const choices = useMemo(
     () =>

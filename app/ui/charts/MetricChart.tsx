@@ -159,6 +159,25 @@ export const MetricChart = memo(function MetricChart({
                   }
                 />
               ))}
+              {data.stageStarts.map((b) => (
+                <ReferenceLine
+                  key={b.key}
+                  x={b.step}
+                  stroke={runColour(b.runIndex, highContrast)}
+                  strokeOpacity={0.6}
+                  strokeDasharray="4 3"
+                  label={
+                    b.runIndex === 0
+                      ? {
+                          value: `stage ${b.stage}`,
+                          position: 'insideTopLeft',
+                          fontSize: 10,
+                          fill: highContrast ? '#000' : '#52607a',
+                        }
+                      : undefined
+                  }
+                />
+              ))}
               <Tooltip
                 formatter={(v) =>
                   Array.isArray(v) ? v.map((x) => Number(x).toFixed(3)).join(' – ') : Number(v).toFixed(4)

@@ -23,6 +23,8 @@ export interface ChartData {
   bands: { key: string; runIndex: number }[];
   /** With `startLines`: each (run, metric)'s first logged value, unsmoothed (where the run started). */
   starts: { key: string; metric: string; value: number; runIndex: number; metricIndex: number }[];
+  /** A staged run's stage boundaries: the first step of each stage after the first (its `stage` column). */
+  stageStarts: { key: string; step: number; stage: number; runIndex: number }[];
   pointCount: number;
   /** Smallest and largest value drawn (lines only); null without points. */
   range: [number, number] | null;
@@ -50,6 +52,7 @@ export function buildChartData(spec: ChartSpec, runs: readonly RunRecord[], smoo
   const lines: ChartLine[] = [];
   const bands: ChartData['bands'] = [];
   const starts: ChartData['starts'] = [];
+  const stageStarts: ChartData['stageStarts'] = [];
   const bandValues = new Map<string, Map<number, [number, number]>>();
   let pointCount = 0;
   let lo = Number.POSITIVE_INFINITY;
@@ -78,6 +81,7 @@ export function buildChartData(spec: ChartSpec, runs: readonly RunRecord[], smoo
           });
       }
     });
+    if (lines.some((l) => l.runId === run.id)) stageStarts.push(...stageBoundaries(run, runIndex));
     if (spec.band) {
       const centre = series[lineKey(run.id, spec.metrics[0])];
       const spread = new Map(chartSeries(run.metrics, spec.band, smoothing).map((p) => [p.step, p.value]));
@@ -102,5 +106,19 @@ export function buildChartData(spec: ChartSpec, runs: readonly RunRecord[], smoo
       if (v) row[key] = v;
     }
   }
-  return { rows, lines, bands, starts, pointCount, range: pointCount > 0 ? [lo, hi] : null };
+  return { rows, lines, bands, starts, stageStarts, pointCount, range: pointCount > 0 ? [lo, hi] : null };
+}
+
+/** Where `run`'s `stage` column changes: the step (and index) of each later stage's first row. */
+function stageBoundaries(run: RunRecord, runIndex: number): ChartData['stageStarts'] {
+  const out: ChartData['stageStarts'] = [];
+  let last: number | undefined;
+  for (const m of run.metrics) {
+    const stage = (m as Record<string, unknown>).stage;
+    if (typeof stage !== 'number') continue;
+    if (last !== undefined && stage !== last)
+      out.push({ key: `stage:${run.id}:${stage}`, step: m.step, stage, runIndex });
+    last = stage;
+  }
+  return out;
 }

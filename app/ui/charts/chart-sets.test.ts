@@ -13,6 +13,7 @@ import {
   moreChartChoices,
   optionCharts,
   presenterCharts,
+  withEvalTasks,
 } from './chart-sets.js';
 import { METRIC_GLOSSARY } from './glossary.js';
 
@@ -83,5 +84,19 @@ describe('chart sets', () => {
     ]);
     expect(chartForMetric('timing/train')).toEqual({ title: 'timing/train', metrics: ['timing/train'] });
     expect(chartForMetric('value_loss').title).toBe('value_loss');
+  });
+
+  it('eval_tasks labels draw eval/<label>/pass@1 on the eval/pass@1 chart, nothing else changes', () => {
+    const base = defaultCharts('grpo');
+    expect(withEvalTasks(base, [])).toBe(base);
+    const charts = withEvalTasks(base, ['add', 'rev']);
+    expect(charts.find((c) => c.title === 'eval/pass@1')?.metrics).toEqual([
+      'eval/pass@1',
+      'eval/add/pass@1',
+      'eval/rev/pass@1',
+    ]);
+    expect(charts.filter((c) => c.title !== 'eval/pass@1')).toEqual(
+      base.filter((c) => c.title !== 'eval/pass@1'),
+    );
   });
 });

@@ -143,14 +143,27 @@ export function optionCharts(config: unknown): ChartSpec[] {
   return out;
 }
 
+/**
+ * `charts` with each eval_tasks label's `eval/<label>/pass@1` drawn beside `eval/pass@1` (a run that
+ * keeps measuring an earlier task while it trains another); `charts` itself without labels.
+ */
+export function withEvalTasks(charts: ChartSpec[], labels: readonly string[]): ChartSpec[] {
+  if (labels.length === 0) return charts;
+  return charts.map((c) =>
+    c.title === SPECS.pass1.title
+      ? { ...c, metrics: [...c.metrics, ...labels.map((l) => `eval/${l}/pass@1`)] }
+      : c,
+  );
+}
+
 /** Presenter mode: the few charts a room can follow. */
 export function presenterCharts(algorithm: Algorithm): ChartSpec[] {
   const first = algorithm === 'sft' ? SPECS.loss : SPECS.reward;
   return [first, SPECS.passK, SPECS.entropy, algorithm === 'ppo' ? SPECS.valueLoss : SPECS.kl];
 }
 
-/** Keys that are never charted on their own (the band of reward, the step counter). */
-const NOT_CHARTED = new Set(['step', 'reward_std']);
+/** Keys that are never charted on their own (the band of reward, the step and stage counters; stages are marked on every chart). */
+const NOT_CHARTED = new Set(['step', 'stage', 'reward_std']);
 
 /** A one-metric chart for a logged key, for the picker (named charts keep their own settings). */
 export function chartForMetric(metric: string): ChartSpec {

@@ -51,4 +51,14 @@ describe('config panel fields', () => {
     expect(field?.help).toContain(PAPERS.rlGuidance.title);
     expect(field?.papers?.map((p) => p.title)).toEqual([PAPERS.rlGuidance.title]);
   });
+
+  it('stages and eval_tasks are JSON fields in a "Stages" group, their help from the schema', () => {
+    const group = optionGroups().find((g) => g.title === 'Stages');
+    expect(group?.fields.map((f) => [f.name, f.field.kind])).toEqual([
+      ['stages', 'json'],
+      ['eval_tasks', 'json'],
+    ]);
+    expect(group?.fields[0].help).toContain('max_steps = the sum of steps');
+    expect(group?.fields[1].help).toContain('eval/<label>/pass@1');
+  });
 });

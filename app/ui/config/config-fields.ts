@@ -191,6 +191,7 @@ const GROUPS: [string, string[], boolean][] = [
     false,
   ],
   ['Evaluation', ['eval_every', 'eval_prompts', 'eval_samples', 'eval_k'], false],
+  ['Stages', ['stages', 'eval_tasks'], false],
   // Options not in the schema yet are skipped; each lands here with its paper (engine/papers.ts).
   [
     METHODS_GROUP,

@@ -75,3 +75,26 @@ export function loraWeightsFor(params: GpuParams, module: string): LoraWeights |
 export function baseView(base: GpuParams): GpuParams {
   return GpuParams.view(base);
 }
+
+/**
+ * The base with a frozen copy of `adapters` attached (θ_ref of a LoRA run's later stage, docs/ALGORITHMS.md
+ * "The reference θ_ref"): a view of the base, so only the adapters are copied; `dispose` frees the copy.
+ * `values` (a resume) uploads saved adapter values instead of copying the live ones.
+ */
+export function frozenAdapterView(
+  base: GpuParams,
+  adapters: GpuLora,
+  values?: ReadonlyMap<string, ArrayLike<number>>,
+): GpuParams {
+  const copy = values
+    ? GpuLora.upload(base.rt, base.config, adapters.options, values)
+    : new GpuLora(adapters.options, adapters.params.clone('.ref'));
+  const view = GpuParams.view(base);
+  attachLora(view, copy);
+  const disposeView = view.dispose.bind(view);
+  view.dispose = () => {
+    disposeView();
+    copy.dispose();
+  };
+  return view;
+}
