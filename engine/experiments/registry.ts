@@ -153,7 +153,42 @@ export const EXPERIMENTS: readonly Experiment[] = [
       { label: 'dft', config: { algorithm: 'sft', sft_loss: 'dft' } },
     ],
   },
+  {
+    name: 'forgetting',
+    claim:
+      'Learning a new task (sorting) by GRPO keeps more of the old task (2-digit addition) than learning it by SFT for the same steps, from the same short SFT start on the new task.',
+    papers: ['forgetting', 'mllmCBench'],
+    metric: 'eval/old/pass@1',
+    judge: { kind: 'pair', a: 'sft->grpo', b: 'sft->sft', direction: 1 },
+    base: { ...WARM_ADDITION, eval_tasks: [{ label: 'old', task: { name: 'addition', digits: 2 } }] },
+    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    arms: [
+      {
+        label: 'sft->sft',
+        config: { stages: newTaskStages('sft', 4, 10) },
+        scales: { quick: { stages: newTaskStages('sft', 1, 1) } },
+      },
+      {
+        label: 'sft->grpo',
+        config: { stages: newTaskStages('grpo', 4, 10) },
+        scales: { quick: { stages: newTaskStages('grpo', 1, 1) } },
+      },
+    ],
+  },
 ];
+
+/**
+ * The forgetting experiment's stages: `warm` SFT steps on the new task (sorting 4 digits) so that
+ * GRPO has answers to learn from (pass@8 > 0), then `steps` of `algorithm` on it; the old task is an
+ * `eval_tasks` entry, measured at every evaluation.
+ */
+function newTaskStages(algorithm: 'sft' | 'grpo', warm: number, steps: number): PartialRunConfig['stages'] {
+  const task = { name: 'sorting', length: 4 } as const;
+  return [
+    { name: 'warm', steps: warm, algorithm: 'sft', task, learning_rate: 2e-3 },
+    { name: 'new', steps, algorithm, task },
+  ];
+}
 
 /** The experiment of that name, or an error that lists the names. */
 export function findExperiment(name: string): Experiment {
