@@ -43,75 +43,80 @@ describe('tabrl experiment', () => {
     await expect(run(['reft', '--out', join(dir, 'full')])).rejects.toThrow(/not empty/);
   });
 
-  it('runs every experiment at quick scale: arm folders, verdict.json, arms.json, the table', async () => {
-    const rt = await testRuntime();
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-      printed.push(a.join(' '));
-    });
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      for (const e of EXPERIMENTS) {
-        const out = join(dir, e.name);
-        expect(await run([e.name, '--scale', 'quick', '--seed', '2', '--out', out], rt)).toBe(0);
-        const v = JSON.parse(await readFile(join(out, 'verdict.json'), 'utf8')) as VerdictFile;
-        expect(Object.keys(v)).toEqual([
-          'name',
-          'claim',
-          'metric',
-          'expected',
-          'arms',
-          'stderr',
-          'verdict',
-          'seed',
-          'commit',
-          'adapter',
-        ]);
-        const labels = e.arms.map((a) => a.label);
-        expect([v.name, v.claim, v.metric, v.seed]).toEqual([e.name, e.claim, e.metric, 2]);
-        expect(Object.keys(v.arms)).toEqual(labels);
-        expect(Object.keys(v.stderr)).toEqual(labels);
-        for (const l of labels) {
-          expect(v.arms[l]).toBeGreaterThanOrEqual(0);
-          // an eval/* fraction; a training metric (incorrect answers' length) in tokens, at most the cap
-          expect(v.arms[l]).toBeLessThanOrEqual(e.source === 'train' ? 4 : 1);
-          expect(v.stderr[l]).toBeGreaterThanOrEqual(0);
-        }
-        expect(VERDICTS).toContain(v.verdict);
-        expect(v.commit).toMatch(/^([0-9a-f]{40}|unknown)$/);
-        expect(v.adapter.length).toBeGreaterThan(0);
-        for (const a of e.arms) {
-          const folder = join(out, a.label);
-          if ('config' in a) {
-            for (const f of ['config.json', 'metrics.jsonl', 'checkpoint/model.safetensors'])
-              expect(existsSync(join(folder, f)), `${e.name}/${a.label}/${f}`).toBe(true);
-            const rows = (await readFile(join(folder, 'metrics.jsonl'), 'utf8')).trim().split('\n');
-            expect(rows).toHaveLength(e.scales.quick.steps);
-          } else if ('interpolate' in a) expect(existsSync(join(folder, 'model.safetensors'))).toBe(true);
-          // a guided arm writes nothing: it evaluates its `from` arm's checkpoint against that arm's start
-          else expect(existsSync(join(out, `${a.from}.start`, 'checkpoint', 'model.safetensors'))).toBe(true);
-        }
-        const arms = JSON.parse(await readFile(join(out, 'arms.json'), 'utf8')) as {
-          scale: string;
-          rows: { label: string; steps: number; prompts: number }[];
-        };
-        expect(arms.scale).toBe('quick');
-        expect(arms.rows.map((r) => r.label)).toEqual(labels);
-        expect(
-          arms.rows.every((r) => (e.source === 'train' || r.prompts > 0) && r.steps === e.scales.quick.steps),
-        ).toBe(true);
-        const table = printed.join('\n');
-        for (const l of labels)
-          expect(table).toMatch(
-            new RegExp(
-              `${l.replace(/[.+]/g, '\\$&')}\\s+\\d\\.\\d{4} ± \\d\\.\\d{4}\\s+${e.scales.quick.steps}\\s+\\d`,
+  // one test per experiment, each at quick scale: arm folders, verdict.json, arms.json, the table
+  for (const e of EXPERIMENTS)
+    it(`${e.name} runs at quick scale: arm folders, verdict.json, arms.json, the table`, async () => {
+      const rt = await testRuntime();
+      const printed: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+        printed.push(a.join(' '));
+      });
+      const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+      try {
+        {
+          const out = join(dir, e.name);
+          expect(await run([e.name, '--scale', 'quick', '--seed', '2', '--out', out], rt)).toBe(0);
+          const v = JSON.parse(await readFile(join(out, 'verdict.json'), 'utf8')) as VerdictFile;
+          expect(Object.keys(v)).toEqual([
+            'name',
+            'claim',
+            'metric',
+            'expected',
+            'arms',
+            'stderr',
+            'verdict',
+            'seed',
+            'commit',
+            'adapter',
+          ]);
+          const labels = e.arms.map((a) => a.label);
+          expect([v.name, v.claim, v.metric, v.seed]).toEqual([e.name, e.claim, e.metric, 2]);
+          expect(Object.keys(v.arms)).toEqual(labels);
+          expect(Object.keys(v.stderr)).toEqual(labels);
+          for (const l of labels) {
+            expect(v.arms[l]).toBeGreaterThanOrEqual(0);
+            // an eval/* fraction; a training metric (incorrect answers' length) in tokens, at most the cap
+            expect(v.arms[l]).toBeLessThanOrEqual(e.source === 'train' ? 4 : 1);
+            expect(v.stderr[l]).toBeGreaterThanOrEqual(0);
+          }
+          expect(VERDICTS).toContain(v.verdict);
+          expect(v.commit).toMatch(/^([0-9a-f]{40}|unknown)$/);
+          expect(v.adapter.length).toBeGreaterThan(0);
+          for (const a of e.arms) {
+            const folder = join(out, a.label);
+            if ('config' in a) {
+              for (const f of ['config.json', 'metrics.jsonl', 'checkpoint/model.safetensors'])
+                expect(existsSync(join(folder, f)), `${e.name}/${a.label}/${f}`).toBe(true);
+              const rows = (await readFile(join(folder, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+              expect(rows).toHaveLength(e.scales.quick.steps);
+            } else if ('interpolate' in a) expect(existsSync(join(folder, 'model.safetensors'))).toBe(true);
+            // a guided arm writes nothing: it evaluates its `from` arm's checkpoint against that arm's start
+            else
+              expect(existsSync(join(out, `${a.from}.start`, 'checkpoint', 'model.safetensors'))).toBe(true);
+          }
+          const arms = JSON.parse(await readFile(join(out, 'arms.json'), 'utf8')) as {
+            scale: string;
+            rows: { label: string; steps: number; prompts: number }[];
+          };
+          expect(arms.scale).toBe('quick');
+          expect(arms.rows.map((r) => r.label)).toEqual(labels);
+          expect(
+            arms.rows.every(
+              (r) => (e.source === 'train' || r.prompts > 0) && r.steps === e.scales.quick.steps,
             ),
-          );
-        expect(table).toContain(`expected ${v.expected}: ${v.verdict}`);
+          ).toBe(true);
+          const table = printed.join('\n');
+          for (const l of labels)
+            expect(table).toMatch(
+              new RegExp(
+                `${l.replace(/[.+]/g, '\\$&')}\\s+\\d\\.\\d{4} ± \\d\\.\\d{4}\\s+${e.scales.quick.steps}\\s+\\d`,
+              ),
+            );
+          expect(table).toContain(`expected ${v.expected}: ${v.verdict}`);
+        }
+      } finally {
+        log.mockRestore();
+        err.mockRestore();
       }
-    } finally {
-      log.mockRestore();
-      err.mockRestore();
-    }
-  }, 120_000);
+    }, 120_000);
 });

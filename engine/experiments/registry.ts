@@ -39,6 +39,12 @@ export const QUICK_SCALE: PartialRunConfig = {
   eval_k: 2,
 };
 
+/** The forgetting setting: the old task (2-digit addition) measured as `eval/old/*`. */
+const OLD_TASK_BASE: PartialRunConfig = {
+  ...WARM_ADDITION,
+  eval_tasks: [{ label: 'old', task: { name: 'addition', digits: 2 } }],
+};
+
 export const EXPERIMENTS: readonly Experiment[] = [
   {
     name: 'dr_grpo_length',
@@ -160,19 +166,44 @@ export const EXPERIMENTS: readonly Experiment[] = [
     papers: ['forgetting', 'mllmCBench'],
     metric: 'eval/old/pass@1',
     judge: { kind: 'pair', a: 'sft->grpo', b: 'sft->sft', direction: 1 },
-    base: { ...WARM_ADDITION, eval_tasks: [{ label: 'old', task: { name: 'addition', digits: 2 } }] },
+    base: OLD_TASK_BASE,
+    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    arms: [newTaskArm('sft->sft', 'sft'), newTaskArm('sft->grpo', 'grpo')],
+  },
+  {
+    name: 'kl_forgetting',
+    claim:
+      'A KL penalty to the reference (beta 0.04) keeps more of the old task than beta 0 while GRPO learns a new one; the papers disagree, so this reports what the toy shows.',
+    papers: ['mllmCBench', 'forgetting'],
+    metric: 'eval/old/pass@1',
+    judge: { kind: 'pair', a: 'beta=0.04', b: 'beta=0', direction: 1 },
+    base: OLD_TASK_BASE,
+    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    arms: [newTaskArm('beta=0', 'grpo', { beta: 0 }), newTaskArm('beta=0.04', 'grpo', { beta: 0.04 })],
+  },
+  {
+    name: 'hft',
+    claim:
+      "Freezing half of each block's matrices while SFT learns a new task (HFT) keeps more of the old task than full fine-tuning.",
+    papers: ['hft'],
+    metric: 'eval/old/pass@1',
+    judge: { kind: 'pair', a: 'half', b: 'full', direction: 1 },
+    base: OLD_TASK_BASE,
+    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    arms: [newTaskArm('full', 'sft'), newTaskArm('half', 'sft', { freeze: { fraction: 0.5 } })],
+  },
+  {
+    name: 's3ft',
+    claim:
+      "Training on the reference's own correct answers where it has them (S3FT) keeps more of the old task than training on gold answers only.",
+    papers: ['s3ft'],
+    metric: 'eval/old/pass@1',
+    judge: { kind: 'pair', a: 'self', b: 'gold', direction: 1 },
+    base: OLD_TASK_BASE,
     scales: { quick: { steps: 2 }, full: { steps: 14 } },
     arms: [
-      {
-        label: 'sft->sft',
-        config: { stages: newTaskStages('sft', 4, 10) },
-        scales: { quick: { stages: newTaskStages('sft', 1, 1) } },
-      },
-      {
-        label: 'sft->grpo',
-        config: { stages: newTaskStages('grpo', 4, 10) },
-        scales: { quick: { stages: newTaskStages('grpo', 1, 1) } },
-      },
+      newTaskArm('gold', 'sft', { sft_targets: 'gold' }),
+      newTaskArm('self', 'sft', { sft_targets: 'self_when_correct' }),
     ],
   },
 ];
@@ -182,12 +213,26 @@ export const EXPERIMENTS: readonly Experiment[] = [
  * GRPO has answers to learn from (pass@8 > 0), then `steps` of `algorithm` on it; the old task is an
  * `eval_tasks` entry, measured at every evaluation.
  */
-function newTaskStages(algorithm: 'sft' | 'grpo', warm: number, steps: number): PartialRunConfig['stages'] {
+function newTaskStages(
+  algorithm: 'sft' | 'grpo',
+  warm: number,
+  steps: number,
+  extra: Record<string, unknown> = {},
+): PartialRunConfig['stages'] {
   const task = { name: 'sorting', length: 4 } as const;
   return [
     { name: 'warm', steps: warm, algorithm: 'sft', task, learning_rate: 2e-3 },
-    { name: 'new', steps, algorithm, task },
+    { name: 'new', steps, algorithm, task, ...extra },
   ];
+}
+
+/** A two-stage arm of the forgetting family at both scales (full: 4 + 10 steps; quick: 1 + 1). */
+function newTaskArm(label: string, algorithm: 'sft' | 'grpo', extra: Record<string, unknown> = {}) {
+  return {
+    label,
+    config: { stages: newTaskStages(algorithm, 4, 10, extra) },
+    scales: { quick: { stages: newTaskStages(algorithm, 1, 1, extra) } },
+  };
 }
 
 /** The experiment of that name, or an error that lists the names. */
