@@ -75,7 +75,7 @@ describe('tabrl experiment', () => {
           expect(Object.keys(v.stderr)).toEqual(labels);
           for (const l of labels) {
             expect(v.arms[l]).toBeGreaterThanOrEqual(0);
-            // an eval/* fraction; a training metric (incorrect answers' length) in tokens, at most the cap
+            // an eval/* fraction; a training metric (incorrect answers' length in tokens, at most the cap of 4, or entropy in nats, under log 32)
             expect(v.arms[l]).toBeLessThanOrEqual(e.source === 'train' ? 4 : 1);
             expect(v.stderr[l]).toBeGreaterThanOrEqual(0);
           }

@@ -160,6 +160,22 @@ export const EXPERIMENTS: readonly Experiment[] = [
     ],
   },
   {
+    name: 'clip_higher',
+    claim:
+      "DAPO's clip-higher (a wider upper clip, epsilon_high 0.28 against 0.2) keeps the policy's entropy higher than symmetric clipping while it trains.",
+    papers: ['dapo'],
+    metric: 'entropy',
+    source: 'train',
+    judge: { kind: 'pair', a: 'clip_higher', b: 'symmetric', direction: 1 },
+    // two passes over each batch, so the ratio leaves 1 and the clip bounds act
+    base: { ...WARM_ADDITION, num_iterations: 2 },
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
+    arms: [
+      { label: 'symmetric', config: { algorithm: 'grpo', epsilon: 0.2, epsilon_high: 0.2 } },
+      { label: 'clip_higher', config: { algorithm: 'grpo', epsilon: 0.2, epsilon_high: 0.28 } },
+    ],
+  },
+  {
     name: 'forgetting',
     claim:
       'Learning a new task (sorting) by GRPO keeps more of the old task (2-digit addition) than learning it by SFT for the same steps, from the same short SFT start on the new task.',
