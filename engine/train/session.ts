@@ -212,7 +212,7 @@ export class TrainingSession {
     );
     const stageEnv: StageEnv = {
       task: (st) => stageTasks[st.index],
-      rollout: (st) => stageRollouts[st.index],
+      rolloutContext: (st) => stageRollouts[st.index],
     };
     const ctx: TrainerContext = {
       config: stages[0].config,

@@ -63,7 +63,7 @@ export interface StageEnv {
   /** The stage's Task object (stages with the same task options share one). */
   task(stage: Stage): Task;
   /** The stage's rollout context (its task, sampling, prompt format and rewards). */
-  rollout(stage: Stage): RolloutContext;
+  rolloutContext(stage: Stage): RolloutContext;
 }
 
 /** Per-stage work other modules add: runs at every stage's first step (see the module comment). */
@@ -76,7 +76,7 @@ export function enterStage(ctx: TrainerContext, stage: Stage, env: StageEnv): vo
   ctx.config = stage.config;
   ctx.stageStart = stage.start;
   ctx.task = env.task(stage);
-  ctx.rolloutCtx = env.rollout(stage);
+  ctx.rolloutCtx = env.rolloutContext(stage);
 }
 
 const usesGae = (c: RunConfig) => c.advantage_estimator === 'gae';
