@@ -20,6 +20,10 @@ import { rng } from '../kernels/testing/random.js';
 import { run as evalRun } from './commands/eval.js';
 import { type GeneratedCompletion, run as generateRun } from './commands/generate.js';
 
+// the commands on the test's shared runtime, so the kernels compile once for the file
+const gen = async (argv: string[]) => generateRun(argv, await testRuntime());
+const ev = async (argv: string[]) => evalRun(argv, await testRuntime());
+
 let dir: string;
 type GenerateJson = { prompt: string; completions: GeneratedCompletion[] }[];
 const readJson = async <T>(name: string) => JSON.parse(await readFile(join(dir, name), 'utf8')) as T;
@@ -52,9 +56,9 @@ describe('tabrl generate --guidance', () => {
   it("w = 0 against --reference B answers exactly as B; the run's own θ_ref serves without --reference", async () => {
     const A = join(dir, 'A');
     const B = join(dir, 'B');
-    await generateRun(['--model', B, ...prompts, '--json', join(dir, 'b.json')]);
-    await generateRun(['--model', A, ...prompts, '--json', join(dir, 'a.json')]);
-    await generateRun([
+    await gen(['--model', B, ...prompts, '--json', join(dir, 'b.json')]);
+    await gen(['--model', A, ...prompts, '--json', join(dir, 'a.json')]);
+    await gen([
       '--model',
       A,
       ...prompts,
@@ -69,7 +73,7 @@ describe('tabrl generate --guidance', () => {
     expect(await readJson<GenerateJson>('a.json')).not.toEqual(b);
     expect(await readJson<GenerateJson>('a0.json')).toEqual(b);
     // A saved θ_ref = its own weights at step 0, so its guided answers are its own
-    await generateRun(['--model', A, ...prompts, '--guidance', '0', '--json', join(dir, 'self.json')]);
+    await gen(['--model', A, ...prompts, '--guidance', '0', '--json', join(dir, 'self.json')]);
     const self = await readJson<GenerateJson>('self.json');
     const plain = await readJson<GenerateJson>('a.json');
     expect(self.map((r) => r.completions.map((c) => c.tokens))).toEqual(
@@ -79,16 +83,16 @@ describe('tabrl generate --guidance', () => {
 
   it('refuses a folder without θ_ref, another tokenizer, and w outside [0, 2]', async () => {
     const B = join(dir, 'B');
-    await expect(generateRun(['--model', B, ...prompts, '--guidance', '0.5'])).rejects.toThrow(
+    await expect(gen(['--model', B, ...prompts, '--guidance', '0.5'])).rejects.toThrow(
       /holds no reference θ_ref.*pass --reference DIR/,
     );
     await expect(
-      generateRun(['--model', B, ...prompts, '--guidance', '0.5', '--reference', join(dir, 'C')]),
+      gen(['--model', B, ...prompts, '--guidance', '0.5', '--reference', join(dir, 'C')]),
     ).rejects.toThrow(/tokenizer.json differs from the policy's at added_tokens/);
-    await expect(generateRun(['--model', B, ...prompts, '--guidance', '2.5'])).rejects.toThrow(
+    await expect(gen(['--model', B, ...prompts, '--guidance', '2.5'])).rejects.toThrow(
       /--guidance must be a number from 0 to 2 \(got 2.5\)/,
     );
-    await expect(generateRun(['--model', B, ...prompts, '--reference', join(dir, 'A')])).rejects.toThrow(
+    await expect(gen(['--model', B, ...prompts, '--reference', join(dir, 'A')])).rejects.toThrow(
       /--reference is used only with --guidance/,
     );
   });
@@ -97,8 +101,8 @@ describe('tabrl generate --guidance', () => {
 describe('tabrl eval --guidance', () => {
   it('w = 0 against --reference B reports exactly what B does', async () => {
     const common = ['--preset', 'smoke', '--prompts', '2', '--samples', '2'];
-    await evalRun(['--model', join(dir, 'B'), ...common, '--json', join(dir, 'eval-b.json')]);
-    await evalRun([
+    await ev(['--model', join(dir, 'B'), ...common, '--json', join(dir, 'eval-b.json')]);
+    await ev([
       '--model',
       join(dir, 'A'),
       ...common,

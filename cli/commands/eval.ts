@@ -14,7 +14,7 @@ import { readCheckpoint } from '../../engine/model/checkpoint.js';
 import { createRng } from '../../engine/rl/random.js';
 import { heldOutSet } from '../../engine/tasks/index.js';
 import { createTrainingSession } from '../../engine/train/session.js';
-import { adapterName } from '../../kernels/runtime/index.js';
+import { adapterName, type Runtime } from '../../kernels/runtime/index.js';
 import { integer, one, type ParsedArgs, parseArgs, required } from '../lib/args.js';
 import { loadDatasetRows } from '../lib/dataset.js';
 import { cliRuntime } from '../lib/gpu.js';
@@ -108,7 +108,8 @@ export interface EvalReport {
   metrics: Record<(typeof EVAL_KEYS)[number], number>;
 }
 
-export async function run(argv: string[]): Promise<number> {
+/** `shared`: a runtime the caller owns (tests), used instead of a new one and not destroyed. */
+export async function run(argv: string[], shared?: Runtime): Promise<number> {
   const args = parseArgs(argv, ['help']);
   if (args.flags.has('help')) {
     console.log(USAGE);
@@ -124,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
     config.guidance_weight !== 1
       ? await loadReference(await readCheckpoint(openCheckpointOnDisk(modelName)), modelName, referenceArg)
       : null;
-  const rt = await cliRuntime();
+  const rt = shared ?? (await cliRuntime());
   const adapter = adapterName(rt.facts);
   console.error(`tabrl eval: ${adapter}${rt.facts.isSoftware ? ' (software: slow but exact)' : ''}`);
   const t0 = performance.now();
@@ -157,7 +158,7 @@ export async function run(argv: string[]): Promise<number> {
     metrics = await session.evaluate(config.eval_prompts);
   } finally {
     session.dispose();
-    rt.destroy();
+    if (!shared) rt.destroy();
   }
   const seconds = (performance.now() - t0) / 1000;
   const report: EvalReport = {

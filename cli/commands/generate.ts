@@ -10,7 +10,7 @@ import { GpuModel } from '../../engine/model/gpu/model.js';
 import { standaloneStream } from '../../engine/rl/streams.js';
 import { PromptFormat } from '../../engine/tokenizers/prompt-format.js';
 import { checkpointTokenizer } from '../../engine/train/policy-source.js';
-import { adapterName } from '../../kernels/runtime/index.js';
+import { adapterName, type Runtime } from '../../kernels/runtime/index.js';
 import { integer, one, parseArgs, required } from '../lib/args.js';
 import { cliRuntime } from '../lib/gpu.js';
 import { guidanceArg, loadReference } from '../lib/guidance.js';
@@ -63,7 +63,8 @@ function numberArg(value: string | undefined, name: string, fallback: number): n
   return n;
 }
 
-export async function run(argv: string[]): Promise<number> {
+/** `shared`: a runtime the caller owns (tests), used instead of a new one and not destroyed. */
+export async function run(argv: string[], shared?: Runtime): Promise<number> {
   const args = parseArgs(argv, ['help', 'greedy']);
   if (args.flags.has('help')) {
     console.log(USAGE);
@@ -105,7 +106,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new Error('--reference is used only with --guidance w (w ≠ 1)');
   const reference = weight !== 1 ? await loadReference(ckpt, modelName, one(args, 'reference')) : null;
 
-  const rt = await cliRuntime();
+  const rt = shared ?? (await cliRuntime());
   console.error(`tabrl generate: ${adapterName(rt.facts)}${rt.facts.isSoftware ? ' (software)' : ''}`);
   const model = GpuModel.load(rt, ckpt.config, ckpt.params);
   const refModel = reference ? GpuModel.load(rt, reference.config, reference.values) : null;
@@ -148,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     model.dispose();
     refModel?.dispose();
-    rt.destroy();
+    if (!shared) rt.destroy();
   }
   for (const { prompt, completions } of results) {
     console.log(prompt);
