@@ -18,6 +18,10 @@ import { testRuntime } from '../kernels/testing/gpu.js';
 import { run as evalRun } from './commands/eval.js';
 import { type GeneratedCompletion, run as generateRun, parsePromptsFile } from './commands/generate.js';
 
+// the commands on the test's shared runtime, so the kernels compile once for the file
+const gen = async (argv: string[]) => generateRun(argv, await testRuntime());
+const ev = async (argv: string[]) => evalRun(argv, await testRuntime());
+
 let dir: string;
 const smoke = () => {
   const parsed = parseRunConfig(findPreset('smoke').config);
@@ -44,7 +48,7 @@ afterAll(async () => {
 
 describe('tabrl eval', () => {
   it('evaluates a run folder under the config saved in its trainer state', async () => {
-    const code = await evalRun([
+    const code = await ev([
       '--model',
       join(dir, 'run'),
       '--prompts',
@@ -79,12 +83,12 @@ describe('tabrl eval', () => {
   });
 
   it('asks for --preset or --config when the folder has no trainer state', async () => {
-    await expect(evalRun(['--model', join(dir, 'plain')])).rejects.toThrow(/--preset or --config/);
-    await expect(evalRun(['--model', join(dir, 'missing'), '--preset', 'smoke'])).rejects.toThrow(
+    await expect(ev(['--model', join(dir, 'plain')])).rejects.toThrow(/--preset or --config/);
+    await expect(ev(['--model', join(dir, 'missing'), '--preset', 'smoke'])).rejects.toThrow(
       /no checkpoint folder/,
     );
     await expect(
-      evalRun(['--model', join(dir, 'plain'), '--preset', 'smoke', '--samples', '2', '--k', '3']),
+      ev(['--model', join(dir, 'plain'), '--preset', 'smoke', '--samples', '2', '--k', '3']),
     ).rejects.toThrow(/eval_k/);
   });
 });
@@ -92,8 +96,8 @@ describe('tabrl eval', () => {
 describe('tabrl generate', () => {
   it('samples n completions per prompt, replays with the same seed, honours --max-new-tokens', async () => {
     const args = ['--model', join(dir, 'plain'), '--prompt', '{01}=', '--prompt', '{20}=', '--samples', '3'];
-    expect(await generateRun([...args, '--seed', '7', '--json', join(dir, 'a.json')])).toBe(0);
-    expect(await generateRun([...args, '--seed', '7', '--json', join(dir, 'b.json')])).toBe(0);
+    expect(await gen([...args, '--seed', '7', '--json', join(dir, 'a.json')])).toBe(0);
+    expect(await gen([...args, '--seed', '7', '--json', join(dir, 'b.json')])).toBe(0);
     const a = await readJson<GenerateJson>('a.json');
     expect(a.map((r) => r.prompt)).toEqual(['{01}=', '{20}=']);
     for (const row of a) {
@@ -105,7 +109,7 @@ describe('tabrl generate', () => {
     }
     expect(await readJson<GenerateJson>('b.json')).toEqual(a);
 
-    await generateRun([...args, '--max-new-tokens', '2', '--json', join(dir, 'short.json')]);
+    await gen([...args, '--max-new-tokens', '2', '--json', join(dir, 'short.json')]);
     for (const row of await readJson<GenerateJson>('short.json')) {
       for (const c of row.completions) {
         expect(c.tokens.length).toBeLessThanOrEqual(2);
@@ -123,7 +127,7 @@ describe('tabrl generate', () => {
 describe('the shipped arithmetic warm start', () => {
   it('has the greedy accuracy on held-out prompts that generate --greedy gives', async () => {
     const PROMPTS = 16;
-    const code = await evalRun([
+    const code = await ev([
       '--model',
       '/models/arithmetic-sft',
       '--preset',
@@ -144,7 +148,7 @@ describe('the shipped arithmetic warm start', () => {
     const held = heldOutSet(task, createRng(config.seed).split('eval'), PROMPTS, 0.1);
     const prompts = held.flatMap((s) => ['--prompt', s.prompt]);
     const maxNew = String(config.max_completion_length);
-    await generateRun([
+    await gen([
       '--model',
       '/models/arithmetic-sft',
       ...prompts,
