@@ -113,6 +113,14 @@ describe('tabrl experiment', () => {
               ),
             );
           expect(table).toContain(`expected ${v.expected}: ${v.verdict}`);
+          if (e.name === 'forgetting') {
+            // the warm start knows the old task; one SFT step on the new one (quick scale's lr) erases it
+            const first = JSON.parse(
+              (await readFile(join(out, 'sft', 'metrics.jsonl'), 'utf8')).split('\n')[0],
+            ) as Record<string, number>;
+            expect(first['eval/old/pass@1']).toBeGreaterThan(0.05);
+            expect(v.arms.sft).toBeLessThan(first['eval/old/pass@1']);
+          }
         }
       } finally {
         log.mockRestore();

@@ -39,10 +39,35 @@ export const QUICK_SCALE: PartialRunConfig = {
   eval_k: 2,
 };
 
-/** The forgetting setting: the old task (2-digit addition) measured as `eval/old/*`. */
+/**
+ * The forgetting setting: the addition warm start learns a new task, 1-digit multiplication, which it
+ * already answers sometimes (pass@1 0.08, pass@4 0.23 on its held-out prompts before any training),
+ * so GRPO has answers to learn from without a warm-up that would itself erase the old task. Half the
+ * 100 products are held out (50 prompts) so the new-task evaluation is not a handful; the old task
+ * (2-digit addition, 200 held-out sums) is `eval/old/*`.
+ */
+const NEW_TASK = { name: 'multiplication', digits: 1, held_out_fraction: 0.5 } as const;
 const OLD_TASK_BASE: PartialRunConfig = {
   ...WARM_ADDITION,
+  task: NEW_TASK,
   eval_tasks: [{ label: 'old', task: { name: 'addition', digits: 2 } }],
+};
+
+/**
+ * Quick scale of the forgetting family: the smoke model has no old task to forget, so it keeps the
+ * warm start and the new task (with quick scale's learning rate, batch and steps) and evaluates both
+ * tasks at the start and after every step: cheap with this 0.8M model, and enough to see the old task
+ * fall under SFT (cli/experiment.test.ts checks that it does). The other experiments of the family
+ * keep the smoke model at quick scale (their machinery is the same, and the suite's time is short).
+ */
+const QUICK_FORGET: PartialRunConfig = {
+  model: WARM_ADDITION.model,
+  task: NEW_TASK,
+  reward_funcs: WARM_ADDITION.reward_funcs,
+  max_completion_length: WARM_ADDITION.max_completion_length,
+  eval_every: 1,
+  eval_prompts: 32,
+  eval_samples: 2,
 };
 
 export const EXPERIMENTS: readonly Experiment[] = [
@@ -178,13 +203,13 @@ export const EXPERIMENTS: readonly Experiment[] = [
   {
     name: 'forgetting',
     claim:
-      'Learning a new task (sorting) by GRPO keeps more of the old task (2-digit addition) than learning it by SFT for the same steps, from the same short SFT start on the new task.',
+      'Learning a new task (1-digit multiplication) by GRPO keeps more of the old task (2-digit addition) than learning it by SFT for the same steps.',
     papers: ['forgetting', 'mllmCBench'],
     metric: 'eval/old/pass@1',
-    judge: { kind: 'pair', a: 'sft->grpo', b: 'sft->sft', direction: 1 },
+    judge: { kind: 'pair', a: 'grpo', b: 'sft', direction: 1 },
     base: OLD_TASK_BASE,
-    scales: { quick: { steps: 2 }, full: { steps: 14 } },
-    arms: [newTaskArm('sft->sft', 'sft'), newTaskArm('sft->grpo', 'grpo')],
+    scales: { quick: { steps: 1, config: QUICK_FORGET }, full: { steps: 10 } },
+    arms: [newTaskArm('sft', 'sft'), newTaskArm('grpo', 'grpo')],
   },
   {
     name: 'kl_forgetting',
@@ -194,7 +219,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/old/pass@1',
     judge: { kind: 'pair', a: 'beta=0.04', b: 'beta=0', direction: 1 },
     base: OLD_TASK_BASE,
-    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
     arms: [newTaskArm('beta=0', 'grpo', { beta: 0 }), newTaskArm('beta=0.04', 'grpo', { beta: 0.04 })],
   },
   {
@@ -205,7 +230,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/old/pass@1',
     judge: { kind: 'pair', a: 'half', b: 'full', direction: 1 },
     base: OLD_TASK_BASE,
-    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
     arms: [newTaskArm('full', 'sft'), newTaskArm('half', 'sft', { freeze: { fraction: 0.5 } })],
   },
   {
@@ -216,7 +241,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/old/pass@1',
     judge: { kind: 'pair', a: 'self', b: 'gold', direction: 1 },
     base: OLD_TASK_BASE,
-    scales: { quick: { steps: 2 }, full: { steps: 14 } },
+    scales: { quick: { steps: 2 }, full: { steps: 10 } },
     arms: [
       newTaskArm('gold', 'sft', { sft_targets: 'gold' }),
       newTaskArm('self', 'sft', { sft_targets: 'self_when_correct' }),
@@ -224,31 +249,9 @@ export const EXPERIMENTS: readonly Experiment[] = [
   },
 ];
 
-/**
- * The forgetting experiment's stages: `warm` SFT steps on the new task (sorting 4 digits) so that
- * GRPO has answers to learn from (pass@8 > 0), then `steps` of `algorithm` on it; the old task is an
- * `eval_tasks` entry, measured at every evaluation.
- */
-function newTaskStages(
-  algorithm: 'sft' | 'grpo',
-  warm: number,
-  steps: number,
-  extra: Record<string, unknown> = {},
-): PartialRunConfig['stages'] {
-  const task = { name: 'sorting', length: 4 } as const;
-  return [
-    { name: 'warm', steps: warm, algorithm: 'sft', task, learning_rate: 2e-3 },
-    { name: 'new', steps, algorithm, task, ...extra },
-  ];
-}
-
-/** A two-stage arm of the forgetting family at both scales (full: 4 + 10 steps; quick: 1 + 1). */
+/** An arm of the forgetting family: `algorithm` (and `extra`) on the new task from the warm start. */
 function newTaskArm(label: string, algorithm: 'sft' | 'grpo', extra: Record<string, unknown> = {}) {
-  return {
-    label,
-    config: { stages: newTaskStages(algorithm, 4, 10, extra) },
-    scales: { quick: { stages: newTaskStages(algorithm, 1, 1, extra) } },
-  };
+  return { label, config: { algorithm, ...extra } };
 }
 
 /** The experiment of that name, or an error that lists the names. */
