@@ -12,10 +12,12 @@ describe('the registry', () => {
           const c = armConfig(e, arm, scale, 5);
           expect(c.max_steps).toBe(e.scales[scale].steps);
           expect(c.seed).toBe(5);
-          expect(c.eval_every).toBe(0);
+          // forgetting's quick scale evaluates its warm start before the step, so the test sees the old task fall
+          const quickWarm = e.name === 'forgetting' && scale === 'quick';
+          expect(c.eval_every).toBe(quickWarm ? 1 : 0);
           if (scale === 'full') expect(c.eval_prompts).toBeGreaterThanOrEqual(200);
           if (scale === 'full') expect(c.temperature).toBe(1);
-          if (scale === 'quick') expect(c.model.name).toBe('smoke');
+          if (scale === 'quick') expect(c.model.name).toBe(quickWarm ? '/models/arithmetic-sft' : 'smoke');
         }
   });
 

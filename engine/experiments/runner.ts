@@ -72,6 +72,12 @@ export interface ArmRow {
   seconds: number;
   /** Held-out prompts its evaluation scored. */
   prompts: number;
+  /**
+   * Every metric of its final evaluation (the judged one, the task's other `eval/*` keys and each
+   * `eval_tasks` entry's), so arms.json shows e.g. the new-task gain beside the old-task metric
+   * judged; absent for an arm judged on a training metric.
+   */
+  evaluation?: Record<string, number>;
 }
 
 export interface ExperimentResult {
@@ -157,6 +163,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       steps,
       seconds: x.now() - t0,
       prompts: per.length,
+      evaluation: ev.metrics,
     };
     rows.push(row);
     o.onArm?.(row);
