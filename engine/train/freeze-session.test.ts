@@ -42,7 +42,7 @@ async function train(over: PartialRunConfig, steps: number, maxSteps = steps): P
     while (session.stepsDone < steps) rows.push(await session.step());
     const files = await session.saveCheckpoint();
     const json = JSON.parse(new TextDecoder().decode(files.get('trainer_state.json')));
-    return { rows, start, files, units: json.freeze.units };
+    return { rows, start, files, units: json.freeze?.units ?? [] };
   } finally {
     session.dispose();
   }
@@ -135,6 +135,29 @@ describe('freeze through the trainer', () => {
           Buffer.from(straight.files.get('model.safetensors') as Uint8Array),
         ),
       ).toBe(0);
+    } finally {
+      second.dispose();
+    }
+  });
+
+  it("a run resumed in a later stage that freezes keeps that stage's choice (not redrawn, not relogged)", async () => {
+    const staged: PartialRunConfig = {
+      freeze: null,
+      stages: [
+        { name: 'plain', steps: 1 },
+        { name: 'half', steps: 2, freeze: { fraction: 0.5 } },
+      ],
+    };
+    const straight = await train(staged, 3);
+    expect(straight.rows.map((r) => r['freeze/fraction'] !== undefined)).toEqual([false, true, false]);
+    const first = await train(staged, 2);
+    const rt = await testRuntime();
+    const config = toyConfig('sft', { ...FREEZE, ...staged });
+    const second = await createTrainingSession(rt, config, {}, { resume: memoryFs(new Map(first.files)) });
+    try {
+      const m = await second.step();
+      expect(m['freeze/fraction']).toBeUndefined();
+      expect([m.loss, m.grad_norm]).toEqual([straight.rows[2].loss, straight.rows[2].grad_norm]);
     } finally {
       second.dispose();
     }

@@ -31,7 +31,7 @@ import type { Task, TaskSample } from '../tasks/types.js';
 import { PromptFormat, type PromptFormatInfo } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import { evaluateDetailed } from './evaluate.js';
-import { beginFreezeStage } from './freeze.js';
+import { beginFreezeStage, restoreFreeze } from './freeze.js';
 import { interpolatedPolicy, savedGuidanceReference, saveGuidanceReference } from './guidance.js';
 import { prepareKernels } from './kernel-warmup.js';
 import { loadStartingPolicy, type OpenCheckpoint } from './policy-source.js';
@@ -574,6 +574,8 @@ export class TrainingSession {
       );
     enterStage(this.ctx, stage, this.stageEnv);
     this.stageIndex = stage.index;
+    // the freeze choice belongs to the stage now entered: restored under its config, not stage 0's
+    restoreFreeze(this.ctx, ckpt.trainerState?.json.freeze as { stage: number; units: string[] } | undefined);
     this.takeReference();
   }
 

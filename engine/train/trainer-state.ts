@@ -14,7 +14,6 @@ import type { TrainerState } from '../model/checkpoint.js';
 import { frozenAdapterView, type GpuLora, loraOf } from '../model/gpu/lora.js';
 import { GpuParams } from '../model/gpu/params.js';
 import type { AdamwState } from '../optim/adamw.js';
-import { restoreFreeze } from './freeze.js';
 import { reliftFromJson, reliftToJson } from './relift.js';
 import { restoreSelfTargets, saveSelfTargets } from './self-targets.js';
 import type { TrainerContext } from './steps.js';
@@ -128,7 +127,6 @@ export function restoreTrainerState(
   ctx.numTokens = Number(st.json.num_tokens ?? 0);
   ctx.numCompletions = Number(st.json.num_completions ?? 0);
   ctx.relift = reliftFromJson(st.json.relift);
-  restoreFreeze(ctx, st.json.freeze as { stage: number; units: string[] } | undefined);
   ctx.selfTargets = restoreSelfTargets(st.json.self_targets);
   if (st.json.has_reference && !lora) ctx.ref = GpuParams.upload(rt, ctx.model.config, pick('ref.'));
   if (st.json.has_reference && lora && [...st.tensors.keys()].some((k) => k.startsWith('ref_lora.')))
