@@ -4,7 +4,7 @@ import type { RunConfig } from '../../engine/config/schema.js';
 import { armConfig } from '../../engine/experiments/runner.js';
 import type { TrainedArm } from '../../engine/experiments/types.js';
 import { experimentFragment, readExperimentLink } from '../share/experiment-link.js';
-import { experimentMetricsCsv, experimentMetricsJsonl } from './export.js';
+import { type ArmMetrics, experimentMetricsCsv, experimentMetricsJsonl } from './export.js';
 import { AS_RUN, parseOptionValue, resolveSpec, varyChoices, varyOneOption } from './spec.js';
 
 function config(extra: Record<string, unknown> = {}): RunConfig {
@@ -91,7 +91,7 @@ describe('experiment share links', () => {
 });
 
 describe('export of all arms', () => {
-  const arms = [
+  const arms: ArmMetrics[] = [
     {
       label: 'a',
       metrics: [
