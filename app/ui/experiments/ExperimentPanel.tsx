@@ -4,7 +4,7 @@
  * arm's value ± its bootstrap standard error, the expected order, the verdict and what it means), the
  * share link that opens the same experiment, and one export of every arm's metrics.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Verdict } from '../../../engine/experiments/verdict.js';
 import { experimentMetricsCsv, experimentMetricsJsonl } from '../../experiments/export.js';
 import { experimentShareUrl } from '../../share/experiment-link.js';
@@ -234,13 +234,21 @@ export function ExperimentPanel() {
   const record = useExperimentsStore((s) => (s.currentId ? s.records[s.currentId] : undefined));
   const progress = useExperimentsStore((s) => s.progress);
   const setCurrent = useExperimentsStore((s) => s.setCurrent);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const shownId = record?.id;
+  // a new experiment in view (Run in the gallery, Vary in the runs list, Show): bring the panel to the eye
+  useEffect(() => {
+    if (!shownId || !heading.current) return;
+    heading.current.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
+    heading.current.focus({ preventScroll: true });
+  }, [shownId]);
   if (!record) return null;
   const p = progress?.experimentId === record.id ? progress.progress : null;
   const titleId = `experiment-panel-${record.id}`;
   return (
     <section className="card experiment-panel" aria-labelledby={titleId} data-state={record.state}>
       <div className="experiment-head">
-        <h2 id={titleId}>
+        <h2 id={titleId} ref={heading} tabIndex={-1}>
           Experiment {record.name}{' '}
           <span className="note">
             ({record.spec.kind === 'vary' ? 'vary one option' : `${record.scale} scale`}, seed {record.seed})
