@@ -17,7 +17,9 @@ export function SetupTabs() {
   const setTab = useUiStore((s) => s.setSetupTab);
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
   const onKey = (e: KeyboardEvent) => {
-    const i = TABS.findIndex((t) => t.id === tab);
+    // from the tab with focus (the selected one, unless the mouse moved focus elsewhere)
+    const focused = refs.current.findIndex((el) => el === document.activeElement);
+    const i = focused >= 0 ? focused : TABS.findIndex((t) => t.id === tab);
     const to =
       e.key === 'ArrowRight'
         ? (i + 1) % TABS.length

@@ -8,6 +8,7 @@ import { useEffect, useId, useState } from 'react';
 import { EXPERIMENTS } from '../../../engine/experiments/registry.js';
 import { type Experiment, expectedText, SCALES, type Scale } from '../../../engine/experiments/types.js';
 import { PAPERS } from '../../../engine/papers.js';
+import { type ExperimentSpec, varyOneOption } from '../../experiments/spec.js';
 import { startExperiment } from '../../state/experiment-actions.js';
 import { useExperimentsStore } from '../../state/experiments-store.js';
 import { send } from '../../worker/client.js';
@@ -89,6 +90,44 @@ function ExperimentCard({
   );
 }
 
+/** A vary-one-option experiment a share link selected: its two arms and Run. */
+function VaryCard({ spec, onRun }: { spec: Extract<ExperimentSpec, { kind: 'vary' }>; onRun: () => void }) {
+  const built = varyOneOption(spec.config, spec.key, spec.value);
+  const id = 'experiment-vary-selected';
+  return (
+    <li className="preset card experiment chosen" data-experiment={`vary ${spec.key}`} aria-labelledby={id}>
+      <h3 id={id}>vary {spec.key}</h3>
+      {built.ok ? (
+        <>
+          <p>{built.experiment.claim}</p>
+          <dl className="experiment-facts">
+            <dt>Arms</dt>
+            <dd>
+              {built.experiment.arms.map((a) => a.label).join(' and ')}: each {spec.config.max_steps} steps
+              from seed {spec.config.seed}
+            </dd>
+            <dt>Judged on</dt>
+            <dd>
+              <code>eval/pass@1</code> (held-out evaluation)
+            </dd>
+            <dt>Expected</dt>
+            <dd>
+              <code>{expectedText(built.experiment.judge)}</code> (the question asked)
+            </dd>
+          </dl>
+          <div className="preset-foot">
+            <button type="button" onClick={onRun} aria-describedby={id}>
+              Run<span className="sr-only"> experiment vary {spec.key}</span>
+            </button>
+          </div>
+        </>
+      ) : (
+        <p className="note">{built.error}</p>
+      )}
+    </li>
+  );
+}
+
 export function ExperimentGallery() {
   const selected = useExperimentsStore((s) => s.selected);
   const select = useExperimentsStore((s) => s.select);
@@ -158,6 +197,15 @@ export function ExperimentGallery() {
         </span>
       </fieldset>
       <ul className="preset-list experiment-list">
+        {selected?.kind === 'vary' && (
+          <VaryCard
+            spec={selected}
+            onRun={() => {
+              const r = startExperiment(selected, send);
+              setError(r.ok ? '' : r.error);
+            }}
+          />
+        )}
         {EXPERIMENTS.map((e) => (
           <ExperimentCard
             key={e.name}
