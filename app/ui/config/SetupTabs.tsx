@@ -18,7 +18,7 @@ export function SetupTabs() {
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
   const onKey = (e: KeyboardEvent) => {
     // from the tab with focus (the selected one, unless the mouse moved focus elsewhere)
-    const focused = refs.current.findIndex((el) => el === document.activeElement);
+    const focused = refs.current.indexOf(document.activeElement as HTMLButtonElement | null);
     const i = focused >= 0 ? focused : TABS.findIndex((t) => t.id === tab);
     const to =
       e.key === 'ArrowRight'
