@@ -82,7 +82,7 @@ function ExperimentCard({
       </dl>
       <div className="preset-foot">
         <button type="button" onClick={onRun} aria-describedby={id}>
-          {running ? 'Run again' : 'Run'}
+          {running ? 'Restart' : 'Run'}
           <span className="sr-only"> experiment {e.name}</span>
         </button>
       </div>
