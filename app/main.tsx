@@ -4,7 +4,8 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { applyUrlFlags } from './share/share-actions.js';
+import { applyExperimentLink, applyUrlFlags } from './share/share-actions.js';
+import { restoreExperiments } from './state/experiment-actions.js';
 import { restoreSavedRuns } from './state/run-actions.js';
 import { restartOnConfigChange } from './state/run-control.js';
 import { App } from './ui/App.js';
@@ -12,6 +13,7 @@ import { send, startEngineWorker } from './worker/client.js';
 import './ui/styles.css';
 
 applyUrlFlags(window.location.hash, window.location.search);
+applyExperimentLink(window.location.hash);
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html lacks #root');
 createRoot(root).render(
@@ -21,7 +23,7 @@ createRoot(root).render(
 );
 startEngineWorker();
 restartOnConfigChange();
-void restoreSavedRuns();
+void restoreSavedRuns().then(restoreExperiments);
 
 // A console hook to try the lost-device path (the e2e tests use it too): the worker destroys its device.
 (window as unknown as { tabrlSimulateDeviceLoss: () => void }).tabrlSimulateDeviceLoss = () =>

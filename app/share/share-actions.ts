@@ -6,9 +6,11 @@ import { parseRunConfig } from '../../engine/config/index.js';
 import { useConfigStore } from '../state/config-store.js';
 import { useConsentStore } from '../state/consent-store.js';
 import { replayHint } from '../state/dataset-store.js';
+import { useExperimentsStore } from '../state/experiments-store.js';
 import { useRunsStore } from '../state/runs-store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { decodeSharePayload, encodeSharePayload } from './codec.js';
+import { readExperimentLink } from './experiment-link.js';
 import { buildShareUrl, readLabUrlFlags } from './fragment.js';
 
 /** Applies `location`'s flags to the stores. A bad link keeps the defaults and explains. */
@@ -69,4 +71,29 @@ export function currentShareUrl(pageHref: string): { ok: true; url: string } | {
       : resolved.kernel_variants;
   const share = encodeSharePayload({ ...resolved, kernel_variants: variants }, variants);
   return { ok: true, url: buildShareUrl(pageHref, share, useUiStore.getState().hidden) };
+}
+
+/**
+ * An experiment link (`#experiment=...`, experiment-link.ts): selects that experiment in the gallery
+ * (it runs on Run); a broken one is refused with the reason, and nothing else changes.
+ */
+export function applyExperimentLink(hash: string): void {
+  const link = readExperimentLink(hash);
+  if (!link) return;
+  const ui = useUiStore.getState();
+  if (!link.ok) {
+    ui.notify({
+      kind: 'error',
+      title: 'This experiment link could not be opened',
+      text: `${link.error} Nothing was changed; the gallery lists every experiment.`,
+    });
+    return;
+  }
+  useExperimentsStore.getState().select(link.spec);
+  ui.setSetupTab('experiments');
+  ui.notify({
+    kind: 'info',
+    title: 'Experiment opened from the share link',
+    text: 'Its settings are selected in the Experiments gallery: press Run to run it in this tab.',
+  });
 }

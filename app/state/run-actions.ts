@@ -81,6 +81,32 @@ export function createLiveRun(
   return run;
 }
 
+/**
+ * A live run for an experiment's arm (experiment-actions.ts), under the id the worker gave it; the
+ * charts draw it beside the other arms.
+ */
+export function createArmRun(
+  runId: string,
+  name: string,
+  config: unknown,
+  experiment: { id: string; label: string },
+): RunRecord {
+  const run: RunRecord = {
+    id: runId,
+    name,
+    createdAt: Date.now(),
+    config: structuredClone(config),
+    kernelVariants: {},
+    source: 'live',
+    metrics: [],
+    samples: [],
+    experiment,
+  };
+  useRunsStore.getState().addRun(run);
+  queues.meta(run.id, () => putRunMeta(run));
+  return run;
+}
+
 /** One health monitor per live run (engine/train/health.ts): each notice is shown once per run. */
 const healthMonitors = new Map<string, HealthMonitor>();
 

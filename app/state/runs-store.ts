@@ -19,6 +19,8 @@ export interface RunRecord {
   source: 'live' | 'saved' | 'imported';
   metrics: StepMetrics[];
   samples: StepSamples[];
+  /** An arm of an experiment (experiments-store.ts): the experiment's id and the arm's label. */
+  experiment?: { id: string; label: string };
 }
 
 export interface PhaseStatus {

@@ -5,6 +5,7 @@
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { StepMetrics, StepSamples } from '../../engine/train/session-types.js';
+import type { ExperimentRecord } from './experiments-store.js';
 import type { RunRecord } from './runs-store.js';
 
 type RunMeta = Omit<RunRecord, 'metrics' | 'samples'>;
@@ -21,6 +22,8 @@ interface TabRlDb extends DBSchema {
     value: { runId: string; step: number; samples: StepSamples };
     indexes: { run: string };
   };
+  /** Experiments of the gallery (version 2): each arm is a run of `runs`, named in `arms`. */
+  experiments: { key: string; value: ExperimentRecord };
 }
 
 export const DB_NAME = 'tabrl-runs';
@@ -28,11 +31,14 @@ let dbPromise: Promise<IDBPDatabase<TabRlDb>> | null = null;
 
 function db(): Promise<IDBPDatabase<TabRlDb>> {
   if (!dbPromise) {
-    dbPromise = openDB<TabRlDb>(DB_NAME, 1, {
-      upgrade(d) {
-        d.createObjectStore('runs', { keyPath: 'id' });
-        d.createObjectStore('metrics', { keyPath: ['runId', 'step'] }).createIndex('run', 'runId');
-        d.createObjectStore('samples', { keyPath: ['runId', 'step'] }).createIndex('run', 'runId');
+    dbPromise = openDB<TabRlDb>(DB_NAME, 2, {
+      upgrade(d, oldVersion) {
+        if (oldVersion < 1) {
+          d.createObjectStore('runs', { keyPath: 'id' });
+          d.createObjectStore('metrics', { keyPath: ['runId', 'step'] }).createIndex('run', 'runId');
+          d.createObjectStore('samples', { keyPath: ['runId', 'step'] }).createIndex('run', 'runId');
+        }
+        if (oldVersion < 2) d.createObjectStore('experiments', { keyPath: 'id' });
       },
     });
   }
@@ -53,7 +59,22 @@ export async function putRunMeta(run: RunMeta): Promise<void> {
     config: run.config,
     kernelVariants: run.kernelVariants,
     source: run.source,
+    ...(run.experiment ? { experiment: run.experiment } : {}),
   });
+}
+
+export async function putExperiment(record: ExperimentRecord): Promise<void> {
+  await (await db()).put('experiments', record);
+}
+
+/** Every saved experiment, newest first. */
+export async function loadExperiments(): Promise<ExperimentRecord[]> {
+  const all = await (await db()).getAll('experiments');
+  return all.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export async function deleteExperimentRecord(id: string): Promise<void> {
+  await (await db()).delete('experiments', id);
 }
 
 /** Steps' metrics and samples in one transaction (the write queue merges steps that waited). */

@@ -7,6 +7,8 @@ import { create } from 'zustand';
 
 export type TokenShading = 'logprob' | 'entropy' | 'none';
 export type LabView = 'lab' | 'guide';
+/** The tab of the setup column: the presets or the experiments gallery. */
+export type SetupTab = 'presets' | 'experiments';
 
 export interface Notice {
   id: number;
@@ -21,6 +23,7 @@ interface UiState {
   hidden: string[];
   shading: TokenShading;
   view: LabView;
+  setupTab: SetupTab;
   notices: Notice[];
   /** Metrics the person added with "More charts", each drawn on a chart of its own. */
   extraCharts: string[];
@@ -29,6 +32,7 @@ interface UiState {
   setHidden: (names: string[]) => void;
   setShading: (s: TokenShading) => void;
   setView: (v: LabView) => void;
+  setSetupTab: (t: SetupTab) => void;
   notify: (n: Omit<Notice, 'id'>) => void;
   dismiss: (id: number) => void;
   addChart: (metric: string) => void;
@@ -43,6 +47,7 @@ export const useUiStore = create<UiState>((set) => ({
   hidden: [],
   shading: 'logprob',
   view: 'lab',
+  setupTab: 'presets',
   notices: [],
   extraCharts: [],
   setSmoothing: (smoothing) => set({ smoothing }),
@@ -50,6 +55,7 @@ export const useUiStore = create<UiState>((set) => ({
   setHidden: (hidden) => set({ hidden }),
   setShading: (shading) => set({ shading }),
   setView: (view) => set({ view }),
+  setSetupTab: (setupTab) => set({ setupTab }),
   notify: (n) =>
     set((s) => ({ notices: [...s.notices.filter((x) => x.title !== n.title), { ...n, id: ++noticeId }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),

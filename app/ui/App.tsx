@@ -1,7 +1,7 @@
 /**
- * The lab's frame: header, notices, GPU status, then the workspace: presets and config on the left;
- * run controls, charts, inspector, try panel and runs on the right. Presenter mode keeps only the
- * controls, four charts and the inspector; URL `hide=` flags can drop whole panels too. On narrow
+ * The lab's frame: header, notices, GPU status, then the workspace: presets (and the experiments
+ * gallery beside them) and config on the left; run controls, the experiment in view, charts,
+ * inspector, try panel and runs on the right. Presenter mode keeps only the controls, four charts and the inspector; URL `hide=` flags can drop whole panels too. On narrow
  * screens (one column) the presets become a sideways strip and the config folds into a closed
  * disclosure, so Start and the first charts are on the first screen of a phone or tablet.
  */
@@ -14,7 +14,8 @@ import { AdapterPanel } from './AdapterPanel.js';
 import { ConsentDialog } from './ConsentDialog.js';
 import { ChartGrid } from './charts/ChartGrid.js';
 import { ConfigPanel } from './config/ConfigPanel.js';
-import { PresetGallery } from './config/PresetGallery.js';
+import { SetupTabs } from './config/SetupTabs.js';
+import { ExperimentPanel } from './experiments/ExperimentPanel.js';
 import { Header } from './Header.js';
 import { NARROW_SCREEN, useMediaQuery } from './hooks/useMediaQuery.js';
 import { GroupInspector } from './inspector/GroupInspector.js';
@@ -107,7 +108,7 @@ export function App() {
           <div className={`workspace${presenter ? ' wide' : ''}`}>
             {!presenter && (shows('presets') || shows('config')) && (
               <aside className="setup" aria-label="Setup">
-                {shows('presets') && <PresetGallery />}
+                {shows('presets') && <SetupTabs />}
                 {shows('config') && (
                   <SetupDisclosure>
                     <ConfigPanel />
@@ -121,6 +122,7 @@ export function App() {
                 <RunControls />
                 {shows('share') && <ShareButton />}
               </div>
+              <ExperimentPanel />
               <ChartGrid />
               {shows('inspector') && <GroupInspector />}
               {!presenter && shows('try') && <TryPanel />}

@@ -6,6 +6,7 @@
 
 import type { TryOptions } from '../../engine/train/session.js';
 import { scoreOnPage } from '../rewards/page-sandbox.js';
+import { receiveExperimentMessage } from '../state/experiment-actions.js';
 import { labHubUrl } from '../state/hub-options.js';
 import { labOrtCpuFallback } from '../state/ort-options.js';
 import { receiveCheckpoint, receiveMetrics, receiveSamples } from '../state/run-actions.js';
@@ -120,6 +121,12 @@ function handle(msg: FromWorker): void {
       break;
     case 'run-checkpoint':
       receiveCheckpoint(msg.runId, msg.step, msg.files);
+      break;
+    case 'experiment-arm':
+    case 'experiment-progress':
+    case 'experiment-done':
+    case 'experiment-failed':
+      receiveExperimentMessage(msg);
       break;
     case 'generated':
     case 'checkpoint':

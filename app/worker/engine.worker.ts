@@ -3,8 +3,9 @@
  * page. It answers the lab's typed messages (protocol.ts); the run loop (run-loop.ts) owns the session.
  */
 import { NoAdapterError, openBrowserRuntime } from '../../engine/device.js';
-import type { Runtime } from '../../kernels/runtime/index.js';
+import { adapterName, type Runtime } from '../../kernels/runtime/index.js';
 import { policedFetch } from './connect-policy.js';
+import { ExperimentJob } from './experiment-job.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { RemoteRewardSandbox } from './remote-sandbox.js';
 import { RunLoop } from './run-loop.js';
@@ -61,6 +62,62 @@ const loop = new RunLoop({
     ),
 });
 
+/** The experiment in progress (at most one), and the promise that settles when it has stopped. */
+let experiment: ExperimentJob | null = null;
+let experimentStopped: Promise<void> = Promise.resolve();
+
+/** Work on the run loop waits for a running experiment to stop (it is cancelled first). */
+function afterExperiment(work: () => void): void {
+  if (!experiment) {
+    work();
+    return;
+  }
+  experiment.cancel();
+  void experimentStopped.then(work);
+}
+
+function runExperiment(msg: Extract<ToWorker, { type: 'run-experiment' }>): void {
+  experiment?.cancel();
+  const job = new ExperimentJob({
+    experimentId: msg.experimentId,
+    experiment: msg.experiment,
+    scale: msg.scale,
+    seed: msg.seed,
+    commit: msg.commit,
+    adapter: 'unknown',
+    post,
+    openSession: async ({ config, events, openKept, guidanceReference }) =>
+      openTrainingSession(
+        await getRuntime(),
+        config,
+        events,
+        siteUrl,
+        undefined,
+        rewardSandbox,
+        hubUrl,
+        ortCpuFallback,
+        undefined,
+        { openKept, guidanceReference },
+      ),
+  });
+  experiment = job;
+  // an experiment replaces the current run, as a new runId does
+  experimentStopped = experimentStopped
+    .then(() => loop.reset())
+    .then(async () => {
+      try {
+        job.adapter = adapterName((await getRuntime()).facts);
+      } catch (err) {
+        post({ type: 'experiment-failed', experimentId: job.id, cancelled: false, message: messageOf(err) });
+        return;
+      }
+      await job.run();
+    })
+    .finally(() => {
+      if (experiment === job) experiment = null;
+    });
+}
+
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   switch (msg.type) {
@@ -71,22 +128,30 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
       void hello();
       break;
     case 'start':
-      loop.start(
-        msg.runId,
-        msg.config,
-        msg.kernelVariants,
-        msg.datasetRows,
-        msg.resume && { step: msg.resume.step, files: new Map(msg.resume.files) },
+      afterExperiment(() =>
+        loop.start(
+          msg.runId,
+          msg.config,
+          msg.kernelVariants,
+          msg.datasetRows,
+          msg.resume && { step: msg.resume.step, files: new Map(msg.resume.files) },
+        ),
       );
       break;
     case 'pause':
       loop.pause();
       break;
     case 'step':
-      loop.step(msg.runId, msg.config, msg.kernelVariants, msg.datasetRows);
+      afterExperiment(() => loop.step(msg.runId, msg.config, msg.kernelVariants, msg.datasetRows));
       break;
     case 'reset':
-      loop.reset();
+      afterExperiment(() => void loop.reset());
+      break;
+    case 'run-experiment':
+      runExperiment(msg);
+      break;
+    case 'cancel-experiment':
+      if (experiment?.id === msg.experimentId) experiment.cancel();
       break;
     case 'simulate-device-loss':
       // what a driver reset does, for tests and for trying the recovery path by hand

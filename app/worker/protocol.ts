@@ -3,7 +3,10 @@
  * about the GPU and the run arrives through these; the page never touches WebGPU itself. Metrics and
  * samples arrive in batches (at most about ten posts a second), tagged with the run they belong to.
  */
+import type { RunConfig } from '../../engine/config/schema.js';
 import type { AdapterFacts } from '../../engine/device.js';
+import type { ExperimentResult } from '../../engine/experiments/runner.js';
+import type { Experiment, Scale } from '../../engine/experiments/types.js';
 import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
 import type { SandboxOutcome, UserRewardCode, UserRewardInput } from '../../engine/rewards/sandbox.js';
 import type { DatasetRow } from '../../engine/tasks/index.js';
@@ -12,6 +15,21 @@ import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/
 
 /** What the worker's run is doing. `lost`: the GPU device was lost; the history stays, Start resumes. */
 export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'failed' | 'lost';
+
+/** Where an experiment is (experiment-job.ts): arm i of n in the runner's order, its step, time left. */
+export interface ExperimentProgress {
+  /** 0-based, in the order the runner works (trained arms first, then eval-only ones). */
+  armIndex: number;
+  armTotal: number;
+  label: string;
+  /** `starting`: saving a trained arm's starting weights for the eval-only arms that reuse them. */
+  phase: 'starting' | 'training' | 'evaluating';
+  step: number;
+  steps: number;
+  elapsedSeconds: number;
+  /** Seconds left from the mean step and evaluation times; null before the first was timed. */
+  etaSeconds: number | null;
+}
 
 export type ToWorker =
   /**
@@ -38,6 +56,20 @@ export type ToWorker =
     }
   /** Stop after the step in flight; the session stays for Step/Start. */
   | { type: 'pause' }
+  /**
+   * Run `experiment` (docs/EXPERIMENTS.md) arm after arm: the current run's session is disposed first,
+   * as a new runId does; a Start, Step or Reset afterwards cancels the experiment.
+   */
+  | {
+      type: 'run-experiment';
+      experimentId: string;
+      experiment: Experiment;
+      scale: Scale;
+      seed: number;
+      commit: string;
+    }
+  /** Stop the experiment after the step in flight; its arms so far stay with the page. */
+  | { type: 'cancel-experiment'; experimentId: string }
   /** Exactly one RL step of `runId` (creating its session if needed); `datasetRows` as for start. */
   | {
       type: 'step';
@@ -80,6 +112,18 @@ export type FromWorker =
   /** The run's checkpoint after `step` steps (every few steps and on Pause), for the page to keep. */
   | { type: 'run-checkpoint'; runId: string; step: number; files: [string, Uint8Array][] }
   | { type: 'request-failed'; requestId: number; message: string }
+  /** An experiment's arm begins: the page opens run `runId` for it (metrics posts carry that id). */
+  | {
+      type: 'experiment-arm';
+      experimentId: string;
+      label: string;
+      index: number;
+      runId: string;
+      config: RunConfig;
+    }
+  | { type: 'experiment-progress'; experimentId: string; progress: ExperimentProgress }
+  | { type: 'experiment-done'; experimentId: string; result: ExperimentResult; seconds: number }
+  | { type: 'experiment-failed'; experimentId: string; message: string; cancelled: boolean }
   /** Run these user reward functions over a batch in the page's sandbox (CSP-bound data: URL workers). */
   | {
       type: 'score-user-rewards';

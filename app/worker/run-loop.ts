@@ -146,9 +146,10 @@ export class RunLoop {
     });
   }
 
-  reset(): void {
+  /** Disposes the session; resolves once it is gone (an experiment waits for it). */
+  reset(): Promise<void> {
     this.wantRun = false;
-    this.enqueue(async () => {
+    return this.enqueue(async () => {
       this.flush();
       this.disposeSession();
       this.setState('idle');

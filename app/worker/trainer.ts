@@ -7,14 +7,14 @@
  */
 import type { RunConfig } from '../../engine/config/index.js';
 import { cacheStorageHubCache, siteFolderFs } from '../../engine/hub/index.js';
-import { memoryFs } from '../../engine/model/checkpoint.js';
+import { type CheckpointFs, memoryFs } from '../../engine/model/checkpoint.js';
+import type { ModelConfig } from '../../engine/model/config.js';
 import type { RewardSandbox } from '../../engine/rewards/sandbox.js';
 import type { DatasetRow } from '../../engine/tasks/index.js';
-import { createTrainingSession } from '../../engine/train/session.js';
+import { createTrainingSession, type TrainingSession } from '../../engine/train/session.js';
 import type { CheckpointFiles, SessionEvents } from '../../engine/train/session-types.js';
 import type { Runtime } from '../../kernels/runtime/index.js';
 import { fetchDatasetRows } from './dataset-source.js';
-import type { SessionLike } from './run-loop.js';
 
 export async function openTrainingSession(
   rt: Runtime,
@@ -29,7 +29,15 @@ export async function openTrainingSession(
   ortCpuFallback = true,
   /** A dataset task's rows from a file dropped on the page; absent: fetched from the task's source. */
   datasetRows?: readonly DatasetRow[],
-): Promise<SessionLike> {
+  /**
+   * An experiment's sessions (experiment-job.ts): `openKept` opens the checkpoints it keeps in memory
+   * (tried before the site), `guidanceReference` θ_ref of a guided arm.
+   */
+  experiment: {
+    openKept?: (name: string) => CheckpointFs | null;
+    guidanceReference?: { config: ModelConfig; values: ReadonlyMap<string, ArrayLike<number>> };
+  } = {},
+): Promise<TrainingSession> {
   // The page validated `config` with parseRunConfig before sending it (run-control.ts).
   const run = config as RunConfig;
   let rows = datasetRows;
@@ -39,7 +47,8 @@ export async function openTrainingSession(
   }
   return createTrainingSession(rt, run, events, {
     datasetRows: rows,
-    openCheckpoint: (name) => siteFolderFs(siteUrl, name),
+    openCheckpoint: (name) => experiment.openKept?.(name) ?? siteFolderFs(siteUrl, name),
+    ...(experiment.guidanceReference ? { guidanceReference: experiment.guidanceReference } : {}),
     resume: resume ? memoryFs(new Map(resume)) : undefined,
     rewardSandbox,
     rewardModelPlacement: { webgpuCpuFallback: ortCpuFallback },

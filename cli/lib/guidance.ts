@@ -6,10 +6,11 @@
  */
 import { type Checkpoint, readCheckpoint } from '../../engine/model/checkpoint.js';
 import type { ModelConfig } from '../../engine/model/config.js';
-import { firstJsonDifference } from '../../engine/model/interpolate.js';
-import { checkpointReference } from '../../engine/train/guidance.js';
+import { checkpointReference, checkSameTokenizer } from '../../engine/train/guidance.js';
 import { modelNameFromArg } from '../commands/eval.js';
 import { openCheckpointOnDisk } from './training.js';
+
+export { checkSameTokenizer };
 
 export interface ReferenceWeights {
   config: ModelConfig;
@@ -27,23 +28,6 @@ export function guidanceArg(value: string | undefined): number {
       `--guidance must be a number from 0 to 2 (got ${value}): 0 samples the reference, 1 the policy`,
     );
   return w;
-}
-
-/** Refuses a reference whose vocabulary or tokenizer.json differs from the policy's, naming the first difference. */
-export function checkSameTokenizer(policy: Checkpoint, ref: Checkpoint, refName: string): void {
-  if (policy.config.vocabSize !== ref.config.vocabSize)
-    throw new Error(
-      `--reference ${refName}: its vocabulary has ${ref.config.vocabSize} tokens, the policy's ${policy.config.vocabSize}; ` +
-        'guidance mixes logits token by token, so pass a reference with the same tokenizer',
-    );
-  if (policy.tokenizer && ref.tokenizer) {
-    const where = firstJsonDifference(policy.tokenizer, ref.tokenizer);
-    if (where !== null)
-      throw new Error(
-        `--reference ${refName}: its tokenizer.json differs from the policy's at ${where || '(root)'}; ` +
-          'pass a reference with the same tokenizer',
-      );
-  }
 }
 
 /** θ_ref for the policy checkpoint `policy` (read from `policyName`), from --reference or its trainer state. */

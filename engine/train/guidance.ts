@@ -4,10 +4,10 @@
  * guidance alone, and the policy θ_α = (1 − α)·θ_ref + α·θ as temporary parameters on the GPU.
  */
 import { mix } from '../../kernels/ops/elementwise/elementwise.js';
-import type { TrainerState } from '../model/checkpoint.js';
+import type { Checkpoint, TrainerState } from '../model/checkpoint.js';
 import { attachLora, GpuLora, loraOf } from '../model/gpu/lora.js';
 import { GpuParams } from '../model/gpu/params.js';
-import { checkAlpha } from '../model/interpolate.js';
+import { checkAlpha, firstJsonDifference } from '../model/interpolate.js';
 
 /** Trainer-state tensor prefix of θ_ref held for guidance when beta = 0 (a full fine-tune's copy). */
 const PREFIX = 'guidance_ref.';
@@ -70,4 +70,24 @@ export function interpolatedPolicy(ref: GpuParams, policy: GpuParams, alpha: num
     });
   }
   return out;
+}
+
+/**
+ * Refuses a reference whose vocabulary or tokenizer.json differs from the policy's, naming the first difference
+ * (the CLI's --reference, the lab's guided experiment arms).
+ */
+export function checkSameTokenizer(policy: Checkpoint, ref: Checkpoint, refName: string): void {
+  if (policy.config.vocabSize !== ref.config.vocabSize)
+    throw new Error(
+      `--reference ${refName}: its vocabulary has ${ref.config.vocabSize} tokens, the policy's ${policy.config.vocabSize}; ` +
+        'guidance mixes logits token by token, so pass a reference with the same tokenizer',
+    );
+  if (policy.tokenizer && ref.tokenizer) {
+    const where = firstJsonDifference(policy.tokenizer, ref.tokenizer);
+    if (where !== null)
+      throw new Error(
+        `--reference ${refName}: its tokenizer.json differs from the policy's at ${where || '(root)'}; ` +
+          'pass a reference with the same tokenizer',
+      );
+  }
 }
