@@ -11,7 +11,7 @@ import { parseRunConfig, resolveRunConfig, setByPath } from '../config/resolve';
 import type { RunConfig } from '../config/schema';
 import { decodeSharePayload, encodeSharePayload } from '../config/share-link';
 import { memoryFs } from '../model/checkpoint';
-import type { Rng } from '../rl/random';
+import { createRng, type Rng } from '../rl/random';
 import {
   drawPrefixLengths,
   type PrefixSampling,
@@ -23,6 +23,7 @@ import {
 } from './prefix';
 import { createTrainingSession } from './session';
 import type { StepSamples } from './session-types';
+import { forcedPrefixes, type TrainerContext } from './steps';
 
 /** An Rng whose next() returns the given numbers in turn. */
 function fixedRng(values: number[]): Rng {
@@ -90,6 +91,55 @@ describe('prefix lengths by hand', () => {
     });
     expect(Array.from(prefixMask(rows.slice(0, 2), 5) ?? [])).toEqual([1, 1, 1, 1, 0, 1, 1, 1, 0, 0]);
     expect(prefixMask([{ prefixLength: 0 }], 5)).toBeNull();
+  });
+});
+
+describe('the draw in a run: global-step streams, decay within the stage', () => {
+  // a character tokenizer stand-in: gold '0123456789' is 10 tokens
+  const tokenizer = { encode: (t: string) => [...t].map((ch) => ch.charCodeAt(0)) };
+  const o: PrefixSampling = { fraction: 0.5, min_ratio: 0, max_ratio: 1, decay: 'cosine' };
+  const config = resolveRunConfig({
+    num_generations: 4,
+    max_completion_length: 12,
+    max_steps: 4,
+    prefix_sampling: o,
+  });
+  const ctxAt = (stageStart: number) =>
+    ({
+      config,
+      stageStart,
+      rng: createRng(5),
+      rolloutCtx: { prompts: { tokenizer } },
+    }) as unknown as TrainerContext;
+  const samples = [{ prompt: 'p', answer: '0123456789', gold: '0123456789', tag: null }];
+  const want = (step: number, s: number, round = 0) =>
+    drawPrefixLengths(
+      o,
+      4,
+      [10],
+      12,
+      s,
+      4,
+      createRng(5).split('prefix').split(`step:${step}`).split(`round:${round}`),
+    );
+
+  it("s counts from the stage's first step; the stream is the global step's (and the round's)", () => {
+    // global step 6 of a stage begun at 4 is its step 2 (b' = 0.5), not step 6
+    const got = forcedPrefixes(ctxAt(4), samples, 6, 0);
+    expect(got?.tokens.map((t) => t.length)).toEqual(want(6, 2));
+    expect(got?.goldLengths).toEqual([10, 10, 10, 10]);
+    expect(got?.tokens[0]).toEqual(tokenizer.encode('0123456789').slice(0, want(6, 2)[0]));
+    // a new stage at 6 restarts the decay at b (s = 0), same stream
+    expect(want(6, 0)).not.toEqual(want(6, 2));
+    expect(forcedPrefixes(ctxAt(6), samples, 6, 0)?.tokens.map((t) => t.length)).toEqual(want(6, 0));
+    expect(forcedPrefixes(ctxAt(4), samples, 6, 1)?.tokens.map((t) => t.length)).toEqual(want(6, 2, 1));
+    expect(forcedPrefixes({ ...ctxAt(0), config: resolveRunConfig({}) }, samples, 0, 0)).toBeUndefined();
+  });
+
+  it('refuses a sample without a gold completion, with a message', () => {
+    expect(() => forcedPrefixes(ctxAt(0), [{ ...samples[0], gold: '' }], 0, 0)).toThrow(
+      /prefix_sampling needs gold completions, and task addition gave none for prompt "p"/,
+    );
   });
 });
 

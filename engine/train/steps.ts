@@ -285,7 +285,7 @@ async function sampleGroups(ctx: TrainerContext, step: number): Promise<SampledG
  * lengths drawn from `rng.split('prefix')` at the global step (then `round:<r>`), the decay counting
  * steps within the stage; undefined when the option is off.
  */
-function forcedPrefixes(
+export function forcedPrefixes(
   ctx: TrainerContext,
   samples: readonly TaskSample[],
   step: number,
