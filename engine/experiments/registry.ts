@@ -153,7 +153,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
     metric: 'eval/pass@1',
     judge: { kind: 'best', a: 'prefix', others: ['sft', 'grpo'], direction: 1 },
     base: WARM_ADDITION,
-    scales: { quick: { steps: 1 }, full: { steps: 8 } },
+    scales: { quick: { steps: 1 }, full: { steps: 6 } },
     arms: [
       { label: 'sft', config: { algorithm: 'sft' } },
       { label: 'grpo', config: { algorithm: 'grpo' } },
