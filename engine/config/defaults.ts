@@ -8,6 +8,14 @@ import type { Algorithm, RunConfig } from './schema';
 import { SCHEMA_VERSION } from './schema';
 
 /** What an object-valued `lora` (e.g. from `--set lora.rank=8`) starts from: PEFT's usual attention-only adapters. */
+/** What `prefix_sampling: {}` (or `--set prefix_sampling.fraction=…`) starts from. */
+export const PREFIX_SAMPLING_DEFAULTS = {
+  fraction: 0.125,
+  min_ratio: 0.05,
+  max_ratio: 0.95,
+  decay: 'cosine',
+} as const;
+
 export const LORA_DEFAULTS: NonNullable<RunConfig['lora']> = {
   rank: 8,
   alpha: 16,
@@ -69,6 +77,7 @@ export const SHARED_DEFAULTS: RunConfig = {
   overlong_penalty: false,
   overlong_buffer: null,
   relift: null,
+  prefix_sampling: null,
 
   reinforce_baseline_decay: 0.9,
   vf_coef: 0.5,

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth';
 import type { TaskOptions } from '../tasks/options';
-import { ALGORITHM_DEFAULTS, LORA_DEFAULTS, SHARED_DEFAULTS } from './defaults';
+import { ALGORITHM_DEFAULTS, LORA_DEFAULTS, PREFIX_SAMPLING_DEFAULTS, SHARED_DEFAULTS } from './defaults';
 import { ALGORITHMS, type Algorithm, RUN_CONFIG_KEYS, type RunConfig, runConfigSchema } from './schema';
 import {
   otherDatasetProblem,
@@ -67,6 +67,7 @@ function withDefaults(input: Record<string, unknown>): Record<string, unknown> {
   }
   if (isPlainObject(input.lora)) base.lora = structuredClone(LORA_DEFAULTS);
   if (isPlainObject(input.relift)) base.relift = { batch: null };
+  if (isPlainObject(input.prefix_sampling)) base.prefix_sampling = { ...PREFIX_SAMPLING_DEFAULTS };
   return deepMerge(base, input) as Record<string, unknown>;
 }
 

@@ -198,6 +198,21 @@ export const runConfigSchema = z
       .describe(
         'Buffer the prompts no completion solved (with their gold answers) and take an SFT update on the B oldest once B are waiting, in the same step after the RL update ("Learning What Reinforcement Learning Can\'t"); null = off',
       ),
+    prefix_sampling: z
+      .strictObject({
+        fraction: probability.describe('f: completions per group with a prefix, m = min(ceil(f·G), G − 1)'),
+        min_ratio: probability.describe('a: smallest prefix length as a share of the gold completion'),
+        max_ratio: probability.describe("b: largest prefix share (at the stage's first step under cosine)"),
+        decay: z
+          .enum(['cosine', 'none'])
+          .describe(
+            "cosine: the largest share falls from b towards a over the stage's steps; none: b throughout",
+          ),
+      })
+      .nullable()
+      .describe(
+        'Start some completions of each group with a teacher-forced prefix of the gold completion, the model writing the rest; prefix tokens train with max(A, 0) ("Blending Supervised and Reinforcement Fine-Tuning with Prefix Sampling"); null = off',
+      ),
 
     // REINFORCE and PPO
     reinforce_baseline_decay: z.number().min(0).lt(1).describe('EMA decay of the reinforce baseline'),
@@ -243,6 +258,21 @@ export const runConfigSchema = z
     if (c.schema_version !== SCHEMA_VERSION)
       issue('schema_version', `this build reads version ${SCHEMA_VERSION}`);
     const rlFree = c.algorithm === 'rft' || c.algorithm === 'sft';
+    if (c.prefix_sampling && rlFree)
+      issue(
+        'prefix_sampling',
+        `forces gold prefixes into RL rollouts; algorithm ${c.algorithm} takes no RL steps (set prefix_sampling to null)`,
+      );
+    else if (c.prefix_sampling && c.advantage_estimator === 'gae')
+      issue(
+        'prefix_sampling',
+        'needs a critic-free advantage (group, rloo or reinforce): under gae the value head would learn values of tokens the model did not write (set prefix_sampling to null)',
+      );
+    if (c.prefix_sampling && c.prefix_sampling.min_ratio > c.prefix_sampling.max_ratio)
+      issue(
+        'prefix_sampling',
+        `min_ratio ${c.prefix_sampling.min_ratio} must be <= max_ratio ${c.prefix_sampling.max_ratio}`,
+      );
     if (c.relift && rlFree)
       issue(
         'relift',

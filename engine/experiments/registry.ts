@@ -6,7 +6,7 @@
  * trained steps an experiment); quick scale swaps in QUICK_SCALE's micro model for CI.
  */
 import type { PartialRunConfig } from '../config/resolve.js';
-import { armKind, type Experiment, SCALES } from './types.js';
+import { armKind, type Experiment, judgedArms, SCALES } from './types.js';
 
 /** Every experiment's full-scale setting: the lab's warm start on 2-digit addition, 200 held-out sums. */
 const WARM_ADDITION: PartialRunConfig = {
@@ -171,6 +171,27 @@ export const EXPERIMENTS: readonly Experiment[] = [
     ],
   },
   {
+    name: 'prefix',
+    claim:
+      'On prompts the warm start mostly fails (2-digit sums, pass@1 about 0.1), GRPO whose completions partly begin with a gold prefix (Prefix-RFT) beats both SFT alone and GRPO alone on held-out pass@1 after the same steps.',
+    papers: ['prefixRft'],
+    metric: 'eval/pass@1',
+    judge: { kind: 'best', a: 'prefix', others: ['sft', 'grpo'], direction: 1 },
+    base: WARM_ADDITION,
+    scales: { quick: { steps: 1 }, full: { steps: 6 } },
+    arms: [
+      { label: 'sft', config: { algorithm: 'sft' } },
+      { label: 'grpo', config: { algorithm: 'grpo' } },
+      {
+        label: 'prefix',
+        config: {
+          algorithm: 'grpo',
+          prefix_sampling: { fraction: 0.25, min_ratio: 0.05, max_ratio: 0.95, decay: 'cosine' },
+        },
+      },
+    ],
+  },
+  {
     name: 'dft',
     claim:
       'Dynamic fine-tuning (each gold token weighted by its probability) beats plain cross-entropy SFT on held-out pass@1 after the same steps.',
@@ -286,7 +307,7 @@ export function experimentProblems(e: Experiment): string[] {
         `${e.name}: arm ${a.label}: guidance_weight must be in [0, 2] (got ${a.guidance_weight})`,
       );
   }
-  const judged = e.judge.kind === 'pair' ? [e.judge.a, e.judge.b] : e.judge.arms;
+  const judged = judgedArms(e.judge);
   for (const l of judged) if (!labels.includes(l)) problems.push(`${e.name}: the judge names no arm "${l}"`);
   if ((e.source ?? 'eval') === 'eval' && !e.metric.startsWith('eval/'))
     problems.push(

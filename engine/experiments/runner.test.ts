@@ -50,6 +50,13 @@ describe('the registry', () => {
   it('expected text and judging: a pair and a rising sweep', () => {
     expect(expectedText({ kind: 'pair', a: 'x', b: 'y', direction: -1 })).toBe('x < y');
     expect(expectedText({ kind: 'sweep', arms: ['a', 'b', 'c'], direction: 1 })).toBe('a < b < c');
+    expect(expectedText({ kind: 'best', a: 'prefix', others: ['sft', 'grpo'], direction: 1 })).toBe(
+      'prefix > sft, grpo',
+    );
+    const p = findExperiment('prefix');
+    const pse = { sft: 0.01, grpo: 0.01, prefix: 0.01 };
+    expect(judge(p, { sft: 0.2, grpo: 0.3, prefix: 0.4 }, pse)).toBe('reproduced');
+    expect(judge(p, { sft: 0.2, grpo: 0.45, prefix: 0.4 }, pse)).toBe('not_reproduced');
     const e = findExperiment('interpolation');
     const se = { 'alpha=0': 0.01, 'alpha=0.5': 0.01, grpo: 0.01 };
     expect(judge(e, { 'alpha=0': 0.1, 'alpha=0.5': 0.2, grpo: 0.3 }, se)).toBe('reproduced');

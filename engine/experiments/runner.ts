@@ -17,7 +17,7 @@ import {
   type Scale,
   type TrainedArm,
 } from './types.js';
-import { bootstrapStderr, pairVerdict, sweepVerdict, type Verdict } from './verdict.js';
+import { bestVerdict, bootstrapStderr, pairVerdict, sweepVerdict, type Verdict } from './verdict.js';
 
 /** What an evaluation of one policy gives: the metrics and each one's per-prompt values. */
 export interface ArmEvaluation {
@@ -126,9 +126,16 @@ export function judge(
 ): Verdict {
   const v = (label: string) => ({ value: values[label], stderr: errors[label] });
   const j = e.judge;
-  return j.kind === 'pair'
-    ? pairVerdict(v(j.a), v(j.b), j.direction)
-    : sweepVerdict(j.arms.map(v), j.direction);
+  switch (j.kind) {
+    case 'pair':
+      return pairVerdict(v(j.a), v(j.b), j.direction);
+    case 'sweep':
+      return sweepVerdict(j.arms.map(v), j.direction);
+    case 'best':
+      return bestVerdict(v(j.a), j.others.map(v), j.direction);
+    default:
+      return j satisfies never;
+  }
 }
 
 export interface RunExperimentOptions {

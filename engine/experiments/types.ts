@@ -48,11 +48,27 @@ export function armKind(arm: Arm): 'trained' | 'interpolated' | 'guided' {
 
 /**
  * How the claim is judged (engine/experiments/verdict.ts): two arms, `a` above (direction +1) or
- * below (−1) `b`; or a sweep, the metric rising (+1) or falling (−1) along `arms` in order.
+ * below (−1) `b`; a sweep, the metric rising (+1) or falling (−1) along `arms` in order; or `a`
+ * above (below) every one of `others` ("beats both baselines").
  */
 export type Judge =
   | { kind: 'pair'; a: string; b: string; direction: 1 | -1 }
-  | { kind: 'sweep'; arms: readonly string[]; direction: 1 | -1 };
+  | { kind: 'sweep'; arms: readonly string[]; direction: 1 | -1 }
+  | { kind: 'best'; a: string; others: readonly string[]; direction: 1 | -1 };
+
+/** The arms a judge reads. */
+export function judgedArms(judge: Judge): readonly string[] {
+  switch (judge.kind) {
+    case 'pair':
+      return [judge.a, judge.b];
+    case 'sweep':
+      return judge.arms;
+    case 'best':
+      return [judge.a, ...judge.others];
+    default:
+      return judge satisfies never;
+  }
+}
 
 export interface Experiment {
   name: string;
@@ -72,8 +88,13 @@ export interface Experiment {
   arms: readonly Arm[];
 }
 
-/** The `expected` string of verdict.json: "a > b", "a < b", or "a < b < c" for a rising sweep. */
+/**
+ * The `expected` string of verdict.json: "a > b", "a < b", "a < b < c" for a rising sweep, or
+ * "a > b, c" for an arm above every other.
+ */
 export function expectedText(judge: Judge): string {
   if (judge.kind === 'pair') return `${judge.a} ${judge.direction > 0 ? '>' : '<'} ${judge.b}`;
+  if (judge.kind === 'best')
+    return `${judge.a} ${judge.direction > 0 ? '>' : '<'} ${judge.others.join(', ')}`;
   return judge.arms.join(judge.direction > 0 ? ' < ' : ' > ');
 }

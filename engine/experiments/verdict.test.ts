@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapStderr, pairVerdict, sweepVerdict } from './verdict';
+import { bestVerdict, bootstrapStderr, pairVerdict, sweepVerdict } from './verdict';
 
 describe('bootstrapStderr', () => {
   it('[0, 1]: means 0, ½, 1 with probabilities ¼, ½, ¼, so the error is √(1/8) ≈ 0.354', () => {
@@ -49,5 +49,17 @@ describe('sweepVerdict', () => {
     expect(sweepVerdict(arms(0.1, 0.09, 0.3), 1)).toBe('reproduced');
     expect(sweepVerdict(arms(0.1, 0.11, 0.12), 1)).toBe('inconclusive');
     expect(() => sweepVerdict(arms(0.1), 1)).toThrow(/at least 2/);
+  });
+});
+
+describe('bestVerdict', () => {
+  const arm = (value: number) => ({ value, stderr: 0.01 });
+  it('above every other beyond noise reproduces; one within noise is inconclusive; one the wrong way is not', () => {
+    // bar 2·√2·0.01 = 0.0283: 0.5 − 0.3 and 0.5 − 0.45 both clear it
+    expect(bestVerdict(arm(0.5), [arm(0.3), arm(0.45)], 1)).toBe('reproduced');
+    expect(bestVerdict(arm(0.5), [arm(0.3), arm(0.49)], 1)).toBe('inconclusive');
+    expect(bestVerdict(arm(0.5), [arm(0.3), arm(0.6)], 1)).toBe('not_reproduced');
+    expect(bestVerdict(arm(0.1), [arm(0.3), arm(0.6)], -1)).toBe('reproduced');
+    expect(() => bestVerdict(arm(0.1), [], 1)).toThrow(/at least one/);
   });
 });

@@ -78,3 +78,17 @@ export function sweepVerdict(arms: readonly ArmValue[], direction: 1 | -1): Verd
   if (pairs.some(([b, a]) => pairVerdict(b, a, direction) === 'not_reproduced')) return 'not_reproduced';
   return ends;
 }
+
+/**
+ * A claim that arm `a` lies above (direction +1) or below (−1) every one of `others`: `pairVerdict`
+ * against each; `not_reproduced` when any goes the wrong way beyond two errors, else `reproduced`
+ * when every one is reproduced, else `inconclusive`. Example: a 0.5, others 0.3 and 0.45 (± 0.01
+ * each), claim above: 0.2 and 0.05 both ≥ 2·√2·0.01, reproduced; with 0.49 the second is
+ * inconclusive, so the claim is.
+ */
+export function bestVerdict(a: ArmValue, others: readonly ArmValue[], direction: 1 | -1): Verdict {
+  if (others.length < 1) throw new Error('bestVerdict: need at least one other arm');
+  const each = others.map((b) => pairVerdict(a, b, direction));
+  if (each.includes('not_reproduced')) return 'not_reproduced';
+  return each.every((v) => v === 'reproduced') ? 'reproduced' : 'inconclusive';
+}

@@ -338,6 +338,14 @@ describe('TRL GRPOTrainer script', () => {
     );
   });
 
+  it('writes a NOTE for prefix_sampling, with its settings and paper', () => {
+    const grpo = (over: Record<string, unknown>) => trlScript(resolveRunConfig({ max_steps: 3, ...over }));
+    expect(grpo({})).not.toContain('prefix_sampling');
+    expect(grpo({ prefix_sampling: { fraction: 0.5 } })).toMatch(
+      /# NOTE: prefix_sampling \(fraction 0.5, ratio 0.05..0.95, decay cosine\): .*"Blending Supervised and Reinforcement Fine-Tuning with Prefix Sampling"/,
+    );
+  });
+
   it('writes a NOTE for relift, with its batch and paper', () => {
     const grpo = (over: Record<string, unknown>) => trlScript(resolveRunConfig({ max_steps: 3, ...over }));
     expect(grpo({})).not.toContain('relift');

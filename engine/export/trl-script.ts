@@ -171,6 +171,12 @@ export function grpoConfigKwargs(c: RunConfig): { kwargs: [string, Py][]; notes:
     notes.push(
       `guidance_weight ${c.guidance_weight}: TabRL's evaluation samples from (1 - w)·reference + w·policy logits, after "Inference-Time Alignment Control for Diffusion Models with Reinforcement Learning Guidance"; TRL has no guidance, so its generations are the policy's alone.`,
     );
+  if (c.prefix_sampling) {
+    const o = c.prefix_sampling;
+    notes.push(
+      `prefix_sampling (fraction ${o.fraction}, ratio ${o.min_ratio}..${o.max_ratio}, decay ${o.decay}): TabRL starts some completions of each group with a teacher-forced prefix of the gold completion and trains its tokens with max(A, 0), after "Blending Supervised and Reinforcement Fine-Tuning with Prefix Sampling"; GRPOTrainer samples every completion from the prompt alone and has no such option: this script trains without prefixes.`,
+    );
+  }
   if (c.eval_every > 0)
     notes.push(
       'evaluation on held-out prompts (eval/pass@k) is not exported; pass an eval_dataset to GRPOTrainer to add it.',

@@ -41,6 +41,11 @@ export interface PolicyLossInput {
   truncated?: ArrayLike<number | boolean>;
   /** [B] micro-batch index of each row (bnpo). */
   microBatch?: ArrayLike<number>;
+  /**
+   * [B*L] 1 on forced prefix tokens (prefix sampling): they get the clipped surrogate with
+   * A⁺ = max(A, 0), no KL and no entropy term, and stay out of the clip/KL/entropy metrics.
+   */
+  prefix?: ArrayLike<number> | null;
   /** [B*L] entropy of the sampling distribution at each token (for entropy_coef). */
   entropies?: ArrayLike<number>;
   /** PPO: [B*L] value predictions, values when sampled, and GAE returns. */
@@ -79,9 +84,11 @@ export interface LossTokens {
   weights: Float64Array;
   /** [B*L] 1 on tokens that count (mask, minus truncated completions when masked). */
   counted: Float64Array;
-  /** [B*L] each token's advantage (a per-completion advantage repeated over its tokens). */
+  /** [B*L] each token's advantage (a per-completion advantage repeated over its tokens; max(A, 0) on prefix tokens). */
   advantage: Float64Array;
-  /** Completion tokens that count: the metrics' denominator. */
+  /** [B*L] 1 on counted forced prefix tokens (prefix sampling), or null. */
+  prefix: Float64Array | null;
+  /** Counted completion tokens the model wrote (forced prefix tokens left out): the metrics' denominator. */
   tokens: number;
   klInLoss: boolean;
   /** The estimator of the logged kl: k1 when KL is in the reward. */
@@ -93,7 +100,10 @@ export interface LossTokens {
  * advantages exactly as `policyLoss` aggregates them; `who` prefixes the error messages.
  */
 export function lossTokens(
-  input: Pick<PolicyLossInput, 'rows' | 'old' | 'ref' | 'advantages' | 'mask' | 'truncated' | 'microBatch'>,
+  input: Pick<
+    PolicyLossInput,
+    'rows' | 'old' | 'ref' | 'advantages' | 'mask' | 'truncated' | 'microBatch' | 'prefix'
+  >,
   options: PolicyLossOptions,
   who: string,
 ): LossTokens {
@@ -123,21 +133,31 @@ export function lossTokens(
   };
   const weights = aggregationWeights(options.loss_type, agg);
   const counted = effectiveMask(agg);
+  if (input.prefix && input.prefix.length !== n)
+    throw new Error(`${who}: prefix ${input.prefix.length} != mask ${n}`);
+  const prefix = input.prefix ? new Float64Array(n) : null;
   const advantage = new Float64Array(n);
   let tokens = 0;
   for (let k = 0; k < n; k++) {
     advantage[k] = perToken ? input.advantages[k] : input.advantages[Math.floor(k / L)];
-    tokens += counted[k];
+    if (prefix && input.prefix?.[k] && counted[k]) {
+      prefix[k] = 1;
+      advantage[k] = Math.max(advantage[k], 0);
+    } else tokens += counted[k];
   }
   const metricEstimator: KlEstimator = options.kl_in === 'reward' ? 'k1' : options.kl_estimator;
-  return { rows, L, weights, counted, advantage, tokens, klInLoss, metricEstimator };
+  return { rows, L, weights, counted, advantage, prefix, tokens, klInLoss, metricEstimator };
 }
 
 export function policyLoss(input: PolicyLossInput, options: PolicyLossOptions): PolicyLossResult {
   const { lp, old, mask } = input;
   const n = mask.length;
   if (lp.length !== n) throw new Error(`policyLoss: lp ${lp.length} != mask ${n}`);
-  const { weights, counted, advantage, klInLoss, metricEstimator } = lossTokens(input, options, 'policyLoss');
+  const { weights, counted, advantage, prefix, klInLoss, metricEstimator } = lossTokens(
+    input,
+    options,
+    'policyLoss',
+  );
   const ref = input.ref ?? null;
   if (options.entropy_coef !== 0 && !input.entropies)
     throw new Error('policyLoss: entropy_coef needs entropies');
@@ -152,6 +172,12 @@ export function policyLoss(input: PolicyLossInput, options: PolicyLossOptions): 
   for (let k = 0; k < n; k++) {
     if (!counted[k]) continue;
     const s = clippedSurrogate(lp[k], old ? old[k] : null, advantage[k], options);
+    if (prefix?.[k]) {
+      // a forced prefix token: the surrogate with A⁺ alone, out of the metrics
+      loss += weights[k] * s.loss;
+      dLossDLp[k] = weights[k] * s.grad;
+      continue;
+    }
     let tokenLoss = s.loss;
     let tokenGrad = s.grad;
     if (klInLoss && ref) {

@@ -42,6 +42,8 @@ export interface StepBatch {
   /** [B*L] needed when beta > 0 and kl_in = reward. */
   lp?: ArrayLike<number>;
   ref?: ArrayLike<number>;
+  /** [B*L] tokens whose KL the reward pays under kl_in = reward (default `mask`; prefix sampling leaves out forced tokens). */
+  klMask?: ArrayLike<number>;
   /** [B*L] value predictions (gae). */
   values?: ArrayLike<number>;
 }
@@ -114,7 +116,7 @@ export function stepAdvantages(
     case 'rloo':
     case 'reinforce': {
       const rewards = klInReward
-        ? klPenalizedRewards(shaped, batch.lp!, batch.ref!, batch.mask, options.beta)
+        ? klPenalizedRewards(shaped, batch.lp!, batch.ref!, batch.klMask ?? batch.mask, options.beta)
         : shaped;
       const row = rowAdvantages(
         rewards,

@@ -14,6 +14,7 @@ export const CPU_STREAMS = {
   tasks: 'prompts of each RL / RFT step, split by step:<s> (also what the TRL export replays)',
   sft: 'gold demonstrations of each SFT step, split by step:<s>',
   eval: 'the held-out prompts',
+  prefix: "prefix sampling's prefix lengths, split by step:<s> then round:<r> (engine/train/prefix.ts)",
   freeze: "half fine-tuning's frozen matrices, split by stage:<i> (engine/train/freeze.ts)",
   'kernel-warmup': "the task prompt of the autotuner's dry pass",
   'prompt-format': 'the task prompt the chat template is checked on',

@@ -32,6 +32,8 @@ export interface PolicyTokensInput {
   truncated?: ArrayLike<number | boolean>;
   /** [B] micro-batch index of each row (bnpo). */
   microBatch?: ArrayLike<number>;
+  /** [B*L] 1 on forced prefix tokens (prefix sampling), or null / absent. */
+  prefix?: ArrayLike<number> | null;
   /** [B*L] sampled lp used as old (num_iterations > 1), or null: ratio exactly 1. */
   old: ArrayLike<number> | null;
   /** [B*L] reference lp, or null. */
@@ -47,6 +49,8 @@ export interface PolicyTokens {
   weight: Float64Array;
   counted: Float64Array;
   advantage: Float64Array;
+  /** [B*L] 1 on counted forced prefix tokens, or null (packed as counted = 2). */
+  prefix: Float64Array | null;
   old: ArrayLike<number> | null;
   ref: ArrayLike<number> | null;
   /** Completion tokens that count (the metrics' denominator). */
@@ -61,7 +65,7 @@ export function policyTokens(input: PolicyTokensInput, options: PolicyLossOption
   if (input.mask.length !== rows * L) {
     throw new Error(`policyTokens: mask ${input.mask.length} != rows ${rows} * L ${L}`);
   }
-  const { weights, counted, advantage, tokens, klInLoss, metricEstimator } = lossTokens(
+  const { weights, counted, advantage, prefix, tokens, klInLoss, metricEstimator } = lossTokens(
     input,
     options,
     'policyTokens',
@@ -72,6 +76,7 @@ export function policyTokens(input: PolicyTokensInput, options: PolicyLossOption
     weight: weights,
     counted,
     advantage,
+    prefix,
     old: input.old,
     ref: input.ref,
     tokens,
@@ -110,7 +115,10 @@ function forEachToken(p: TokenPlacement, L: number, f: (k: number, pos: number) 
     for (let t = 0; t < L; t++) f((p.rowOffset + b) * L + t, b * p.T + p.Tp - 1 + t);
 }
 
-/** [rows*T, 5] POLICY_INFO columns in the model layout; zeros (counted 0) off completion tokens. */
+/**
+ * [rows*T, 5] POLICY_INFO columns in the model layout; zeros (counted 0) off completion tokens,
+ * counted 2 on forced prefix tokens.
+ */
 export function packPolicyInfo(tokens: PolicyTokens, p: TokenPlacement): Float32Array {
   const I = POLICY_INFO.length;
   const out = new Float32Array(p.rows * p.T * I);
@@ -120,7 +128,7 @@ export function packPolicyInfo(tokens: PolicyTokens, p: TokenPlacement): Float32
     out[pos * I + 1] = tokens.ref ? tokens.ref[k] : 0;
     out[pos * I + 2] = tokens.advantage[k];
     out[pos * I + 3] = tokens.weight[k];
-    out[pos * I + 4] = 1;
+    out[pos * I + 4] = tokens.prefix?.[k] ? 2 : 1;
   });
   return out;
 }

@@ -39,11 +39,15 @@ export async function prepareKernels(
   sft.loss.dispose();
   ctx.grads.zero();
   onProgress(0.3);
-  // generation shapes: prefill of the prompts and one decode step
+  // generation shapes: prefill of the prompts and one decode step (through the sampler's forced
+  // variant under prefix_sampling, so its pipeline is compiled here rather than in the first step)
+  const forced = c.prefix_sampling
+    ? Array.from({ length: rows }, (_, r) => (r === 0 ? [ctx.tokenizer.eosId] : []))
+    : undefined;
   await sampleWithKvCache(
     ctx.model,
     Array.from({ length: rows }, () => promptIds),
-    { ...ctx.rolloutCtx.sampling, maxNewTokens: 2, step: kernelWarmupStream() },
+    { ...ctx.rolloutCtx.sampling, maxNewTokens: 2, step: kernelWarmupStream(), forced },
   );
   onProgress(0.5);
   if (tuner.pendingKeys().length > 0) await tuner.tunePending();

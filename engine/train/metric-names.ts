@@ -117,6 +117,20 @@ export const METRICS: readonly MetricSpec[] = [
     'SFT updates with sft_loss asft',
   ),
   m(
+    'prefix/fraction',
+    'fraction',
+    RL,
+    'prefix_sampling: share of the trained completions that began with a forced gold prefix',
+    'prefix_sampling set',
+  ),
+  m(
+    'prefix/mean_ratio',
+    'fraction',
+    RL,
+    'prefix_sampling: mean prefix length / gold length over the completions with a prefix (0 when none)',
+    'prefix_sampling set',
+  ),
+  m(
     'relift/buffer',
     'count',
     RL,

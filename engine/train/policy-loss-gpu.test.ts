@@ -38,6 +38,8 @@ interface Case {
   mask: Float64Array;
   truncated: boolean[];
   entropy: Float64Array;
+  /** [B*L] 1 on forced prefix tokens (prefix sampling). */
+  prefix?: Float64Array;
   values?: { values: Float64Array; oldValues: Float64Array; returns: Float64Array };
 }
 
@@ -86,6 +88,7 @@ function oracle(c: Case, options: PolicyLossOptions) {
     truncated: c.truncated,
     microBatch: Array.from({ length: c.rows }, (_, b) => Math.floor(b / size)),
     entropies: c.entropy,
+    prefix: c.prefix,
     ...(c.values ?? {}),
   };
   return policyLoss(input, options);
@@ -101,6 +104,7 @@ async function gpu(c: Case, options: PolicyLossOptions) {
       L: c.L,
       advantages: c.advantages,
       mask: c.mask,
+      prefix: c.prefix,
       truncated: c.truncated,
       microBatch: Array.from({ length: c.rows }, (_, b) => Math.floor(b / size)),
       old: c.old,
@@ -206,6 +210,72 @@ describe('GPU policy loss vs engine/rl policyLoss', () => {
       }
     }
   }
+
+  // prefix sampling: the first ℓ tokens of some rows forced (A⁺, no KL, no entropy, out of the metrics)
+  for (const loss_type of LOSS_TYPES) {
+    for (const [name, o, inputs] of [
+      [
+        'clip-higher, beta 0.04 k3, entropy bonus',
+        { epsilon_high: 0.28, beta: 0.04, entropy_coef: 0.01 },
+        { old: true, ref: true },
+      ],
+      ['num_iterations 1, beta 0.1 k1', { beta: 0.1, kl_estimator: 'k1' }, { old: false, ref: true }],
+      [
+        'kl_in reward, truncated masked',
+        { beta: 0.05, kl_in: 'reward', mask_truncated_completions: true },
+        { old: true, ref: true },
+      ],
+    ] as [string, Partial<PolicyLossOptions>, { old: boolean; ref: boolean }][]) {
+      it(`${loss_type} with forced prefix tokens: ${name}, 3 micro-batches`, async () => {
+        const L = 7;
+        const c = randomCase(31 + name.length, 12, L, 3, inputs.old, inputs.ref);
+        const lengths = randint(77, c.rows, 5);
+        c.prefix = new Float64Array(c.rows * L);
+        for (let b = 0; b < c.rows; b++) for (let t = 0; t < lengths[b]; t++) c.prefix[b * L + t] = 1;
+        const options = { ...BASE, max_completion_length: L, loss_type, ...o };
+        const { want } = await check(c, options);
+        // against the run without prefixes: the same aggregation weights, A⁺ and no KL/H on forced tokens
+        const plain = oracle({ ...c, prefix: undefined }, options);
+        expect(want.loss).not.toBeCloseTo(plain.loss, 6);
+      });
+    }
+  }
+
+  it('hand-made: a forced prefix token takes -w·A⁺ (mu = 1), nothing for A < 0, and stays out of the metrics', async () => {
+    // row 0: 2 tokens, the first forced, A = 1; row 1: 2 tokens, the first forced, A = -2; grpo w = 1/4
+    // each. beta 1 (k1), ref = lp - 0.5 so k1 = 0.5 per token; entropy bonus 0.1 with H = 2.
+    // forced: row 0 L = -1/4, dL/dlp = -1/4; row 1 A⁺ = 0: L = 0, dL/dlp = 0.
+    // written: row 0 l = -1 + 0.5 - 0.2 = -0.7, w·l = -0.175, dlp = (-1 + 1)/4 = 0; row 1 l = 2 + 0.5 - 0.2
+    // = 2.3, w·l = 0.575, dlp = (2 + 1)/4 = 0.75. loss = -0.25 - 0.175 + 0.575 = 0.15; kl metric over
+    // the 2 written tokens = 0.5, entropy 2.
+    const lp = f32([-1, -2, -0.5, -1.5]);
+    const c: Case = {
+      rows: 2,
+      L: 2,
+      microBatches: 1,
+      lp,
+      old: null,
+      ref: f32(Array.from(lp, (x) => x - 0.5)),
+      advantages: Float64Array.from([1, -2]),
+      mask: Float64Array.from([1, 1, 1, 1]),
+      truncated: [false, false],
+      entropy: Float64Array.from([2, 2, 2, 2]),
+      prefix: Float64Array.from([1, 0, 1, 0]),
+    };
+    const { got, want } = await check(c, {
+      ...BASE,
+      max_completion_length: 2,
+      beta: 1,
+      kl_estimator: 'k1',
+      entropy_coef: 0.1,
+    });
+    expect(want.loss).toBeCloseTo(0.15, 6);
+    expect(Array.from(want.dLossDLp, (x) => x + 0)).toEqual([-0.25, 0, 0, 0.75]);
+    expect(Array.from(want.dLossDEntropy)).toEqual([0, -0.025, 0, -0.025]);
+    expect(want.metrics.kl).toBeCloseTo(0.5, 6);
+    expect(want.metrics.entropy).toBe(2);
+    expect(got.result.loss).toBeCloseTo(0.15, 5);
+  });
 
   it('hand-made: two rows, grpo, the numbers written out', async () => {
     // row 0: 2 tokens, A = 1; row 1: 1 token, A = -2; mu = 1: w = 1/(2*2), 1/(2*2), 1/(2*1)

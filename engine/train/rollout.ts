@@ -34,6 +34,16 @@ export interface RolloutRow {
   /** Total reward (weighted sum, shaping included). */
   reward: number;
   rewards: Record<string, number>;
+  /** Prefix sampling: the first this many completion tokens were the gold completion's, forced (0 or absent: none). */
+  prefixLength?: number;
+  /** Prefix sampling: tokens of the gold completion without EOS, |gold| (set with prefixLength). */
+  goldLength?: number;
+}
+
+/** Prefix sampling's forced tokens: per row [P·G], the gold prefix to force (empty: none), and |gold|. */
+export interface ForcedPrefixes {
+  tokens: readonly (readonly number[])[];
+  goldLengths: readonly number[];
 }
 
 export interface Rollout {
@@ -78,6 +88,7 @@ export async function rollout(
   groupSize: number,
   step: number,
   params?: GpuParams,
+  prefixes?: ForcedPrefixes,
 ): Promise<Rollout> {
   const prompts: number[][] = [];
   const texts: string[] = [];
@@ -89,7 +100,12 @@ export async function rollout(
       texts.push(text);
     }
   }
-  const gen = await sampleWithKvCache(ctx.model, prompts, { ...ctx.sampling, step, params });
+  const gen = await sampleWithKvCache(ctx.model, prompts, {
+    ...ctx.sampling,
+    step,
+    params,
+    ...(prefixes ? { forced: prefixes.tokens } : {}),
+  });
   // the sampler writes -1 where no token has positive probability: the logits were NaN or Inf
   const broken = gen.tokens.findIndex((ids) => ids.some((id) => id < 0));
   if (broken >= 0) {
@@ -115,6 +131,7 @@ export async function rollout(
       truncated: gen.truncated[r],
       reward: 0,
       rewards: {},
+      ...(prefixes ? { prefixLength: prefixes.tokens[r].length, goldLength: prefixes.goldLengths[r] } : {}),
     };
   });
   const inputs: RewardInput[] = rows.map((row) => ({

@@ -23,6 +23,11 @@ export interface SampledCompletion {
   entropies: number[];
   /** Per completion token: its decoded text, for display (TabRL's addition; readers may ignore it). */
   pieces?: string[];
+  /**
+   * Prefix sampling: the first this many tokens were the gold completion's, forced, not the model's
+   * (present on every completion of a run with prefix_sampling; 0 = none).
+   */
+  prefix_length?: number;
 }
 
 /**

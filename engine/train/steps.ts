@@ -25,8 +25,15 @@ import type { Task, TaskSample } from '../tasks/types.js';
 import type { PromptFormat } from '../tokenizers/prompt-format.js';
 import type { Tokenizer } from '../tokenizers/tokenizer.js';
 import type { FreezeChoice } from './freeze.js';
+import { drawPrefixLengths, prefixMask, prefixMetrics } from './prefix.js';
 import { type ReliftState, reliftAfterStep } from './relift.js';
-import { type Rollout, type RolloutContext, type RolloutRow, rollout } from './rollout.js';
+import {
+  type ForcedPrefixes,
+  type Rollout,
+  type RolloutContext,
+  type RolloutRow,
+  rollout,
+} from './rollout.js';
 import { type SelfTargetCache, sftTargetRows } from './self-targets.js';
 import type { DroppedGroup, SessionPhase, StepMetrics, StepSamples } from './session-types.js';
 import { stepKind } from './step-kind.js';
@@ -155,6 +162,7 @@ function samplesRow(
       logprobs: row.logprobs,
       entropies: row.entropies,
       pieces: row.pieces,
+      ...(row.prefixLength !== undefined ? { prefix_length: row.prefixLength } : {}),
     });
   });
   return { step, groups };
@@ -219,13 +227,17 @@ async function sampleGroups(ctx: TrainerContext, step: number): Promise<SampledG
   const c = ctx.config;
   const G = c.num_generations;
   const rng = stepRng(ctx, 'tasks', step);
-  const draw = (n: number, round: number) =>
-    rollout(
+  const draw = (n: number, round: number) => {
+    const samples = drawTrainingBatch(ctx.task, rng, n, heldOutFraction(ctx));
+    return rollout(
       ctx.rolloutCtx,
-      drawTrainingBatch(ctx.task, rng, n, heldOutFraction(ctx)),
+      samples,
       G,
       rolloutStream(step, round),
+      undefined,
+      forcedPrefixes(ctx, samples, step, round),
     );
+  };
   if (!c.dynamic_sampling) {
     const roll = await draw(c.prompts_per_step, 0);
     return { roll, extra: {}, dropped: [], sampled: roll.rows.length };
@@ -265,6 +277,45 @@ async function sampleGroups(ctx: TrainerContext, step: number): Promise<SampledG
     extra: { ...sampled.metrics, ...rewardMetrics(shaped, G), ...rewardFunctionMeans(rolls) },
     dropped,
     sampled: allRows.length,
+  };
+}
+
+/**
+ * Prefix sampling's forced tokens for the prompts of one sampling round (engine/train/prefix.ts): the
+ * lengths drawn from `rng.split('prefix')` at the global step (then `round:<r>`), the decay counting
+ * steps within the stage; undefined when the option is off.
+ */
+export function forcedPrefixes(
+  ctx: TrainerContext,
+  samples: readonly TaskSample[],
+  step: number,
+  round: number,
+): ForcedPrefixes | undefined {
+  const c = ctx.config;
+  const o = c.prefix_sampling;
+  if (!o) return undefined;
+  const G = c.num_generations;
+  const tokenizer = ctx.rolloutCtx.prompts.tokenizer;
+  const gold = samples.map((s) => {
+    const ids = tokenizer.encode(s.gold, { addSpecialTokens: false });
+    if (ids.length === 0)
+      throw new Error(
+        `prefix_sampling needs gold completions, and task ${c.task.name} gave none for prompt ${JSON.stringify(s.prompt)}; set prefix_sampling to null`,
+      );
+    return ids;
+  });
+  const lengths = drawPrefixLengths(
+    o,
+    G,
+    gold.map((g) => g.length),
+    c.max_completion_length,
+    step - ctx.stageStart,
+    c.max_steps,
+    stepRng(ctx, 'prefix', step).split(`round:${round}`),
+  );
+  return {
+    tokens: lengths.map((l, r) => gold[Math.floor(r / G)].slice(0, l)),
+    goldLengths: lengths.map((_, r) => gold[Math.floor(r / G)].length),
   };
 }
 
@@ -337,6 +388,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     };
   }
   const mask = completionMask(rows, L);
+  const prefix = prefixMask(rows, L);
   const sampledLp = flatten(rows, L, 'logprobs');
   const tScore = now();
   const wScore = gpuWork(ctx);
@@ -371,6 +423,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
       mask,
       lp: sampledLp,
       ref: refLp ?? undefined,
+      ...(prefix ? { klMask: mask.map((m, k) => (prefix[k] ? 0 : m)) } : {}),
       values: oldValues,
     },
     ctx.reinforce,
@@ -415,6 +468,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
         sampledLogprobs: sampledLp,
         refLogprobs: refLp,
         mask,
+        prefix,
         truncated: rows.map((r) => r.truncated),
         temperature: c.temperature,
         pad: ctx.tokenizer.padId ?? 0,
@@ -485,6 +539,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     ...(iterations > applied ? { update_skipped: iterations - applied } : {}),
     ...extra,
     ...(c.dynamic_sampling ? { 'dynamic_sampling/kept_reward': adv.metrics.reward } : {}),
+    ...(c.prefix_sampling ? prefixMetrics(rows) : {}),
   };
   const relift = await reliftStep(ctx, step, [...groupsOf(rows, G), ...dropped.map((d) => d.rows)]);
   Object.assign(metrics, relift);

@@ -126,6 +126,8 @@ export interface PolicyStepInput {
   /** [B*L] reference log-probs, when beta > 0 or for the kl metric. */
   refLogprobs: Float64Array | null;
   mask: Float64Array;
+  /** [B*L] 1 on forced prefix tokens (prefix sampling), or null / absent. */
+  prefix?: Float64Array | null;
   truncated: boolean[];
   temperature: number;
   pad: number;
@@ -161,6 +163,7 @@ export function accumulatePolicyGradient(
       L: input.L,
       advantages: input.advantages,
       mask: input.mask,
+      prefix: input.prefix,
       truncated: input.truncated,
       microBatch: Array.from({ length: B }, (_, b) => Math.floor(b / size)),
       old: input.useSampledAsOld ? input.sampledLogprobs : null,

@@ -57,6 +57,9 @@ describe('chart sets', () => {
       ['sft/self_fraction'],
     );
     expect(optionCharts({ algorithm: 'grpo', freeze: null, sft_targets: 'gold' })).toEqual([]);
+    expect(
+      optionCharts({ algorithm: 'grpo', prefix_sampling: { fraction: 0.5 } }).flatMap((c) => c.metrics),
+    ).toEqual(['prefix/fraction', 'prefix/mean_ratio']);
     expect(optionCharts({ algorithm: 'grpo', relift: { batch: null } }).flatMap((c) => c.metrics)).toEqual([
       'relift/buffer',
       'relift/sft_steps',

@@ -59,6 +59,11 @@ const SPECS = {
     metrics: ['relift/buffer', 'relift/sft_steps'],
   },
   reliftLoss: { title: 'relift/sft_loss', metrics: ['relift/sft_loss'] },
+  prefix: {
+    title: 'prefix sampling: completions with a gold prefix, and its share',
+    metrics: ['prefix/fraction', 'prefix/mean_ratio'],
+    domain: FRACTION,
+  },
   gradNorm: { title: 'grad_norm', metrics: ['grad_norm'] },
   lr: { title: 'learning_rate', metrics: ['learning_rate'] },
   speed: { title: 'tokens_per_second', metrics: ['tokens_per_second'] },
@@ -127,7 +132,8 @@ export function defaultCharts(algorithm: Algorithm): ChartSpec[] {
 
 /**
  * Charts an option adds to its run's set, whatever the algorithm: `freeze/fraction` under `freeze`,
- * `sft/self_fraction` under `sft_targets: self_when_correct` (the `sft_steps` warm-up of an RL run).
+ * `sft/self_fraction` under `sft_targets: self_when_correct` (the `sft_steps` warm-up of an RL run),
+ * `prefix/fraction` and `prefix/mean_ratio` under `prefix_sampling`.
  */
 export function optionCharts(config: unknown): ChartSpec[] {
   const c = (config ?? {}) as {
@@ -135,10 +141,12 @@ export function optionCharts(config: unknown): ChartSpec[] {
     sft_targets?: unknown;
     algorithm?: unknown;
     relift?: unknown;
+    prefix_sampling?: unknown;
   };
   const out: ChartSpec[] = [];
   if (c.freeze) out.push(SPECS.freezeFraction);
   if (c.relift) out.push(SPECS.relift, SPECS.reliftLoss);
+  if (c.prefix_sampling) out.push(SPECS.prefix);
   if (c.sft_targets === 'self_when_correct' && c.algorithm !== 'sft') out.push(SPECS.selfFraction);
   return out;
 }

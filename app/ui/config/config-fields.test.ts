@@ -24,13 +24,14 @@ describe('config panel fields', () => {
     expect(beta?.field).toMatchObject({ kind: 'number', integer: false, min: 0 });
   });
 
-  it('sft_targets and freeze join them, each with its paper in the help and linked', () => {
+  it('sft_targets, prefix_sampling and freeze join them, each with its paper in the help and linked', () => {
     const methods = optionGroups().find((g) => g.title === METHODS_GROUP);
     const field = (name: string) => methods?.fields.find((f) => f.name === name);
     expect(methods?.fields.map((f) => f.name)).toEqual([
       'sft_loss',
       'anchor_beta',
       'sft_targets',
+      'prefix_sampling',
       'relift',
       'freeze',
       'guidance_weight',
@@ -42,6 +43,10 @@ describe('config panel fields', () => {
     expect(field('freeze')?.field).toEqual({ kind: 'json' });
     expect(field('freeze')?.help).toContain(PAPERS.hft.title);
     expect(field('freeze')?.papers).toEqual([PAPERS.hft]);
+    // {"fraction": 0.5, "min_ratio": 0.05, "max_ratio": 0.95, "decay": "cosine"} or null
+    expect(field('prefix_sampling')?.field).toEqual({ kind: 'json' });
+    expect(field('prefix_sampling')?.help).toContain(PAPERS.prefixRft.title);
+    expect(field('prefix_sampling')?.papers).toEqual([PAPERS.prefixRft]);
   });
 
   it('guidance_weight sits in "Methods from the papers", a number in [0, 2], its paper named and linked', () => {

@@ -38,4 +38,27 @@ describe('token shading', () => {
     const plain = renderToStaticMarkup(createElement(CompletionText, { completion, shading: 'none' }));
     expect(plain).toBe('<span class="completion-text">4&lt;b&gt;2</span>');
   });
+
+  it('prefix sampling: the forced prefix sits apart, styled and named for screen readers, shaded or not', () => {
+    const prefixed = { ...completion, prefix_length: 2 };
+    for (const shading of ['logprob', 'none'] as const) {
+      const html = renderToStaticMarkup(createElement(CompletionText, { completion: prefixed, shading }));
+      const forced = html.match(
+        /<span class="forced-prefix" title="([^"]+)">(.*?)<span class="sr-only"> model wrote: <\/span>/,
+      );
+      expect(forced, html).not.toBeNull();
+      expect(forced?.[1]).toContain('forced prefix');
+      expect(html).toContain('<span class="sr-only">forced prefix: </span>');
+      // the prefix holds '4' and '<b>'; '2' comes after "model wrote:"
+      const [head, tail] = html.split('model wrote: ');
+      expect(head).toContain('&lt;b&gt;');
+      expect(tail).not.toContain('&lt;b&gt;');
+      expect(tail).toContain('2');
+    }
+    // no prefix: exactly as before
+    const none = renderToStaticMarkup(
+      createElement(CompletionText, { completion: { ...completion, prefix_length: 0 }, shading: 'none' }),
+    );
+    expect(none).toBe('<span class="completion-text">4&lt;b&gt;2</span>');
+  });
 });

@@ -124,6 +124,9 @@ export function GroupInspector() {
                       ))}
                       <th scope="col">advantage</th>
                       <th scope="col">length</th>
+                      {g.completions.some((c) => c.prefix_length !== undefined) && (
+                        <th scope="col">forced prefix</th>
+                      )}
                       <th scope="col">truncated</th>
                     </tr>
                   </thead>
@@ -142,6 +145,9 @@ export function GroupInspector() {
                           {fmt(c.advantage)}
                         </td>
                         <td>{c.length}</td>
+                        {g.completions.some((x) => x.prefix_length !== undefined) && (
+                          <td>{c.prefix_length ? `${c.prefix_length} tokens` : 'none'}</td>
+                        )}
                         <td>{c.truncated ? 'yes' : 'no'}</td>
                       </tr>
                     ))}

@@ -102,6 +102,57 @@ describe.each([
     model.dispose();
   });
 
+  it('forced prefixes: the rows begin with them, and every log-prob and entropy (forced or drawn) equals the trainer recomputation', async () => {
+    const rt = await testRuntime();
+    const config = makeConfig();
+    const model = loadModel(rt, config, 2);
+    const L = 7;
+    const forced = [[2, 3, 4], [], [7], [5, 5, 6, 2, 9, 3]];
+    const gen = await sampleWithKvCache(model, PROMPTS, {
+      ...SAMPLING,
+      topK: 5,
+      maxNewTokens: L,
+      seed: 3,
+      step: 4,
+      eos: 1,
+      pad: 0,
+      forced,
+    });
+    forced.forEach((f, r) => {
+      expect(gen.tokens[r].slice(0, f.length)).toEqual(f);
+    });
+    expect(gen.tokens[3].length).toBe(L); // 6 forced + 1 drawn
+    const layout = layoutSequences(PROMPTS, gen.tokens, L, 0);
+    const batch = uploadLayout(rt, layout);
+    const { logits, hidden } = model.transformer.forward(model.params, batch);
+    // the token at completion slot t is predicted at position Tp-1+t
+    const Tp = layout.T - L;
+    const chosen = new Int32Array(layout.B * layout.T).fill(-1);
+    PROMPTS.forEach((_, r) => {
+      gen.tokens[r].forEach((tok, t) => {
+        chosen[r * layout.T + Tp - 1 + t] = tok;
+      });
+    });
+    const tokens = rt.upload(chosen, [chosen.length], 'chosen', 'i32');
+    const re = tokenLogprobEntropy(rt, logits, tokens, { temperature: SAMPLING.temperature });
+    const [lp, ent] = await rt.readMany([re.logprob, re.entropy]);
+    const gotLp = gen.logprobs.flat();
+    const gotH = gen.entropies.flat();
+    const wantLp: number[] = [];
+    const wantH: number[] = [];
+    PROMPTS.forEach((_, r) => {
+      for (let t = 0; t < gen.tokens[r].length; t++) {
+        wantLp.push(lp[r * layout.T + Tp - 1 + t]);
+        wantH.push(ent[r * layout.T + Tp - 1 + t]);
+      }
+    });
+    expectClose(gotLp, wantLp, { atol: 1e-4, rtol: 0 }, 'sampler vs trainer log-probs');
+    expectClose(gotH, wantH, { atol: 1e-4, rtol: 0 }, 'sampler vs trainer entropies');
+    for (const t of [logits, hidden, tokens, re.logprob, re.entropy, re.lse]) t.dispose();
+    disposeBatch(batch);
+    model.dispose();
+  });
+
   it('gives identical tokens for the same seed, others for another seed', async () => {
     const rt = await testRuntime();
     const model = loadModel(rt, makeConfig(), 3);

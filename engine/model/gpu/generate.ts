@@ -30,6 +30,12 @@ export interface GenerateOptions extends SamplingOptions {
   params?: GpuParams;
   /** Sample from (1 − weight)·z_ref + weight·z_θ; absent or weight 1: the policy alone, θ_ref never runs. */
   guidance?: Guidance;
+  /**
+   * Per row, tokens written at its first completion positions instead of drawn ones (prefix sampling's
+   * gold prefix, teacher-forced through the same decode loop so the KV cache, log-probs and entropies
+   * stay consistent); the row samples from the position after. Absent or all empty: the plain sampler.
+   */
+  forced?: readonly (readonly number[])[];
 }
 
 /** θ_ref for guidance: its architecture (same vocabulary as the policy) and weights (default its own). */
@@ -61,6 +67,26 @@ export interface Generation {
   logits?: Float32Array;
   /** Forward passes run (1 prefill + decode steps). */
   passes: number;
+}
+
+/** [R,L] i32 of the forced tokens, -1 where the sampler draws; null when no row forces any. */
+function forcedTokens(
+  rt: GpuModel['rt'],
+  rows: readonly (readonly number[])[] | undefined,
+  R: number,
+  L: number,
+): Tensor | null {
+  if (!rows || rows.every((r) => r.length === 0)) return null;
+  if (rows.length !== R) throw new Error(`forced: ${rows.length} rows for ${R} prompts`);
+  const out = new Int32Array(R * L).fill(-1);
+  rows.forEach((ids, r) => {
+    if (ids.length >= L)
+      throw new Error(`forced: row ${r} forces ${ids.length} of ${L} tokens; at most ${L - 1}`);
+    ids.forEach((id, t) => {
+      out[r * L + t] = id;
+    });
+  });
+  return rt.upload(out, [R, L], 'gen.forced', 'i32');
 }
 
 export async function sampleWithKvCache(
@@ -121,6 +147,7 @@ export async function sampleWithKvCache(
     'i32',
   );
   const recorded = o.recordLogits ? rt.zeros([R, L, V], 'gen.logits') : null;
+  const forced = forcedTokens(rt, o.forced, R, L);
   const nextIds = rt.empty([R], 'gen.next', 'i32');
   const toFree: Tensor[] = [
     ...cache.k,
@@ -132,6 +159,7 @@ export async function sampleWithKvCache(
     nextIds,
   ];
   if (recorded) toFree.push(recorded);
+  if (forced) toFree.push(forced);
   let passes = 0;
   try {
     const prefill = uploadLayout(rt, layout);
@@ -160,6 +188,7 @@ export async function sampleWithKvCache(
         step: o.step,
         eos: o.eos,
         pad: o.pad,
+        forced: forced ?? undefined,
       });
       logits.dispose();
       if (t === L - 1) break;

@@ -39,6 +39,12 @@ export function policyLossTokensRef(
         grad = 0;
       }
     }
+    if (counted === 2) {
+      // a forced prefix token: the surrogate alone, out of the clip/KL/entropy stats
+      dlogprob[k] = w * grad;
+      stats.set([w * loss, 0, 0, 0, 0], k * S);
+      continue;
+    }
     if (opts.klInLoss) {
       loss += opts.beta * klEstimate(opts.klEstimator, lp, ref);
       grad += opts.beta * klEstimateGrad(opts.klEstimator, lp, ref);

@@ -30,7 +30,10 @@ const BASE: PolicyLossKernelOptions = {
   entropyCoef: 0,
 };
 
-/** Random tokens: info [N,5] = (old, ref, A, weight, counted), about 1 in 7 not counted. */
+/**
+ * Random tokens: info [N,5] = (old, ref, A, weight, counted), about 1 in 7 not counted and some of the
+ * rest forced prefix tokens (counted 2: surrogate only).
+ */
 function randomTokens(seed: number, n: number) {
   const lp = f32(randu(seed, n, -4, -0.05));
   const old = randn(seed + 1, n, 0.3);
@@ -39,8 +42,8 @@ function randomTokens(seed: number, n: number) {
   const w = randu(seed + 4, n, 0.01, 0.2);
   const info = new Float64Array(n * 5);
   for (let k = 0; k < n; k++) {
-    const counted = k % 7 === 3 ? 0 : 1;
-    info.set([lp[k] + old[k], lp[k] + ref[k], a[k], counted * w[k], counted], k * 5);
+    const counted = k % 7 === 3 ? 0 : k % 5 === 1 ? 2 : 1;
+    info.set([lp[k] + old[k], lp[k] + ref[k], a[k], counted ? w[k] : 0, counted], k * 5);
   }
   return { lp, entropy: f32(randu(seed + 5, n, 0, 3)), info: f32(info) };
 }
@@ -114,6 +117,32 @@ describe('policy-loss tokens, hand-computed', () => {
         GRAD,
       ).ok,
     ).toBe(false);
+  });
+
+  it('a forced prefix token (counted 2): the surrogate alone, no KL or entropy term, zero stats but its loss', async () => {
+    // lp -1, old -1.5, A⁺ 2 (packed by the caller), weight 0.5, beta 1 k3, entropy bonus 0.1, H 2:
+    // rho 1.6487 > 1.2 clipped: L = -1.2*2 = -2.4, weighted -1.2, gradient 0; with old = lp, rho 1:
+    // L = -2, gradient -2*0.5 = -1. A counted-1 token would add KL and -0.1*2 and count high.
+    const opts = { ...BASE, klInLoss: true, beta: 1, hasRef: true, entropyCoef: 0.1 };
+    const info = [-1.5, -0.5, 2, 0.5, 2];
+    for (const [o, loss, grad] of [
+      [opts, -1.2, 0],
+      [{ ...opts, hasOld: false }, -1, -1],
+    ] as const) {
+      const r = policyLossTokensRef([-1], [2], info, 1, o);
+      expect(Array.from(r.stats)).toEqual([loss, 0, 0, 0, 0]);
+      expect(r.dlogprob[0]).toBeCloseTo(grad, 12);
+      expect(r.dentropy[0]).toBe(0);
+      const g = await runGpu(
+        f32(Float64Array.of(-1)),
+        f32(Float64Array.of(2)),
+        f32(Float64Array.from(info)),
+        o,
+      );
+      expectClose(g.stats, [loss, 0, 0, 0, 0], OUT, 'stats');
+      expectClose(g.dlogprob, [grad], GRAD, 'dlp');
+      expect(g.dentropy[0]).toBe(0);
+    }
   });
 
   it('k3 at d = ref - lp = -0.5 is expm1(-0.5) + 0.5 = 0.106531, gradient -expm1(-0.5)', () => {

@@ -11,7 +11,12 @@ import src from './policy_loss.wgsl?raw';
 const CODE = makeShader(src);
 const WG = 64;
 
-/** Columns of the per-token info tensor [N,5] the caller packs (CPU-known before the forward pass). */
+/**
+ * Columns of the per-token info tensor [N,5] the caller packs (CPU-known before the forward pass).
+ * counted: 0 = not counted (zeros out), 1 = counted, 2 = a forced prefix token (prefix sampling): the
+ * clipped surrogate alone (the caller packs A⁺ = max(A, 0)), no KL, no entropy term, zero stats but
+ * its weighted loss.
+ */
 export const POLICY_INFO = ['old', 'ref', 'advantage', 'weight', 'counted'] as const;
 /** Columns of the per-token stats [N,5]: weight*loss, clipped low, clipped high, kl estimate, entropy (zeros off counted tokens). */
 export const POLICY_STATS = ['weightedLoss', 'clipLow', 'clipHigh', 'kl', 'entropy'] as const;

@@ -1,7 +1,8 @@
 // Per-token policy loss of the GRPO family and PPO (docs/ALGORITHMS.md "Policy loss per token", "KL",
 // "Aggregation") and PPO's clipped value loss, one token per invocation. The aggregation is a weight
 // per token computed by the caller, so every output is local: dL/dlp, dL/dH, and per-token stats that
-// a column sum turns into the loss and the metrics. Tokens with counted = 0 write zeros everywhere.
+// a column sum turns into the loss and the metrics. Tokens with counted = 0 write zeros everywhere;
+// counted = 2 marks a forced prefix token (prefix sampling): the surrogate alone, no KL, no entropy.
 
 struct Params {
   n: u32,             // tokens N
@@ -96,6 +97,14 @@ fn policy_loss(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
       loss = -clipped;
       grad = 0.0;
     }
+  }
+  if (counted == 2.0) {
+    // a forced prefix token (prefix sampling): the surrogate alone, out of the clip/KL/entropy stats
+    plDLogprob[k] = w * grad;
+    plDEntropy[k] = 0.0;
+    plStats[o] = w * loss;
+    for (var j = 1u; j < 5u; j++) { plStats[o + j] = 0.0; }
+    return;
   }
   if (plParams.klInLoss != 0u) {
     loss += plParams.beta * klValue(plParams.klEstimator, lp, refLp);

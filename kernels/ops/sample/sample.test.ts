@@ -146,6 +146,44 @@ describe('sampleTokens on the GPU', () => {
     expect(tokens).toEqual([1, 4]);
   });
 
+  it('writes forced tokens where given, with their lp and entropy under softmax(z/T), and draws elsewhere', async () => {
+    const rt = await testRuntime();
+    const R = 6;
+    const V2 = 37;
+    const L = 3;
+    const position = 1;
+    const logits = Float32Array.from(randn(21, R * V2, 2));
+    const o = { ...PLAIN, temperature: 0.8 };
+    const plain = await runSampler(rt, logits, R, V2, { ...o, position });
+    // rows 0, 2, 5 forced at column 1 (row 5 to a token it would hardly draw); rows 1, 3, 4 draw
+    const forcedAt = new Map([
+      [0, 4],
+      [2, 0],
+      [5, V2 - 1],
+    ]);
+    const forced = new Int32Array(R * L).fill(-1);
+    for (const [r, tok] of forcedAt) forced[r * L + position] = tok;
+    forced[1 * L + 0] = 3; // another column: ignored at position 1
+    const z = rt.upload(logits, [R, V2], 'logits');
+    const f = rt.upload(forced, [R, L], 'forced', 'i32');
+    const targets = {
+      tokens: rt.zeros([R, L], 'tokens', 'i32'),
+      logprobs: rt.zeros([R, L], 'logprobs'),
+      entropies: rt.zeros([R, L], 'entropies'),
+      finished: rt.zeros([R], 'finished', 'u32'),
+    };
+    sampleTokens(rt, z, targets, { ...o, seed: 7, step: 3, eos: -1, pad: -2, position, forced: f });
+    const [tok, lp, h] = await rt.readMany([targets.tokens, targets.logprobs, targets.entropies]);
+    for (const t of [z, f, ...Object.values(targets)]) t.dispose();
+    for (let r = 0; r < R; r++) {
+      const want = forcedAt.get(r) ?? plain.tokens[r];
+      expect(tok[r * L + position], `row ${r}`).toBe(want);
+      const row = logits.subarray(r * V2, (r + 1) * V2);
+      expect(lp[r * L + position]).toBeCloseTo(row[want] / o.temperature - lseOf(row, o.temperature), 5);
+      expect(h[r * L + position]).toBeCloseTo(plain.entropies[r], 5);
+    }
+  });
+
   it('marks rows finished at EOS and pads them afterwards', async () => {
     const rt = await testRuntime();
     const R = 2;

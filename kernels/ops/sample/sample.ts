@@ -34,10 +34,35 @@ export interface SampleStepOptions extends SamplingOptions {
   pad: number;
   /** Added to the row index in the Philox counter (sampling a slice of a bigger batch). */
   rowBase?: number;
+  /**
+   * [R,L] i32 tokens to write instead of the drawn ones where >= 0 (teacher forcing: prefix sampling's
+   * gold prefix); their log-prob and entropy are recorded under the same softmax(z/T) as a drawn token's.
+   */
+  forced?: Tensor;
 }
 
 const WG = 64;
-const code = makeShader(src, { WG });
+const code = makeShader(src, {
+  WG,
+  FORCED_DECL: '',
+  FORCED_PICK: '',
+  B_TOKENS: 1,
+  B_LOGPROBS: 2,
+  B_ENTROPIES: 3,
+  B_FINISHED: 4,
+  B_PARAMS: 5,
+});
+/** The variant that reads forced tokens [R,L] (binding 1) and writes them where >= 0. */
+const forcedCode = makeShader(src, {
+  WG,
+  FORCED_DECL: '@group(0) @binding(1) var<storage, read> forced: array<i32>;  // [R,L]: -1 = draw',
+  FORCED_PICK: 'let f = forced[row * params.L + params.position]; if (f >= 0) { token = f; }',
+  B_TOKENS: 2,
+  B_LOGPROBS: 3,
+  B_ENTROPIES: 4,
+  B_FINISHED: 5,
+  B_PARAMS: 6,
+});
 
 /** Samples one token for each row of `logits` [R,V] into column `position` of the targets. */
 export function sampleTokens(
@@ -56,10 +81,11 @@ export function sampleTokens(
   if (o.position < 0 || o.position >= L)
     throw new Error(`sampleTokens: position ${o.position} outside [0, ${L})`);
   if (!(o.temperature > 0)) throw new Error(`sampleTokens: temperature must be > 0 (got ${o.temperature})`);
+  if (o.forced) expectShape('sampleTokens', 'forced', o.forced, [R, L]);
   rt.dispatch({
-    kernel: 'sample.tokens',
-    code,
-    read: [logits],
+    kernel: o.forced ? 'sample.tokens.forced' : 'sample.tokens',
+    code: o.forced ? forcedCode : code,
+    read: o.forced ? [logits, o.forced] : [logits],
     write: [targets.tokens, targets.logprobs, targets.entropies, targets.finished],
     uniforms: uniforms()
       .u32(R, V, L, o.position, o.seed >>> 0, o.step >>> 0, Math.max(0, Math.floor(o.topK)), o.greedy ? 1 : 0)

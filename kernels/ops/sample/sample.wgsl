@@ -1,13 +1,16 @@
 // Sampling one token per row from logits [R,V] at temperature T, with top-k / top-p / min-p filters,
 // plus the log-prob and entropy of softmax(z/T) over the FULL vocabulary (docs/ALGORITHMS.md: filters pick
 // the token, they do not change lp). One workgroup of WG invocations per row; Philox4x32-10 keyed by
-// (seed, step, row, position) supplies the uniform.
+// (seed, step, row, position) supplies the uniform. The forced variant (FORCED_DECL / FORCED_PICK) also
+// reads forced [R,L] i32: where forced[row, position] >= 0 that token is written instead of the drawn one
+// (teacher forcing, prefix sampling), with its log-prob and entropy under the same distribution.
 
 @group(0) @binding(0) var<storage, read> logits: array<f32>;          // [R,V]
-@group(0) @binding(1) var<storage, read_write> tokens: array<i32>;     // [R,L]: writes column `position`
-@group(0) @binding(2) var<storage, read_write> logprobs: array<f32>;   // [R,L]
-@group(0) @binding(3) var<storage, read_write> entropies: array<f32>;  // [R,L]
-@group(0) @binding(4) var<storage, read_write> finished: array<u32>;   // [R]: 1 once EOS was drawn
+${FORCED_DECL}
+@group(0) @binding(${B_TOKENS}) var<storage, read_write> tokens: array<i32>;     // [R,L]: writes column `position`
+@group(0) @binding(${B_LOGPROBS}) var<storage, read_write> logprobs: array<f32>;   // [R,L]
+@group(0) @binding(${B_ENTROPIES}) var<storage, read_write> entropies: array<f32>;  // [R,L]
+@group(0) @binding(${B_FINISHED}) var<storage, read_write> finished: array<u32>;   // [R]: 1 once EOS was drawn
 
 struct Params {
   R: u32, V: u32, L: u32, position: u32,
@@ -15,7 +18,7 @@ struct Params {
   inv_temp: f32, top_p: f32, min_p: f32, eos: i32,
   pad: i32, row_base: u32, _a: u32, _b: u32,
 }
-@group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(${B_PARAMS}) var<uniform> params: Params;
 
 const WG: u32 = ${WG}u;
 var<workgroup> red: array<f32, WG>;
@@ -213,6 +216,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     token = i32(workgroupUniformLoad(&redu[0]));
   }
+  ${FORCED_PICK}
 
   if (lid == 0u) {
     if (done) {
