@@ -1,6 +1,7 @@
 /** `Copy share link`: the config being edited into the address bar and the clipboard. */
 import { useState } from 'react';
 import { currentShareUrl } from '../share/share-actions.js';
+import { copyText } from './clipboard.js';
 
 export function ShareButton() {
   const [message, setMessage] = useState('');
@@ -11,12 +12,11 @@ export function ShareButton() {
       return;
     }
     window.history.replaceState(null, '', r.url);
-    try {
-      await navigator.clipboard.writeText(r.url);
-      setMessage('Link copied: it carries the whole configuration and seed.');
-    } catch {
-      setMessage('The link is in the address bar (the clipboard was not available).');
-    }
+    setMessage(
+      (await copyText(r.url))
+        ? 'Link copied: it carries the whole configuration and seed.'
+        : 'The link is in the address bar (the clipboard was not available).',
+    );
   };
   return (
     <div className="share">

@@ -15,6 +15,7 @@ import { useUiStore } from '../../state/ui-store.js';
 import { send } from '../../worker/client.js';
 import type { ExperimentProgress } from '../../worker/protocol.js';
 import { runColour } from '../charts/palette.js';
+import { copyText } from '../clipboard.js';
 import { downloadFile, fileStem } from '../runs/downloads.js';
 
 export const VERDICT_TEXT: Record<Verdict, string> = {
@@ -161,12 +162,11 @@ function ExperimentShare({ record }: { record: ExperimentRecord }) {
   const make = async () => {
     const link = experimentShareUrl(window.location.href, record.spec);
     setUrl(link);
-    try {
-      await navigator.clipboard.writeText(link);
-      setMessage('Link copied: it opens this experiment (same settings and seed) in the gallery.');
-    } catch {
-      setMessage('The link is below (the clipboard was not available).');
-    }
+    setMessage(
+      (await copyText(link))
+        ? 'Link copied: it opens this experiment (same settings and seed) in the gallery.'
+        : 'The link is below (the clipboard was not available).',
+    );
   };
   return (
     <div className="experiment-share">
