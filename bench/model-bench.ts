@@ -57,10 +57,13 @@ export interface ModelBenchSpec {
   timed: number;
 }
 
-export function modelBenchSpecs(): ModelBenchSpec[] {
-  // One warm-up (pipelines, autotuning, tfjs's shader compiles) and one timed run in every mode: on
-  // SwiftShader the default model's tfjs step alone takes about two minutes.
-  const runs = { warmup: 1, timed: 1 };
+/**
+ * `timed`: timed runs per side of each row (the row is their median); one by default, because on
+ * SwiftShader the default model's tfjs step alone takes a minute or two (`tabrl bench --model-runs 3`).
+ */
+export function modelBenchSpecs(timed = 1): ModelBenchSpec[] {
+  // One warm-up (pipelines, autotuning, tfjs's shader compiles) in every mode.
+  const runs = { warmup: 1, timed };
   const shared = { trainRows: 64, trainTokens: 48, decodeRows: 64, promptTokens: 16, newTokens: 32 };
   // The 10.7M model at 64 rows would take minutes a step in software; 8 rows keep the suite under 20.
   const small = { trainRows: 8, trainTokens: 48, decodeRows: 8, promptTokens: 16, newTokens: 32 };
@@ -86,6 +89,8 @@ export interface ModelBenchOptions {
   peer: TfjsPeer | null;
   log?: (line: string) => void;
   specs?: readonly ModelBenchSpec[];
+  /** Timed runs per side of each default spec (modelBenchSpecs); ignored with `specs`. */
+  timed?: number;
 }
 
 /** What the loss check found: ours and the peer's loss on the same weights and tokens. */
@@ -192,7 +197,7 @@ async function benchModel(
       if (peer_ms !== null) row.peer_tokens_per_second = tokens / (peer_ms / 1000);
       rows.push(row);
       o.log?.(
-        `${row.name}: ours ${ours_ms.toFixed(0)} ms, peer ${peer_ms?.toFixed(0) ?? '-'} ms, ${dispatches} dispatches`,
+        `${row.name}: ours ${ours_ms.toFixed(0)} ms, peer ${peer_ms?.toFixed(0) ?? '-'} ms (medians of ours ${oursMs.map((x) => x.toFixed(0)).join(', ')}; peer ${peerMs.map((x) => x.toFixed(0)).join(', ') || '-'}), ${dispatches} dispatches`,
       );
       if (peerRun) agreements.push(agreement);
     }
@@ -254,6 +259,6 @@ export async function runModelBench(
 ): Promise<{ rows: BenchRow[]; agreements: LossAgreement[] }> {
   const rows: BenchRow[] = [];
   const agreements: LossAgreement[] = [];
-  for (const s of o.specs ?? modelBenchSpecs()) rows.push(...(await benchModel(rt, s, o, agreements)));
+  for (const s of o.specs ?? modelBenchSpecs(o.timed)) rows.push(...(await benchModel(rt, s, o, agreements)));
   return { rows, agreements };
 }

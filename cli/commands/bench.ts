@@ -21,22 +21,29 @@ const USAGE = `usage: npm run tabrl -- bench [--quick] [--json FILE] [--filter S
   --quick          1 warm-up and 3 timed runs per side instead of 2 and 10
   --json FILE      also write {adapter, rows} as JSON to FILE
   --filter SUBSTR  only rows whose "section name shape" contains SUBSTR
+  --model-runs N   timed runs per side of each model row, the row their median (default 1: a tfjs
+                   training step of the default model takes a minute or more on a software adapter)
   --verbose        print each row as it finishes and the autotuner's timings`;
 
 interface BenchArgs {
   quick: boolean;
+  modelRuns: number;
   json?: string;
   filter?: string;
   verbose: boolean;
 }
 
 function parseArgs(argv: string[]): BenchArgs | string {
-  const args: BenchArgs = { quick: false, verbose: false };
+  const args: BenchArgs = { quick: false, modelRuns: 1, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
     else if (arg === '--verbose') args.verbose = true;
-    else if (arg === '--json' || arg === '--filter') {
+    else if (arg === '--model-runs') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) return '--model-runs needs a whole number >= 1';
+      args.modelRuns = n;
+    } else if (arg === '--json' || arg === '--filter') {
       const value = argv[++i];
       if (value === undefined) return `${arg} needs a value`;
       if (arg === '--json') args.json = value;
@@ -76,7 +83,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const t0 = performance.now();
     const rows = await runKernelBench(rt, { quick: args.quick, filter: args.filter, gpu, log, peer });
-    const model = await runModelBench(rt, { quick: args.quick, filter: args.filter, peer, log });
+    const model = await runModelBench(rt, {
+      quick: args.quick,
+      filter: args.filter,
+      peer,
+      log,
+      timed: args.modelRuns,
+    });
     rows.push(...model.rows);
     if (rows.length === 0) {
       console.error(`tabrl bench: no rows match --filter "${args.filter}"`);
