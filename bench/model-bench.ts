@@ -197,7 +197,7 @@ async function benchModel(
       if (peer_ms !== null) row.peer_tokens_per_second = tokens / (peer_ms / 1000);
       rows.push(row);
       o.log?.(
-        `${row.name}: ours ${ours_ms.toFixed(0)} ms, peer ${peer_ms?.toFixed(0) ?? '-'} ms (medians of ours ${oursMs.map((x) => x.toFixed(0)).join(', ')}; peer ${peerMs.map((x) => x.toFixed(0)).join(', ') || '-'}), ${dispatches} dispatches`,
+        `${row.name}: ours ${ours_ms.toFixed(0)} ms, peer ${peer_ms?.toFixed(0) ?? '-'} ms (median of runs: ours ${oursMs.map((x) => x.toFixed(0)).join(', ')}; peer ${peerMs.map((x) => x.toFixed(0)).join(', ') || '-'}), ${dispatches} dispatches`,
       );
       if (peerRun) agreements.push(agreement);
     }
