@@ -12,6 +12,10 @@ export const presetUseButton = (page: Page, preset: string) =>
 
 export const stepCount = async (page: Page) => Number(await page.getByTestId('step-count').textContent());
 
+/** Points on the reward chart (one a step of the runs shown). */
+export const rewardPoints = async (page: Page) =>
+  Number(await page.getByRole('region', { name: 'reward', exact: true }).getAttribute('data-points'));
+
 /** The text of every alert on the page (empty when there is none). */
 export async function alertTexts(page: Page): Promise<string[]> {
   const texts = await page.getByRole('alert').allInnerTexts();
@@ -69,7 +73,7 @@ export async function waitForStepsWithoutAlert(
   }
 }
 
-/** The default card as a newcomer meets it: Start, three steps with no alert, then Pause. */
+/** The default card as a newcomer meets it: Start, `steps` steps with no alert, then Pause. */
 export async function trainDefaultCard(page: Page, steps = 3): Promise<void> {
   if ((await presetUseButton(page, 'arithmetic').getAttribute('aria-pressed')) !== 'true')
     throw new Error('the default card (arithmetic) is not the one in use on a fresh page');
