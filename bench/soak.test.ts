@@ -54,7 +54,9 @@ describe('soak', () => {
     try {
       const json = join(dir, 'soak.json');
       const run = await tabrl(['bench', '--soak', '--steps', '120', '--from', '50', '--json', json]);
-      console.log(`tabrl bench --soak --steps 120 --from 50: ${run.seconds.toFixed(0)} s\n${run.stderr.slice(-1500)}`);
+      console.log(
+        `tabrl bench --soak --steps 120 --from 50: ${run.seconds.toFixed(0)} s\n${run.stderr.slice(-1500)}`,
+      );
       expect(run.code, run.stderr).toBe(0);
       const r = JSON.parse(await readFile(json, 'utf8')) as SoakReport & { adapter: string };
       expect(r.stepSeconds).toHaveLength(120);
