@@ -30,7 +30,7 @@ describe('a single-page-app host under /tabrl/', () => {
     try {
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
       const errors = await openLab(page, site.url);
-      await trainDefaultCard(page, 3);
+      await trainDefaultCard(page, 1);
       await page.screenshot({ path: screenshotPath('subpath-spa-default-card') });
       expect(errors).toEqual([]);
       expect(asked.every((p) => p.startsWith('/models/arithmetic-sft/'))).toBe(true);
