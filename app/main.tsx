@@ -9,7 +9,7 @@ import { restoreExperiments } from './state/experiment-actions.js';
 import { restoreSavedRuns } from './state/run-actions.js';
 import { restartOnConfigChange } from './state/run-control.js';
 import { App } from './ui/App.js';
-import { send, startEngineWorker } from './worker/client.js';
+import { benchLearning, send, startEngineWorker } from './worker/client.js';
 import './ui/styles.css';
 
 applyUrlFlags(window.location.hash, window.location.search);
@@ -28,3 +28,8 @@ void restoreSavedRuns().then(restoreExperiments);
 // A console hook to try the lost-device path (the e2e tests use it too): the worker destroys its device.
 (window as unknown as { tabrlSimulateDeviceLoss: () => void }).tabrlSimulateDeviceLoss = () =>
   send({ type: 'simulate-device-loss' });
+
+// `tabrl bench --learning --browser` drives this page: the time-to-learn benchmark in the lab's worker.
+(window as unknown as { tabrlBench: { learning: typeof benchLearning } }).tabrlBench = {
+  learning: benchLearning,
+};

@@ -4,6 +4,8 @@
  * Requests with answers (generate, checkpoint) are promises keyed by request id.
  */
 
+import type { LearningEval, LearningReport } from '../../bench/learning.js';
+import type { RunConfig } from '../../engine/config/schema.js';
 import type { TryOptions } from '../../engine/train/session.js';
 import { scoreOnPage } from '../rewards/page-sandbox.js';
 import { receiveExperimentMessage } from '../state/experiment-actions.js';
@@ -68,6 +70,28 @@ export async function saveCheckpoint(): Promise<[string, Uint8Array][]> {
   return msg.files;
 }
 
+/** Evaluation callbacks of `bench-learning` requests in flight, by request id. */
+const benchEvals = new Map<number, (e: LearningEval) => void>();
+
+/**
+ * The time-to-learn benchmark in the engine worker (`tabrl bench --learning --browser` calls it
+ * through `window.tabrlBench`, which the page defines under its `?bench` flag): each evaluation is
+ * passed to `onEval` as it happens; the answer is the report and the worker's adapter.
+ */
+export async function benchLearning(
+  o: { preset: string; config: RunConfig; prompts: number; every: number; steps?: number },
+  onEval: (e: LearningEval) => void = () => {},
+): Promise<{ report: LearningReport; adapter: string }> {
+  let id = 0;
+  const msg = await request((requestId) => {
+    id = requestId;
+    benchEvals.set(requestId, onEval);
+    return { type: 'bench-learning', requestId, ...o };
+  }).finally(() => benchEvals.delete(id));
+  if (msg.type !== 'bench-learning-done') throw new Error(`unexpected answer ${msg.type}`);
+  return { report: msg.report, adapter: msg.adapter };
+}
+
 function answer(requestId: number, msg: FromWorker): void {
   const w = waiting.get(requestId);
   if (!w) return;
@@ -128,8 +152,12 @@ function handle(msg: FromWorker): void {
     case 'experiment-failed':
       receiveExperimentMessage(msg);
       break;
+    case 'bench-learning-eval':
+      benchEvals.get(msg.requestId)?.(msg.evaluation);
+      break;
     case 'generated':
     case 'checkpoint':
+    case 'bench-learning-done':
     case 'request-failed':
       answer(msg.requestId, msg);
       break;

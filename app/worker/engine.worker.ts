@@ -2,9 +2,12 @@
  * The engine's home in the browser: a dedicated Web Worker, so GPU work and training never block the
  * page. It answers the lab's typed messages (protocol.ts); the run loop (run-loop.ts) owns the session.
  */
+import { runLearningBench } from '../../bench/learning.js';
 import { NoAdapterError, openBrowserRuntime } from '../../engine/device.js';
+import { siteFolderFs } from '../../engine/hub/index.js';
 import { adapterName, type Runtime } from '../../kernels/runtime/index.js';
 import { policedFetch } from './connect-policy.js';
+import { fetchDatasetRows } from './dataset-source.js';
 import { ExperimentJob } from './experiment-job.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { RemoteRewardSandbox } from './remote-sandbox.js';
@@ -178,10 +181,43 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
     case 'user-rewards-scored':
       rewardSandbox.answer(msg.requestId, msg.outcomes);
       break;
+    case 'bench-learning':
+      afterExperiment(() => void benchLearning(msg));
+      break;
     default:
       msg satisfies never;
   }
 });
+
+/** `tabrl bench --learning --browser`: the benchmark on this worker's runtime, the lab's run loop reset first. */
+async function benchLearning(msg: Extract<ToWorker, { type: 'bench-learning' }>): Promise<void> {
+  try {
+    await loop.reset();
+    const rt = await getRuntime();
+    const report = await runLearningBench({
+      rt,
+      preset: msg.preset,
+      config: msg.config,
+      prompts: msg.prompts,
+      every: msg.every,
+      steps: msg.steps,
+      openCheckpoint: (name) => siteFolderFs(siteUrl, name),
+      datasetRows:
+        msg.config.task.name === 'dataset'
+          ? await fetchDatasetRows(msg.config.task.source, siteUrl)
+          : undefined,
+      onEval: (evaluation) => post({ type: 'bench-learning-eval', requestId: msg.requestId, evaluation }),
+    });
+    post({
+      type: 'bench-learning-done',
+      requestId: msg.requestId,
+      report,
+      adapter: `${adapterName(rt.facts)}${rt.facts.isSoftware ? ' (software)' : ''}`,
+    });
+  } catch (err) {
+    post({ type: 'request-failed', requestId: msg.requestId, message: messageOf(err) });
+  }
+}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

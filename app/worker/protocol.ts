@@ -3,6 +3,8 @@
  * about the GPU and the run arrives through these; the page never touches WebGPU itself. Metrics and
  * samples arrive in batches (at most about ten posts a second), tagged with the run they belong to.
  */
+
+import type { LearningEval, LearningReport } from '../../bench/learning.js';
 import type { RunConfig } from '../../engine/config/schema.js';
 import type { AdapterFacts } from '../../engine/device.js';
 import type { ExperimentResult } from '../../engine/experiments/runner.js';
@@ -90,7 +92,21 @@ export type ToWorker =
   /** The current weights as an HF-layout checkpoint folder. */
   | { type: 'save-checkpoint'; requestId: number }
   /** The page's sandbox scored a batch of user reward functions (answer to `score-user-rewards`). */
-  | { type: 'user-rewards-scored'; requestId: number; outcomes: Record<string, SandboxOutcome[]> };
+  | { type: 'user-rewards-scored'; requestId: number; outcomes: Record<string, SandboxOutcome[]> }
+  /**
+   * The time-to-learn benchmark (bench/learning.ts) in this worker, for `tabrl bench --learning
+   * --browser`: `config` from `preset`, evaluated on `prompts` held-out prompts at step 0 and every
+   * `every` steps, for `steps` steps (absent: the config's max_steps).
+   */
+  | {
+      type: 'bench-learning';
+      requestId: number;
+      preset: string;
+      config: RunConfig;
+      prompts: number;
+      every: number;
+      steps?: number;
+    };
 
 export type FromWorker =
   | { type: 'adapter'; facts: AdapterFacts }
@@ -112,6 +128,9 @@ export type FromWorker =
   /** The run's checkpoint after `step` steps (every few steps and on Pause), for the page to keep. */
   | { type: 'run-checkpoint'; runId: string; step: number; files: [string, Uint8Array][] }
   | { type: 'request-failed'; requestId: number; message: string }
+  /** One evaluation of a `bench-learning` request, as it happens; then its report. */
+  | { type: 'bench-learning-eval'; requestId: number; evaluation: LearningEval }
+  | { type: 'bench-learning-done'; requestId: number; report: LearningReport; adapter: string }
   /** An experiment's arm begins: the page opens run `runId` for it (metrics posts carry that id). */
   | {
       type: 'experiment-arm';

@@ -19,34 +19,19 @@ import {
   statSync,
   symlinkSync,
 } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, extname, join, normalize, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { type StaticSite, serveStatic } from '../../cli/lib/static-site.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const DIST = join(ROOT, 'dist');
 export const SCREENSHOTS = resolve(import.meta.dirname, '../../screenshots');
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-  '.safetensors': 'application/octet-stream',
-  '.png': 'image/png',
-};
-
-export interface StaticSite {
-  url: string;
-  close: () => Promise<void>;
-}
+export type { StaticSite };
 
 /**
  * Serves `dist/` under `basePath` ('/' or e.g. '/tabrl/') on a free localhost port. `route`, when
@@ -58,36 +43,7 @@ export async function serveDist(
 ): Promise<StaticSite> {
   if (!existsSync(join(DIST, 'index.html')))
     throw new Error(`${DIST}/index.html missing: run \`npx vite build\` first`);
-  const base = basePath.endsWith('/') ? basePath : `${basePath}/`;
-  const server: Server = createServer((req, res) => {
-    if (route?.(req, res)) return;
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0].split('#')[0]);
-    if (!path.startsWith(base)) {
-      res.writeHead(404).end('not under the base path');
-      return;
-    }
-    let file = normalize(join(DIST, path.slice(base.length)));
-    if (!file.startsWith(DIST)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'no-store',
-    });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${base}`,
-    close: () => new Promise((ok) => server.close(() => ok())),
-  };
+  return serveStatic(DIST, basePath, route);
 }
 
 /** A free localhost port (the OS picks it; a server started on it right after binds with --strictPort). */
