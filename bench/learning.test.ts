@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tabrl } from '../cli/cli-run.testing.js';
-import { crossing, type LearningEval } from './learning.js';
+import { crossing, type LearningEval } from '../engine/train/learning.js';
 
 const series = (values: number[]): LearningEval[] =>
   values.map((passAt1, i) => ({ steps: 5 * i, seconds: 2 * 5 * i, passAt1, greedy: 0 }));

@@ -4,8 +4,8 @@
  * Requests with answers (generate, checkpoint) are promises keyed by request id.
  */
 
-import type { LearningEval, LearningReport } from '../../bench/learning.js';
 import type { RunConfig } from '../../engine/config/schema.js';
+import type { LearningEval, LearningReport } from '../../engine/train/learning.js';
 import type { TryOptions } from '../../engine/train/session.js';
 import { scoreOnPage } from '../rewards/page-sandbox.js';
 import { receiveExperimentMessage } from '../state/experiment-actions.js';

@@ -2,9 +2,10 @@
  * The engine's home in the browser: a dedicated Web Worker, so GPU work and training never block the
  * page. It answers the lab's typed messages (protocol.ts); the run loop (run-loop.ts) owns the session.
  */
-import { runLearningBench } from '../../bench/learning.js';
+
 import { NoAdapterError, openBrowserRuntime } from '../../engine/device.js';
 import { siteFolderFs } from '../../engine/hub/index.js';
+import { runLearningBench } from '../../engine/train/learning.js';
 import { adapterName, type Runtime } from '../../kernels/runtime/index.js';
 import { policedFetch } from './connect-policy.js';
 import { fetchDatasetRows } from './dataset-source.js';

@@ -4,7 +4,6 @@
  * samples arrive in batches (at most about ten posts a second), tagged with the run they belong to.
  */
 
-import type { LearningEval, LearningReport } from '../../bench/learning.js';
 import type { RunConfig } from '../../engine/config/schema.js';
 import type { AdapterFacts } from '../../engine/device.js';
 import type { ExperimentResult } from '../../engine/experiments/runner.js';
@@ -13,6 +12,7 @@ import type { RewardModelInfo } from '../../engine/rewards/onnx-info.js';
 import type { SandboxOutcome, UserRewardCode, UserRewardInput } from '../../engine/rewards/sandbox.js';
 import type { DatasetRow } from '../../engine/tasks/index.js';
 import type { PromptFormatInfo } from '../../engine/tokenizers/prompt-format.js';
+import type { LearningEval, LearningReport } from '../../engine/train/learning.js';
 import type { SessionPhase, StepMetrics, StepSamples } from '../../engine/train/session-types.js';
 
 /** What the worker's run is doing. `lost`: the GPU device was lost; the history stays, Start resumes. */
@@ -94,7 +94,7 @@ export type ToWorker =
   /** The page's sandbox scored a batch of user reward functions (answer to `score-user-rewards`). */
   | { type: 'user-rewards-scored'; requestId: number; outcomes: Record<string, SandboxOutcome[]> }
   /**
-   * The time-to-learn benchmark (bench/learning.ts) in this worker, for `tabrl bench --learning
+   * The time-to-learn benchmark (engine/train/learning.ts) in this worker, for `tabrl bench --learning
    * --browser`: `config` from `preset`, evaluated on `prompts` held-out prompts at step 0 and every
    * `every` steps, for `steps` steps (absent: the config's max_steps).
    */

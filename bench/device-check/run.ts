@@ -11,12 +11,12 @@
 import { presetConfig } from '../../engine/config/presets.js';
 import type { CheckpointFs } from '../../engine/model/checkpoint.js';
 import { modelPreset } from '../../engine/model/config.js';
+import { type LearningReport, runLearningBench } from '../../engine/train/learning.js';
 import type { AdapterFacts } from '../../kernels/runtime/adapter.js';
 import type { Runtime } from '../../kernels/runtime/runtime.js';
 import type { BenchRow } from '../case.js';
 import qwenConfig from '../fixtures/qwen2.5-0.5b.config.json';
 import smolConfig from '../fixtures/smollm2-135m.config.json';
-import { type LearningReport, runLearningBench } from '../learning.js';
 import { type ModelBenchSpec, runModelBench, tenMillionConfig } from '../model-bench.js';
 import type { TfjsPeer } from '../peers/tfjs.js';
 import { type GrpoCheckRow, type GrpoCheckSpec, runGrpoCheck } from './grpo.js';

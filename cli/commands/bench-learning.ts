@@ -1,6 +1,6 @@
 /**
  * `tabrl bench --learning [--preset NAME] [--prompts N] [--every K] [--steps N] [--json FILE]`: the
- * time-to-learn benchmark (bench/learning.ts) of a preset from its warm start on this adapter. With
+ * time-to-learn benchmark (engine/train/learning.ts) of a preset from its warm start on this adapter. With
  * `--browser` it runs in Chromium instead, in the lab's own engine worker: the production build
  * (`dist/`, from `npm run build`) is served on a localhost port, the lab page is opened headless, and
  * its `window.tabrlBench.learning` hook (app/main.tsx) sends the worker a `bench-learning` message.
@@ -8,13 +8,13 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { RunConfig } from '../../engine/config/schema.js';
 import {
   formatLearningReport,
   type LearningEval,
   type LearningReport,
   runLearningBench,
-} from '../../bench/learning.js';
-import type { RunConfig } from '../../engine/config/schema.js';
+} from '../../engine/train/learning.js';
 import { adapterName } from '../../kernels/runtime/index.js';
 import { integer, one, type ParsedArgs, parseArgs } from '../lib/args.js';
 import { loadDatasetRows } from '../lib/dataset.js';

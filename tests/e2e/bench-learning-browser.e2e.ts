@@ -7,8 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LearningEval } from '../../bench/learning.js';
 import { tabrl } from '../../cli/cli-run.testing.js';
+import type { LearningEval } from '../../engine/train/learning.js';
 
 describe('tabrl bench --learning --browser', () => {
   it("runs the smoke preset in the lab's worker in Chromium and writes its report", async () => {

@@ -5,11 +5,12 @@
  * row; it is reported in steps and in seconds of summed step time, with setup (loading, kernel
  * compilation, autotuning) and the evaluations' own time reported apart. A benchmark, not a test.
  */
-import type { RunConfig } from '../engine/config/schema.js';
-import type { CheckpointFs } from '../engine/model/checkpoint.js';
-import type { DatasetRow } from '../engine/tasks/index.js';
-import { createTrainingSession } from '../engine/train/session.js';
-import type { Runtime } from '../kernels/runtime/index.js';
+
+import type { Runtime } from '../../kernels/runtime/index.js';
+import type { RunConfig } from '../config/schema.js';
+import type { CheckpointFs } from '../model/checkpoint.js';
+import type { DatasetRow } from '../tasks/index.js';
+import { createTrainingSession } from './session.js';
 
 export interface LearningEval {
   /** Steps taken before this evaluation (0: the warm start). */
