@@ -1,9 +1,10 @@
 /**
  * The whole-session soak: the drift rule on a hand-made series; a leak of one buffer a step, injected
  * into a short in-process soak, is caught at every step after the baseline (so the check can fail); and
- * `tabrl bench --soak --steps 120 --from 50` (the CI-sized run of bench/RESULTS.md's 2,000-step figure)
- * finds every step from 50 to 120 (7 evaluations and a checkpoint among them) owning exactly step 50's
- * GPU buffers and bytes, and nothing left after dispose.
+ * `tabrl bench --soak --steps 60 --from 30 --checkpoint-every 20` (the CI-sized run of bench/RESULTS.md's
+ * 2,000-step figure; evaluations and checkpoints both before and after the baseline) finds every step
+ * from 30 to 60 (3 evaluations and 2 checkpoints among them) owning exactly step 30's GPU buffers and
+ * bytes, and nothing left after dispose.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,22 +50,22 @@ describe('soak', () => {
     for (const t of leaked) t.dispose();
   });
 
-  it('tabrl bench --soak --steps 120 --from 50: steps 50 to 120 own step 50 buffers; dispose leaves none', async () => {
+  it('tabrl bench --soak --steps 60 --from 30: steps 30 to 60 own step 30 buffers; dispose leaves none', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tabrl-soak-'));
     try {
       const json = join(dir, 'soak.json');
-      const run = await tabrl(['bench', '--soak', '--steps', '120', '--from', '50', '--json', json]);
-      console.log(
-        `tabrl bench --soak --steps 120 --from 50: ${run.seconds.toFixed(0)} s\n${run.stderr.slice(-1500)}`,
-      );
+      const args = ['--soak', '--steps', '60', '--from', '30', '--checkpoint-every', '20'];
+      const run = await tabrl(['bench', ...args, '--json', json]);
+      console.log(`tabrl bench ${args.join(' ')}: ${run.seconds.toFixed(0)} s\n${run.stderr.slice(-1500)}`);
       expect(run.code, run.stderr).toBe(0);
       const r = JSON.parse(await readFile(json, 'utf8')) as SoakReport & { adapter: string };
-      expect(r.stepSeconds).toHaveLength(120);
-      expect([r.baseline.step, r.last.step]).toEqual([50, 120]);
+      expect(r.stepSeconds).toHaveLength(60);
+      expect([r.baseline.step, r.last.step]).toEqual([30, 60]);
+      expect([r.evalEvery, r.checkpointEvery]).toEqual([10, 20]);
       expect(r.baseline.buffers).toBeGreaterThan(0);
       expect(r.drift).toEqual([]);
-      expect(r.last).toEqual({ ...r.baseline, step: 120 });
-      expect(r.afterDispose).toEqual({ ...r.before, step: 120 });
+      expect(r.last).toEqual({ ...r.baseline, step: 60 });
+      expect(r.afterDispose).toEqual({ ...r.before, step: 60 });
       expect(r.steady).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
