@@ -262,9 +262,9 @@ describe('round trip and --set', () => {
 });
 
 describe('presets', () => {
-  it('smoke, arithmetic (lab and GPU-sized), one per algorithm and the paper methods, each with a description paragraph and a paper link', () => {
+  it('smoke, arithmetic (lab and GPU-sized), sorting, one per algorithm and the paper methods, each with a description paragraph and a paper link', () => {
     const names = PRESETS.map((p) => p.name);
-    expect(names).toEqual(['smoke', 'arithmetic', 'arithmetic-gpu', ...ALGORITHMS, 'hft', 's3ft']);
+    expect(names).toEqual(['smoke', 'arithmetic', 'sorting', 'arithmetic-gpu', ...ALGORITHMS, 'hft', 's3ft']);
     expect(presetConfig('hft').freeze).toEqual({ fraction: 0.5 });
     expect(presetConfig('s3ft').sft_targets).toBe('self_when_correct');
     for (const p of PRESETS) {
@@ -302,6 +302,19 @@ describe('presets', () => {
       4,
       5,
       'constant',
+    ]);
+  });
+
+  it("sorting is bench/RESULTS.md's small-model run: the 0.1M warm start, P=16, G=8, exact reward, lr 1e-3, no reference", () => {
+    const c = presetConfig('sorting');
+    expect(c.model).toEqual({ name: '/models/sorting-small-sft', overrides: {} });
+    expect(c.task).toMatchObject({ name: 'sorting', length: 4 });
+    expect([c.algorithm, c.reward_funcs, c.max_completion_length]).toEqual(['grpo', ['correct'], 6]);
+    expect([c.prompts_per_step, c.num_generations, c.learning_rate, c.warmup_steps, c.beta]).toEqual([
+      16, 8, 1e-3, 3, 0,
+    ]);
+    expect([c.max_steps, c.eval_every, c.eval_prompts, c.eval_samples, c.eval_k]).toEqual([
+      200, 10, 200, 8, 8,
     ]);
   });
 

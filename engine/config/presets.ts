@@ -1,6 +1,6 @@
 /**
  * Named starting points the lab shows as cards and the CLI takes as `--preset NAME`: `smoke` (the
- * fast test run), `arithmetic` (the default), one per algorithm and one per method from the papers
+ * fast test run), `arithmetic` (the default), `sorting` (a small model that learns in minutes), one per algorithm and one per method from the papers
  * that has one (`hft`, `s3ft`). A preset is a partial config;
  * `presetConfig` resolves it. Models are named by preset ('default', 'smoke') or by a shipped warm
  * start ('/models/arithmetic-sft'), which the model loader resolves.
@@ -76,6 +76,30 @@ export const PRESETS: readonly Preset[] = [
       eval_every: 10,
       eval_prompts: 32,
       // 8 samples a held-out sum: eval/pass@1, @2, @4 and @8 against where the run started
+      eval_samples: 8,
+      eval_k: 8,
+    },
+  },
+  {
+    name: 'sorting',
+    title: 'Sorting four digits, small model',
+    description:
+      'A GPT-2 an eighth the size of the default (2 layers, 64 wide: 0.1M parameters against 0.8M), fine-tuned by TabRL on 50 steps of sorted digits (public/models/sorting-small-sft: right on 27% of held-out prompts such as "[3141]=" when sampled, 76.5% greedily, 85% within 8 samples), learns by GRPO: 8 answers to each of 16 prompts per step, reward 1 for the exact sorted digits, lr 1e-3, no KL term. On software WebGPU (2 CPU cores) held-out pass@1 (200 prompts x 8 samples) rose from 27% to 47.5% at step 50, after 50 s of steps in Chromium (1 s a step), and to 65% at step 120. Watch eval/pass@1 climb toward the eval/pass@8 the warm start already reaches (dotted on the pass@k chart) and reward follow it; greedy accuracy moves little, because RL here sharpens what the model already knows.',
+    paper: GRPO_PAPER,
+    config: {
+      algorithm: 'grpo',
+      model: { name: '/models/sorting-small-sft', overrides: {} },
+      task: { name: 'sorting', length: 4 },
+      reward_funcs: ['correct'],
+      max_completion_length: 6,
+      prompts_per_step: 16,
+      num_generations: 8,
+      learning_rate: 1e-3,
+      warmup_steps: 3,
+      beta: 0,
+      max_steps: 200,
+      eval_every: 10,
+      eval_prompts: 200,
       eval_samples: 8,
       eval_k: 8,
     },

@@ -7,7 +7,8 @@
  * - the default card (the newcomer's: GRPO from the shipped warm start) trains a step after Start;
  *   Pause stops the stepping, Step takes exactly one more step, and Reset keeps the history;
  * - then every preset card does Use, and every card with a code path of its own takes a Step: the
- *   smoke model, the default card's setting, dynamic sampling (dapo), the value head (ppo), rejection
+ *   smoke model, the default card's setting, the small sorting model's shipped warm start (sorting),
+ *   dynamic sampling (dapo), the value head (ppo), rejection
  *   sampling (rft), cross-entropy (sft), freezing (hft) and self targets (s3ft). Use only: the
  *   GPU-sized card (its one step is the default card's with 8 times the batch and two optimizer
  *   passes, 172 s on SwiftShader in CI) and the cards that differ from the default card's setting by
