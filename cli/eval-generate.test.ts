@@ -164,3 +164,29 @@ describe('the shipped arithmetic warm start', () => {
     expect(report.metrics['eval/greedy']).toBeCloseTo(correct / PROMPTS, 10);
   });
 });
+
+describe('the shipped sorting warm start', () => {
+  it('is the one the sorting card and docs/RESULTS.md describe: greedy right on 153 of its 200 held-out prompts', async () => {
+    const t0 = performance.now();
+    const code = await ev([
+      '--model',
+      '/models/sorting-small-sft',
+      '--preset',
+      'sorting',
+      '--prompts',
+      '200',
+      '--samples',
+      '1',
+      '--json',
+      join(dir, 'sorting-warm.json'),
+    ]);
+    expect(code).toBe(0);
+    const report = await readJson<{ metrics: Record<string, number> }>('sorting-warm.json');
+    console.log(
+      `sorting warm start: ${JSON.stringify(report.metrics)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    // greedy decoding: 0.765 in the card's text and the warm-start table (153 / 200)
+    expect(report.metrics['eval/greedy']).toBeCloseTo(0.765, 10);
+    expect(findPreset('sorting').description).toContain('76.5% greedily');
+  });
+});
