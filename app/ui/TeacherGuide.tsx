@@ -16,6 +16,10 @@ export const QUESTIONS: Record<string, string[]> = {
     'Why does frac_reward_zero_std start high, and why does it fall?',
     'Pause, open the group inspector: find a group where every answer is wrong. What does the model learn from it?',
   ],
+  sorting: [
+    'eval/pass@1 climbs while eval/greedy barely moves. What is RL changing about the model, if not what its best guess is?',
+    'Why does entropy fall as pass@1 rises? Where does pass@1 stop, judging by the dotted pass@8 line?',
+  ],
   grpo: [
     'What does dividing by the group standard deviation do to an easy prompt that 7 of 8 answers get right?',
   ],
