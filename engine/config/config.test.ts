@@ -314,7 +314,7 @@ describe('presets', () => {
       16, 8, 1e-3, 3, 0,
     ]);
     expect([c.max_steps, c.eval_every, c.eval_prompts, c.eval_samples, c.eval_k]).toEqual([
-      200, 10, 200, 8, 8,
+      300, 10, 200, 8, 8,
     ]);
   });
 
