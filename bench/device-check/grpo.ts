@@ -1,7 +1,7 @@
 /**
  * One LoRA GRPO step of a model built from a real Hugging Face config.json (bench/fixtures) with random
  * weights and a stand-in tokenizer of the same vocabulary (tokenizer.ts), run by the same
- * TrainingSession the CLI and the lab use, on the default card's task and rewards (preset arithmetic).
+ * TrainingSession the CLI and the lab use, on the addition card's task and rewards (preset arithmetic, 2-digit sums: the figures stay comparable).
  * The folder is made in memory (config.json, model.safetensors, tokenizer files), so nothing downloads.
  * Random weights almost never draw end-of-text, so every completion runs the full `newTokens`.
  * Reports the step's timing/* metrics and the peak of the runtime's own buffer accounting

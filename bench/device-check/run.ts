@@ -8,7 +8,7 @@
  * `small` on a software adapter (minutes on SwiftShader), `tiny` for CI (every path, smallest shapes).
  */
 
-import { presetConfig } from '../../engine/config/presets.js';
+import { DEFAULT_PRESET, presetConfig } from '../../engine/config/presets.js';
 import type { CheckpointFs } from '../../engine/model/checkpoint.js';
 import { modelPreset } from '../../engine/model/config.js';
 import { type LearningReport, runLearningBench } from '../../engine/train/learning.js';
@@ -40,7 +40,7 @@ export interface CheckSizes {
     /** config.json fields replaced in both models ({} = the real architectures). */
     overrides: Record<string, number>;
   };
-  /** The default card (arithmetic); tiny runs the smoke card, whose setup takes seconds, not minutes. */
+  /** The default card (DEFAULT_PRESET); tiny runs the smoke card, whose setup takes seconds, not minutes. */
   learning: { preset: string; prompts: number; every: number; steps: number };
 }
 
@@ -84,7 +84,7 @@ export function checkSizes(size: CheckSize): CheckSizes {
         },
         models: modelSpecs([64, 48, 64, 16, 32], [64, 48, 64, 16, 32], { warmup: 1, timed: 3 }, true),
         grpo: { prompts: 4, generations: 8, newTokens: 64, rank: 8, warmupSteps: 1, overrides: {} },
-        learning: { preset: 'arithmetic', prompts: 200, every: 10, steps: 50 },
+        learning: { preset: DEFAULT_PRESET, prompts: 200, every: 10, steps: 100 },
       };
     case 'small':
       return {
@@ -105,7 +105,7 @@ export function checkSizes(size: CheckSize): CheckSizes {
           warmupSteps: 0,
           overrides: { num_hidden_layers: 1 },
         },
-        learning: { preset: 'arithmetic', prompts: 32, every: 2, steps: 2 },
+        learning: { preset: DEFAULT_PRESET, prompts: 32, every: 2, steps: 2 },
       };
     case 'tiny':
       return {

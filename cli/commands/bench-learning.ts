@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DEFAULT_PRESET } from '../../engine/config/presets.js';
 import type { RunConfig } from '../../engine/config/schema.js';
 import {
   formatLearningReport,
@@ -27,7 +28,7 @@ export const LEARNING_USAGE = `usage: npm run tabrl -- bench --learning [--prese
                                         [--prompts N] [--every K] [--steps N] [--json FILE]
                                         [--browser [--swiftshader] [--chromium PATH]]
 
-  --preset   the preset to run from its warm start (default: arithmetic, the lab's default card)
+  --preset   the preset to run from its warm start (default: sorting, the lab's default card)
   --config   a run config file or share link instead; --set changes any option, as for train
   --prompts  held-out prompts per evaluation (default 200)
   --every    evaluate after every K steps (default 5); step 0 is always evaluated
@@ -46,7 +47,7 @@ export async function runLearning(argv: string[]): Promise<number> {
     console.log(LEARNING_USAGE);
     return 0;
   }
-  if (!args.values.has('preset') && !args.values.has('config')) args.values.set('preset', ['arithmetic']);
+  if (!args.values.has('preset') && !args.values.has('config')) args.values.set('preset', [DEFAULT_PRESET]);
   const preset = one(args, 'preset') ?? `config ${one(args, 'config')}`;
   const config = await resolveCliConfig(args);
   const prompts = integer(args, 'prompts') ?? 200;

@@ -1,6 +1,7 @@
 /**
  * Named starting points the lab shows as cards and the CLI takes as `--preset NAME`: `smoke` (the
- * fast test run), `arithmetic` (the default), `sorting` (a small model that learns in minutes), one per algorithm and one per method from the papers
+ * fast test run), `sorting` (the default: a small model that learns in minutes), `arithmetic` (two-digit
+ * addition on the 0.8M default model), one per algorithm and one per method from the papers
  * that has one (`hft`, `s3ft`). A preset is a partial config;
  * `presetConfig` resolves it. Models are named by preset ('default', 'smoke') or by a shipped warm
  * start ('/models/arithmetic-sft'), which the model loader resolves.
@@ -62,7 +63,7 @@ export const PRESETS: readonly Preset[] = [
     name: 'arithmetic',
     title: 'Two-digit addition',
     description:
-      'The default lab: a character-level GPT-2 (4 layers, 128 wide) that TabRL itself fine-tuned on worked sums (public/models/arithmetic-sft: right on about 12% of held-out sums when sampled, 27% greedily) learns by GRPO: 8 answers to each of 8 sums per step, rewarded for an exact answer plus partial credit per correct digit, with a k3 KL penalty to the warm start. Watch reward and eval/pass@1 climb slowly toward the eval/pass@8 the warm start already reaches (dotted on the pass@k chart), frac_reward_zero_std fall as groups start to disagree, and KL stay small.',
+      'Two-digit addition on the default model: a character-level GPT-2 (4 layers, 128 wide) that TabRL itself fine-tuned on worked sums (public/models/arithmetic-sft: right on about 12% of held-out sums when sampled, 27% greedily) learns by GRPO: 8 answers to each of 8 sums per step, rewarded for an exact answer plus partial credit per correct digit, with a k3 KL penalty to the warm start. Watch reward and eval/pass@1 climb slowly toward the eval/pass@8 the warm start already reaches (dotted on the pass@k chart), frac_reward_zero_std fall as groups start to disagree, and KL stay small.',
     paper: GRPO_PAPER,
     config: {
       algorithm: 'grpo',
@@ -84,7 +85,7 @@ export const PRESETS: readonly Preset[] = [
     name: 'sorting',
     title: 'Sorting four digits, small model',
     description:
-      'A GPT-2 an eighth the size of the default (2 layers, 64 wide: 0.1M parameters against 0.8M), fine-tuned by TabRL on 50 steps of sorted digits (public/models/sorting-small-sft: right on 27% of held-out prompts such as "[3141]=" when sampled, 76.5% greedily, 85% within 8 samples), learns by GRPO: 8 answers to each of 16 prompts per step, reward 1 for the exact sorted digits, lr 1e-3, no KL term. On software WebGPU (2 CPU cores) held-out pass@1 (200 prompts x 8 samples) rose from 27% to 47.5% at step 50, after 50 s of steps in Chromium (1 s a step), 75.5% at step 200 and 83.4% at its last step, 300 (about 5 minutes of steps). Watch eval/pass@1 climb toward the eval/pass@8 the warm start already reaches (dotted on the pass@k chart) and reward follow it; greedy accuracy moves little, because RL here sharpens what the model already knows.',
+      'The default lab: a GPT-2 an eighth the size of the default model (2 layers, 64 wide: 0.1M parameters against 0.8M), fine-tuned by TabRL on 50 steps of sorted digits (public/models/sorting-small-sft: right on 27% of held-out prompts such as "[3141]=" when sampled, 76.5% greedily, 85% within 8 samples), learns by GRPO: 8 answers to each of 16 prompts per step, reward 1 for the exact sorted digits, lr 1e-3, no KL term. On software WebGPU (2 CPU cores) held-out pass@1 (200 prompts x 8 samples) rose from 27% to 47.5% at step 50, after 50 s of steps in Chromium (1 s a step), 75.5% at step 200 and 83.4% at its last step, 300 (about 5 minutes of steps). Watch eval/pass@1 climb toward the eval/pass@8 the warm start already reaches (dotted on the pass@k chart) and reward follow it; greedy accuracy moves little, because RL here sharpens what the model already knows.',
     paper: GRPO_PAPER,
     config: {
       algorithm: 'grpo',
@@ -108,7 +109,7 @@ export const PRESETS: readonly Preset[] = [
     name: 'arithmetic-gpu',
     title: 'Two-digit addition, GPU-sized',
     description:
-      'The same warm start and rewards as the default lab with a batch a real GPU finishes in a blink: 16 answers to each of 32 sums per step, two optimizer passes over each batch, lr 3e-4 and no KL term, 300 steps with a 200-sum held-out eval every 50. On an NVIDIA H200 this run took 160 s and lifted held-out pass@1 from 11.75% to 39.25% (greedy 26.5% to 46%); on software WebGPU (SwiftShader, 2 CPU cores) it took 3 h 10 min, about 35 s a step, and reached 35.25%. Watch eval/pass@1 climb past the greedy accuracy the run started from, and entropy fall as the policy sharpens.',
+      'The same warm start and rewards as the two-digit addition card with a batch a real GPU finishes in a blink: 16 answers to each of 32 sums per step, two optimizer passes over each batch, lr 3e-4 and no KL term, 300 steps with a 200-sum held-out eval every 50. On an NVIDIA H200 this run took 160 s and lifted held-out pass@1 from 11.75% to 39.25% (greedy 26.5% to 46%); on software WebGPU (SwiftShader, 2 CPU cores) it took 3 h 10 min, about 35 s a step, and reached 35.25%. Watch eval/pass@1 climb past the greedy accuracy the run started from, and entropy fall as the policy sharpens.',
     paper: GRPO_PAPER,
     config: {
       algorithm: 'grpo',
@@ -250,7 +251,7 @@ export const PRESETS: readonly Preset[] = [
   },
 ];
 
-export const DEFAULT_PRESET = 'arithmetic';
+export const DEFAULT_PRESET = 'sorting';
 
 export function findPreset(name: string): Preset {
   const preset = PRESETS.find((p) => p.name === name);

@@ -8,7 +8,7 @@ import { deflateSync, strToU8 } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64Url, decodeSharePayload, encodeSharePayload } from '../../app/share/codec.js';
-import { PRESETS, presetConfig } from '../../engine/config/index.js';
+import { DEFAULT_PRESET, PRESETS, presetConfig } from '../../engine/config/index.js';
 import { launchChromium, type StaticSite, screenshotPath, serveDist } from './harness.js';
 
 describe('lab config and share links in Chromium', () => {
@@ -52,7 +52,7 @@ describe('lab config and share links in Chromium', () => {
       const chosen = page.locator('[data-preset] button[aria-pressed="true"]');
       expect(await chosen.count()).toBe(1);
       expect(await optionInput(page, 'algorithm').inputValue()).toBe('grpo');
-      expect(await optionInput(page, 'task.name').inputValue()).toBe('addition');
+      expect(await optionInput(page, 'task.name').inputValue()).toBe(presetConfig(DEFAULT_PRESET).task.name);
       for (const name of ['Start', 'Pause', 'Step', 'Reset', 'Copy share link']) {
         expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1);
       }
@@ -96,7 +96,7 @@ describe('lab config and share links in Chromium', () => {
       expect(await notice.textContent(), fragment.slice(0, 40)).toMatch(why);
       expect(await notice.textContent()).toMatch(/default preset is loaded/);
       expect(await optionInput(page, 'algorithm').inputValue()).toBe('grpo');
-      expect(await optionInput(page, 'task.name').inputValue()).toBe('addition');
+      expect(await optionInput(page, 'task.name').inputValue()).toBe(presetConfig(DEFAULT_PRESET).task.name);
       if (why.source.includes('num_generations')) {
         await page.screenshot({ path: screenshotPath('lab-share-refused'), fullPage: false });
       }

@@ -14,6 +14,7 @@ import { encodeSharePayload } from '../../app/share/codec.js';
 import { presetConfig } from '../../engine/config/index.js';
 import { isHeldOut } from '../../engine/tasks/split.js';
 import { launchChromium, screenshotPath, serveDist, useLab } from './harness.js';
+import { presetUseButton } from './lab-steps.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -96,6 +97,8 @@ describe('user datasets in the lab', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(fx.site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
+    // the addition card: its warm start answers sums, and its rewards include char_match
+    await presetUseButton(page, 'arithmetic').click();
     const picker = page.getByLabel('Use a JSONL dataset');
     const before = await configValues(page);
     expect(before).toContain('task.name=addition');
@@ -319,6 +322,7 @@ describe('dataset sources the worker fetches', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(site.url);
     await page.getByTestId('adapter-facts').waitFor({ timeout: 60_000 });
+    await presetUseButton(page, 'arithmetic').click();
     await option(page, 'task.name').selectOption('dataset');
     const source = option(page, 'task.source');
     const step = page.getByRole('button', { name: 'Step', exact: true });

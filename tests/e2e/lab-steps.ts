@@ -5,6 +5,7 @@
  * so a run that stops at step 0 fails in seconds with the lab's own message, not after a timeout.
  */
 import type { Page } from 'playwright-core';
+import { DEFAULT_PRESET } from '../../engine/config/presets.js';
 
 /** A preset card's Use button (its name reads 'In use preset …' on the chosen card). */
 export const presetUseButton = (page: Page, preset: string) =>
@@ -75,8 +76,8 @@ export async function waitForStepsWithoutAlert(
 
 /** The default card as a newcomer meets it: Start, `steps` steps with no alert, then Pause. */
 export async function trainDefaultCard(page: Page, steps = 3): Promise<void> {
-  if ((await presetUseButton(page, 'arithmetic').getAttribute('aria-pressed')) !== 'true')
-    throw new Error('the default card (arithmetic) is not the one in use on a fresh page');
+  if ((await presetUseButton(page, DEFAULT_PRESET).getAttribute('aria-pressed')) !== 'true')
+    throw new Error(`the default card (${DEFAULT_PRESET}) is not the one in use on a fresh page`);
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await waitForStepsWithoutAlert(page, steps, { what: `Start on the default card, ${steps} steps` });
   await page.getByRole('button', { name: 'Pause', exact: true }).click();

@@ -33,13 +33,13 @@ describe('a single-page-app host under /tabrl/', () => {
       await trainDefaultCard(page, 1);
       await page.screenshot({ path: screenshotPath('subpath-spa-default-card') });
       expect(errors).toEqual([]);
-      expect(asked.every((p) => p.startsWith('/models/arithmetic-sft/'))).toBe(true);
+      expect(asked.every((p) => p.startsWith('/models/sorting-small-sft/'))).toBe(true);
       expect([...new Set(asked)].sort()).toEqual([
-        '/models/arithmetic-sft/config.json',
-        '/models/arithmetic-sft/files.json',
-        '/models/arithmetic-sft/model.safetensors',
-        '/models/arithmetic-sft/tokenizer.json',
-        '/models/arithmetic-sft/tokenizer_config.json',
+        '/models/sorting-small-sft/config.json',
+        '/models/sorting-small-sft/files.json',
+        '/models/sorting-small-sft/model.safetensors',
+        '/models/sorting-small-sft/tokenizer.json',
+        '/models/sorting-small-sft/tokenizer_config.json',
       ]);
 
       // a share link whose model folder is not on the site: Start says which URL, what came back, what to do
