@@ -4,15 +4,15 @@
  * linked in from this checkout instead) in a fresh git worktree of HEAD with no dist/ and no Vite
  * cache, as a fresh clone has it, and walks the lab it serves (Vite's dev server) in Chromium, in
  * one page as a person would:
- * - the default card (the newcomer's: GRPO from the shipped warm start) trains a step after Start;
- *   Pause stops the stepping, Step takes exactly one more step, and Reset keeps the history;
+ * - the default card (the newcomer's: GRPO on sorting from the small model's shipped warm start)
+ *   trains a step after Start; Pause stops the stepping, Step takes exactly one more step, and Reset
+ *   keeps the history;
  * - then every preset card does Use, and every card with a code path of its own takes a Step: the
- *   smoke model, the default card's setting, the small sorting model's shipped warm start (sorting),
- *   dynamic sampling (dapo), the value head (ppo), rejection
- *   sampling (rft), cross-entropy (sft), freezing (hft) and self targets (s3ft). Use only: the
- *   GPU-sized card (its one step is the default card's with 8 times the batch and two optimizer
- *   passes, 172 s on SwiftShader in CI) and the cards that differ from the default card's setting by
- *   the advantage or loss formula alone (grpo, dr_grpo, rloo, reinforce: the same worker, kernels and
+ *   smoke model, the addition card's setting (arithmetic: the 0.8M model and its warm start), dynamic
+ *   sampling (dapo), the value head (ppo), rejection sampling (rft), cross-entropy (sft), freezing
+ *   (hft) and self targets (s3ft). Use only: the GPU-sized card (its one step is the addition card's
+ *   with 8 times the batch and two optimizer passes, 172 s on SwiftShader in CI) and the cards that
+ *   differ from the addition card's setting by the advantage or loss formula alone (grpo, dr_grpo, rloo, reinforce: the same worker, kernels and
  *   buffers; cli/train-resume.test.ts and the algorithm tests train each of them).
  * Each step must finish with no alert (role=alert) on the page. The dev server answers a missing file
  * with index.html (200, text/html), which a loader that probes for optional files takes for the file;
