@@ -23,6 +23,11 @@ export interface DispatchSpec {
   workgroups: readonly [number, number?, number?] | { linear: number };
   /** Shapes for error messages, e.g. "a[4,8] b[8,3]". Derived from bindings when absent. */
   shapes?: string;
+  /**
+   * Floating-point operations the dispatch performs (a multiply-add counts 2), added to `stats().flops`.
+   * Matmul and attention set it: they do nearly all of a transformer step's arithmetic.
+   */
+  flops?: number;
 }
 
 export interface RuntimeStats {
@@ -37,6 +42,11 @@ export interface RuntimeStats {
   buffersDestroyed: number;
   dispatches: number;
   submits: number;
+  /** Floating-point operations of the dispatches that count them (`DispatchSpec.flops`: matmul, attention). */
+  flops: number;
+  /** Host readbacks (`readMany` calls, each one submission and wait) and the bytes they copied. */
+  readbacks: number;
+  readbackBytes: number;
   pipelines: number;
 }
 

@@ -45,7 +45,15 @@ export class Runtime implements TensorOwner {
   private checks: PendingCheck[] = [];
   private lostInfo: GPUDeviceLostInfo | null = null;
   private readonly lostListeners: ((err: DeviceLostError) => void)[] = [];
-  private readonly counters = { created: 0, destroyed: 0, dispatches: 0, submits: 0 };
+  private readonly counters = {
+    created: 0,
+    destroyed: 0,
+    dispatches: 0,
+    submits: 0,
+    flops: 0,
+    readbacks: 0,
+    readbackBytes: 0,
+  };
   /** Staging buffers of writes recorded into the open encoder; destroyed once it is submitted. */
   private staging: GPUBuffer[] = [];
   private liveBytes = 0;
@@ -241,6 +249,9 @@ export class Runtime implements TensorOwner {
       buffersDestroyed: this.counters.destroyed,
       dispatches: this.counters.dispatches,
       submits: this.counters.submits,
+      flops: this.counters.flops,
+      readbacks: this.counters.readbacks,
+      readbackBytes: this.counters.readbackBytes,
       pipelines: this.pipelineCache.size,
     };
   }
@@ -323,6 +334,7 @@ export class Runtime implements TensorOwner {
       });
     }
     const bind0 = this.device.createBindGroup({ label: spec.kernel, layout: groups[0], entries });
+    this.counters.flops += spec.flops ?? 0;
     for (let i = 0; i < chunks.length; i++) {
       const bind1 = this.device.createBindGroup({
         label: `${spec.kernel} grid`,
@@ -431,8 +443,10 @@ export class Runtime implements TensorOwner {
   async readMany(tensors: readonly Tensor[]): Promise<(Float32Array | Uint32Array | Int32Array)[]> {
     this.endPass();
     const encoder = this.ensureEncoder();
+    this.counters.readbacks++;
     const staging = tensors.map((t) => {
       const size = Math.ceil(t.byteLength / 4) * 4;
+      this.counters.readbackBytes += size;
       const b = this.device.createBuffer({
         label: `readback ${t.label}`,
         size: Math.max(4, size),

@@ -159,6 +159,24 @@ describe('attention on the GPU', () => {
     for (const t of [qt, kt, vt, mt, dt, out, lse, grads.dq, grads.dk, grads.dv]) t.dispose();
   });
 
+  it("counts the FLOPs of the (query, key) pairs it visits in the runtime's flops", async () => {
+    const rt = await testRuntime();
+    // B 2, Tq 3 queries after 2 cached positions (qOffset 2), Tk 5, H 2 over Hkv 1, D 4:
+    // query i sees keys 0..i+2, so 3 + 4 + 5 = 12 pairs per row and head
+    const q = rt.zeros([2, 3, 2, 4], 'q');
+    const k = rt.zeros([2, 5, 1, 4], 'k');
+    const v = rt.zeros([2, 5, 1, 4], 'v');
+    const opts = { scale: 0.5, qOffset: 2 };
+    const f0 = rt.stats().flops;
+    const { out, lse } = attentionForward(rt, q, k, v, opts);
+    const f1 = rt.stats().flops;
+    expect(f1 - f0).toBe(4 * 4 * 2 * 2 * 12); // q.k and p*v: D multiply-adds each
+    const grads = attentionBackward(rt, out, q, k, v, out, lse, opts);
+    expect(rt.stats().flops - f1).toBe((6 + 8) * 4 * 2 * 2 * 12);
+    await rt.readF32(grads.dq);
+    for (const t of [q, k, v, out, lse, grads.dq, grads.dk, grads.dv]) t.dispose();
+  });
+
   it('refuses heads that do not group and a negative offset', async () => {
     const rt = await testRuntime();
     const q = rt.zeros([1, 2, 3, 4], 'q');

@@ -75,6 +75,13 @@ function params(dims: AttentionDims, opts: AttentionOptions) {
     .f32(opts.scale);
 }
 
+/** (query, key) pairs the kernels visit per batch row and head: key j for query i iff j <= i + qOffset. */
+function causalPairs(tq: number, tk: number, qOffset: number): number {
+  let pairs = 0;
+  for (let i = 0; i < tq; i++) pairs += Math.min(tk, i + qOffset + 1);
+  return pairs;
+}
+
 /** out [B,Tq,H,D] and lse [B,H,Tq] for q [B,Tq,H,D], k and v [B,Tk,Hkv,D]. */
 export function attentionForward(
   rt: Runtime,
@@ -95,6 +102,8 @@ export function attentionForward(
     write: [out, lse],
     uniforms: params(dims, opts),
     workgroups: { linear: Math.ceil((b * h * tq) / WG) },
+    // per visited pair: q.k and p*v, D multiply-adds each
+    flops: 4 * d * b * h * causalPairs(tq, dims.tk, opts.qOffset),
   });
   return { out, lse };
 }
@@ -127,6 +136,8 @@ export function attentionBackward(
     write: [dq, delta],
     uniforms: params(dims, opts),
     workgroups: { linear: Math.ceil((b * h * tq) / WG) },
+    // per visited pair: q.k, dout.v and ds*k
+    flops: 6 * d * b * h * causalPairs(tq, tk, opts.qOffset),
   });
   const dk = rt.empty([b, tk, hkv, d], 'attention.dk');
   const dv = rt.empty([b, tk, hkv, d], 'attention.dv');
@@ -138,6 +149,8 @@ export function attentionBackward(
     write: [dk, dv],
     uniforms: params(dims, opts),
     workgroups: { linear: Math.ceil((b * tk * hkv) / WG) },
+    // per visited pair (every query head of the group): q.k, p*dout, dout.v and ds*q
+    flops: 8 * d * b * h * causalPairs(tq, tk, opts.qOffset),
   });
   delta.dispose();
   return { dq, dk, dv };

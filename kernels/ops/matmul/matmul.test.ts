@@ -187,6 +187,7 @@ describe('matmul on the GPU vs the float64 reference', () => {
         const b = rt.upload(bData, bShape, 'b');
         const bias = c.bias ? rt.upload(biasData, [d.N], 'bias') : undefined;
         const out = c.accumulate ? rt.upload(init, d.outShape, 'out') : undefined;
+        const flops0 = rt.stats().flops;
         const y = matmul(rt, a, b, {
           transA: c.transA,
           transB: c.transB,
@@ -196,6 +197,8 @@ describe('matmul on the GPU vs the float64 reference', () => {
           variant,
         });
         expect(y.shape).toEqual(d.outShape);
+        // the runtime's FLOP counter: 2 per multiply-add, whatever chunks the product was split into
+        expect(rt.stats().flops - flops0).toBe(2 * d.batch * d.M * d.N * d.K);
         const want = matmulRef(aData, aShape, bData, bShape, {
           transA: c.transA,
           transB: c.transB,

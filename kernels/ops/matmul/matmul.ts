@@ -164,6 +164,7 @@ export function dispatchMatmul(
     write: [out],
     uniforms: uniforms().u32(d.M, d.N, d.K, d.strideA, d.strideB, d.strideC, +Boolean(bias), +accumulate),
     workgroups: [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch],
+    flops: 2 * d.batch * d.M * d.N * d.K,
     shapes: `a${formatShape(a.shape)}${d.transA ? '^T' : ''} b${formatShape(b.shape)}${d.transB ? '^T' : ''} -> ${formatShape(d.outShape)}`,
   });
 }
