@@ -46,6 +46,17 @@ describe('time to learn', () => {
       expect(report.trainSeconds).toBeGreaterThan(0);
       expect(report.evals[2].seconds).toBeCloseTo(report.trainSeconds, 6);
       expect(typeof report.adapter).toBe('string');
+      // the step profile: counted FLOPs split over the phases that ran, and the rate they were done at
+      const { profile } = report;
+      const phases = profile.phases;
+      expect(profile.flops).toBeGreaterThan(0);
+      expect(phases.generate.flops).toBeGreaterThan(0);
+      expect(phases.train.flops).toBeGreaterThan(0);
+      expect(phases.reference.flops).toBe(0); // smoke: beta 0, no reference model
+      expect(phases.generate.flops + phases.train.flops).toBeCloseTo(profile.flops, 0);
+      expect(profile.gflopsPerSecond).toBeCloseTo((4 * profile.flops) / 1e9 / report.trainSeconds, 6);
+      expect(phases.train.submits).toBe(1);
+      expect(phases.generate.readbacks).toBeGreaterThanOrEqual(1);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -27,6 +27,63 @@ export interface Crossing {
   seconds: number;
 }
 
+/** One phase's work per step, averaged over the run's steps (from the step metrics). */
+export interface PhaseProfile {
+  seconds: number;
+  flops: number;
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+}
+
+/** Where a step's time and work go: per-step means of the step metrics, and the GFLOP/s achieved. */
+export interface StepProfile {
+  /** Counted FLOPs per step (matmul and attention, `flops`). */
+  flops: number;
+  /** Summed `flops` / summed `step_time` / 1e9. */
+  gflopsPerSecond: number;
+  phases: Record<'generate' | 'reference' | 'train', PhaseProfile>;
+}
+
+/** Each phase's step-metric keys, spelled out so that the metric registry's tests see every name. */
+const PHASE_METRICS = {
+  generate: [
+    'timing/generate',
+    'flops/generate',
+    'dispatches/generate',
+    'submits/generate',
+    'readbacks/generate',
+  ],
+  reference: [
+    'timing/reference',
+    'flops/reference',
+    'dispatches/reference',
+    'submits/reference',
+    'readbacks/reference',
+  ],
+  train: ['timing/train', 'flops/train', 'dispatches/train', 'submits/train', 'readbacks/train'],
+} as const;
+
+/** The per-step means of `timing/<phase>`, `flops/<phase>`, `dispatches/<phase>`, `submits/<phase>`, `readbacks/<phase>`. */
+export function stepProfile(rows: readonly Record<string, number>[]): StepProfile {
+  const n = Math.max(rows.length, 1);
+  const sum = (key: string) => rows.reduce((a, m) => a + (Number.isFinite(m[key]) ? m[key] : 0), 0);
+  const phases = Object.fromEntries(
+    Object.entries(PHASE_METRICS).map(([p, [seconds, flops, dispatches, submits, readbacks]]) => [
+      p,
+      {
+        seconds: sum(seconds) / n,
+        flops: sum(flops) / n,
+        dispatches: sum(dispatches) / n,
+        submits: sum(submits) / n,
+        readbacks: sum(readbacks) / n,
+      },
+    ]),
+  ) as StepProfile['phases'];
+  const seconds = sum('step_time');
+  return { flops: sum('flops') / n, gflopsPerSecond: sum('flops') / 1e9 / Math.max(seconds, 1e-9), phases };
+}
+
 export interface LearningReport {
   preset: string;
   prompts: number;
@@ -42,6 +99,8 @@ export interface LearningReport {
   setupSeconds: number;
   evalSeconds: number;
   trainSeconds: number;
+  /** The steps' work and GFLOP/s (evaluations excluded). */
+  profile: StepProfile;
 }
 
 /**
@@ -102,10 +161,12 @@ export async function runLearningBench(o: LearningOptions): Promise<LearningRepo
     o.onEval?.(e);
   };
   const steps = Math.min(o.steps ?? config.max_steps, config.max_steps);
+  const stepRows: Record<string, number>[] = [];
   try {
     await evaluate();
     while (session.stepsDone < steps) {
       const m = await session.step();
+      stepRows.push(m);
       trainSeconds += m.step_time;
       if (session.stepsDone % o.every === 0 || session.stepsDone === steps) await evaluate();
     }
@@ -126,6 +187,7 @@ export async function runLearningBench(o: LearningOptions): Promise<LearningRepo
     setupSeconds,
     evalSeconds,
     trainSeconds,
+    profile: stepProfile(stepRows),
   };
 }
 
@@ -142,5 +204,23 @@ export function formatLearningReport(r: LearningReport, adapter: string): string
     `+20 points (${pct(r.start + 0.2)}): ${when(r.plus20)}`,
     `80%: ${when(r.eighty)}`,
     `apart: setup ${r.setupSeconds.toFixed(1)} s, evaluations ${r.evalSeconds.toFixed(1)} s; steps ${r.trainSeconds.toFixed(1)} s in all`,
+    ...formatProfile(r.profile),
   ].join('\n');
+}
+
+/** The step profile as lines: GFLOP/s achieved, then per phase seconds, GFLOP, dispatches, submissions, readbacks. */
+export function formatProfile(p: StepProfile): string[] {
+  if (!p) return [];
+  const lines = [
+    `a step: ${(p.flops / 1e9).toFixed(3)} GFLOP counted, ${p.gflopsPerSecond.toFixed(2)} GFLOP/s achieved`,
+  ];
+  for (const name of ['generate', 'reference', 'train'] as const) {
+    const ph = p.phases[name];
+    if (ph.seconds === 0 && ph.dispatches === 0) continue;
+    lines.push(
+      `  ${name}: ${ph.seconds.toFixed(3)} s, ${(ph.flops / 1e9).toFixed(3)} GFLOP (${(ph.flops / 1e9 / Math.max(ph.seconds, 1e-9)).toFixed(2)} GFLOP/s), ` +
+        `${ph.dispatches.toFixed(0)} dispatches, ${ph.submits.toFixed(1)} submissions, ${ph.readbacks.toFixed(1)} readbacks`,
+    );
+  }
+  return lines;
 }

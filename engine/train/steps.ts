@@ -332,17 +332,44 @@ function withDropped(samples: StepSamples, dropped: SampledGroups['dropped']): S
   return { step: samples.step, groups: [...samples.groups, ...extra.groups] };
 }
 
-/** Compute dispatches recorded and queue submissions made by the model's runtime so far. */
-function gpuWork(ctx: TrainerContext): { dispatches: number; submits: number } {
+/** The model runtime's work counters so far: dispatches, submissions, counted FLOPs and host readbacks. */
+function gpuWork(ctx: TrainerContext): {
+  dispatches: number;
+  submits: number;
+  flops: number;
+  readbacks: number;
+} {
   const s = ctx.model.rt.stats();
-  return { dispatches: s.dispatches, submits: s.submits };
+  return { dispatches: s.dispatches, submits: s.submits, flops: s.flops, readbacks: s.readbacks };
 }
 
 type GpuWork = ReturnType<typeof gpuWork>;
 
-/** [dispatches, submits] between two gpuWork readings: a phase's `dispatches/<phase>`, `submits/<phase>`. */
-function between(from: GpuWork, to: GpuWork): [number, number] {
-  return [to.dispatches - from.dispatches, to.submits - from.submits];
+/** The keys of a phase's work, spelled out so that the metric registry's tests see every name. */
+const PHASE_KEYS = {
+  generate: ['dispatches/generate', 'submits/generate', 'flops/generate', 'readbacks/generate'],
+  reference: ['dispatches/reference', 'submits/reference', 'flops/reference', 'readbacks/reference'],
+  train: ['dispatches/train', 'submits/train', 'flops/train', 'readbacks/train'],
+} as const;
+
+/**
+ * A phase's work between two readings: its `dispatches/<phase>`, `submits/<phase>`, `flops/<phase>`
+ * and `readbacks/<phase>` (docs/METRICS.md).
+ */
+function phaseWork(phase: keyof typeof PHASE_KEYS, from: GpuWork, to: GpuWork): Record<string, number> {
+  const [dispatches, submits, flops, readbacks] = PHASE_KEYS[phase];
+  return {
+    [dispatches]: to.dispatches - from.dispatches,
+    [submits]: to.submits - from.submits,
+    [flops]: to.flops - from.flops,
+    [readbacks]: to.readbacks - from.readbacks,
+  };
+}
+
+/** A step's `flops` (counted matmul and attention work) and `gflops_per_second` over its `step_time`. */
+function stepFlops(from: GpuWork, to: GpuWork, stepTime: number): Record<string, number> {
+  const flops = to.flops - from.flops;
+  return { flops, gflops_per_second: flops / 1e9 / Math.max(stepTime, 1e-9) };
 }
 
 /** One RL step of the GRPO family (group, rloo, reinforce estimators). */
@@ -379,8 +406,8 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
         tokens_per_second: roll.tokens / Math.max(now() - t0, 1e-9),
         'timing/generate': tGen - t0,
         dispatches: 0,
-        'dispatches/generate': between(w0, wGen)[0],
-        'submits/generate': between(w0, wGen)[1],
+        ...phaseWork('generate', w0, wGen),
+        ...stepFlops(w0, wGen, now() - t0),
         update_skipped: 1,
         ...extra,
       },
@@ -504,7 +531,7 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     clip.kl += res.metrics.kl / iterations;
   }
   const tTrain = now();
-  const trainWork = between(wTrain0, gpuWork(ctx));
+  const wTrain = gpuWork(ctx);
   ctx.numTokens += roll.tokens;
   const stepTime = tTrain - t0;
   const metrics: StepMetrics = {
@@ -529,12 +556,10 @@ export async function rlStep(ctx: TrainerContext, step: number): Promise<StepOut
     'timing/reference': tRef - tScore,
     'timing/train': tTrain - tRef,
     dispatches: ctx.model.rt.stats().dispatches - dispatches0,
-    'dispatches/generate': between(w0, wGen)[0],
-    'submits/generate': between(w0, wGen)[1],
-    'dispatches/reference': between(wScore, wRef)[0],
-    'submits/reference': between(wScore, wRef)[1],
-    'dispatches/train': trainWork[0],
-    'submits/train': trainWork[1],
+    ...phaseWork('generate', w0, wGen),
+    ...phaseWork('reference', wScore, wRef),
+    ...phaseWork('train', wTrain0, wTrain),
+    ...stepFlops(w0, wTrain, stepTime),
     ...(gae ? { value_loss: valueLossSum } : {}),
     ...(iterations > applied ? { update_skipped: iterations - applied } : {}),
     ...extra,
@@ -628,6 +653,7 @@ export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOu
   const t0 = now();
   ctx.phase('sft');
   const dispatches0 = ctx.model.rt.stats().dispatches;
+  const w0 = gpuWork(ctx);
   const samples = drawTrainingBatch(
     ctx.task,
     stepRng(ctx, 'sft', step),
@@ -653,6 +679,8 @@ export async function sftStep(ctx: TrainerContext, step: number): Promise<StepOu
       tokens_per_second: tokens / Math.max(stepTime, 1e-9),
       'timing/train': stepTime,
       dispatches: ctx.model.rt.stats().dispatches - dispatches0,
+      ...phaseWork('train', w0, gpuWork(ctx)),
+      ...stepFlops(w0, gpuWork(ctx), stepTime),
       ...(upd.applied ? {} : { update_skipped: 1 }),
     },
     samples: null,
@@ -664,6 +692,7 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
   const c = ctx.config;
   const G = c.num_generations;
   const t0 = now();
+  const w0 = gpuWork(ctx);
   ctx.phase('generate');
   const prompts = drawTrainingBatch(
     ctx.task,
@@ -690,6 +719,7 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
   });
   const kept = sampled.perPrompt.flatMap((p) => p.kept);
   const tGen = now();
+  const wGen = gpuWork(ctx);
   const dispatches0 = ctx.model.rt.stats().dispatches;
   let upd: { loss: number; anchorKl?: number; gradNorm: number; applied: boolean } = {
     loss: 0,
@@ -720,6 +750,9 @@ export async function rftStep(ctx: TrainerContext, step: number): Promise<StepOu
     'timing/generate': tGen - t0,
     'timing/train': tTrain - tGen,
     dispatches: ctx.model.rt.stats().dispatches - dispatches0,
+    ...phaseWork('generate', w0, wGen),
+    ...phaseWork('train', wGen, gpuWork(ctx)),
+    ...stepFlops(w0, gpuWork(ctx), tTrain - t0),
   };
   const keptSet = new Set(kept);
   const samples = samplesRow(step, all, (r) => (keptSet.has(all[r]) ? 1 : 0));

@@ -28,7 +28,7 @@ import {
   adamwUpdate,
 } from '../optim/adamw.js';
 import type { PolicyLossOptions } from '../rl/policy-loss.js';
-import { GpuPolicyLoss, type PolicyStepResult, policyTokens } from './gpu-policy-loss.js';
+import { GpuPolicyLoss, policyTokens } from './gpu-policy-loss.js';
 import type { ValueHead } from './value-head.js';
 
 /** Prompt and completion token ids of one row of a step. */
