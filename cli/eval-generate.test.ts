@@ -131,7 +131,7 @@ describe('the shipped arithmetic warm start', () => {
       '--model',
       '/models/arithmetic-sft',
       '--preset',
-      'grpo',
+      'arithmetic',
       '--prompts',
       String(PROMPTS),
       '--samples',
@@ -141,7 +141,7 @@ describe('the shipped arithmetic warm start', () => {
     ]);
     expect(code).toBe(0);
     const report = await readJson<{ metrics: Record<string, number> }>('warm.json');
-    const parsed = parseRunConfig(findPreset('grpo').config);
+    const parsed = parseRunConfig(findPreset('arithmetic').config);
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const config = parsed.config;
     const task = createTask(config.task);

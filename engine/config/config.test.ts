@@ -7,7 +7,7 @@ import {
   stepAdvantages,
 } from '../rl';
 import { ALGORITHM_DEFAULTS, SHARED_DEFAULTS } from './defaults';
-import { findPreset, PRESETS, presetConfig } from './presets';
+import { DEFAULT_PRESET, findPreset, PRESETS, presetConfig } from './presets';
 import {
   type PartialRunConfig,
   parseRunConfig,
@@ -262,9 +262,10 @@ describe('round trip and --set', () => {
 });
 
 describe('presets', () => {
-  it('smoke, arithmetic (lab and GPU-sized), sorting, one per algorithm and the paper methods, each with a description paragraph and a paper link', () => {
+  it('sorting (the default, first), smoke, arithmetic (lab and GPU-sized), one per algorithm and the paper methods, each with a description paragraph and a paper link', () => {
     const names = PRESETS.map((p) => p.name);
-    expect(names).toEqual(['smoke', 'arithmetic', 'sorting', 'arithmetic-gpu', ...ALGORITHMS, 'hft', 's3ft']);
+    expect(names).toEqual(['sorting', 'smoke', 'arithmetic', 'arithmetic-gpu', ...ALGORITHMS, 'hft', 's3ft']);
+    expect(names[0]).toBe(DEFAULT_PRESET);
     expect(presetConfig('hft').freeze).toEqual({ fraction: 0.5 });
     expect(presetConfig('s3ft').sft_targets).toBe('self_when_correct');
     for (const p of PRESETS) {
