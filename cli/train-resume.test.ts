@@ -22,7 +22,7 @@ type Row = Record<string, number>;
 
 /** Fields that measure the machine (or the GPU work it queued), not the training. */
 const isMachine = (key: string) =>
-  ['step_time', 'tokens_per_second', 'dispatches', 'submits'].includes(key) ||
+  ['step_time', 'tokens_per_second', 'gflops_per_second', 'dispatches', 'submits'].includes(key) ||
   /^(timing|dispatches|submits)\//.test(key);
 
 async function lines(path: string): Promise<string[]> {

@@ -24,7 +24,10 @@ async function jsonLines(path: string): Promise<Row[]> {
 
 /** Fields that measure the machine, not the training. */
 const isTiming = (key: string) =>
-  key === 'step_time' || key === 'tokens_per_second' || key.startsWith('timing/');
+  key === 'step_time' ||
+  key === 'tokens_per_second' ||
+  key === 'gflops_per_second' ||
+  key.startsWith('timing/');
 
 function withoutTiming(row: Row): Row {
   return Object.fromEntries(Object.entries(row).filter(([k]) => !isTiming(k)));

@@ -204,7 +204,8 @@ describe('prefix_sampling config', () => {
 const stripTimes = (m: Record<string, number>) =>
   Object.fromEntries(
     Object.entries(m).filter(
-      ([k]) => !k.startsWith('timing/') && !['step_time', 'tokens_per_second'].includes(k),
+      ([k]) =>
+        !k.startsWith('timing/') && !['step_time', 'tokens_per_second', 'gflops_per_second'].includes(k),
     ),
   );
 

@@ -48,7 +48,7 @@ function stagedConfig(over: PartialRunConfig = {}) {
   });
 }
 
-const DROP = /^(step_time|tokens_per_second|timing\/)/;
+const DROP = /^(step_time|tokens_per_second|gflops_per_second|timing\/)/;
 const stable = (m: StepMetrics) => Object.fromEntries(Object.entries(m).filter(([k]) => !DROP.test(k)));
 
 async function stateOf(files: Map<string, Uint8Array>) {

@@ -15,7 +15,11 @@ import { alertTexts, openLab, stepCount } from './lab-steps.js';
 const STEPS = 30;
 /** Keys that measure the machine, not the run (docs/DESIGN.md, Metrics). */
 const TIMING = (key: string) =>
-  key === 'step_time' || key === 'tokens_per_second' || key === 'dispatches' || key.startsWith('timing/');
+  key === 'step_time' ||
+  key === 'tokens_per_second' ||
+  key === 'gflops_per_second' ||
+  key === 'dispatches' ||
+  key.startsWith('timing/');
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
