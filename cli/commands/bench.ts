@@ -2,7 +2,9 @@
  * `tabrl bench [--quick] [--json FILE] [--filter SUBSTR]`: the kernel benchmark against
  * tfjs-backend-webgpu on the same adapter, printed as a table headed by the adapter's name.
  * `--json` writes `{adapter: {vendor, architecture, description, isFallbackAdapter}, rows}` as
- * docs/DESIGN.md specifies. Autotune winners are cached in a JSON file (see kernels/autotune/file-store.ts).
+ * docs/DESIGN.md specifies. The autotuner starts empty and tunes in this process, so a row measures
+ * what this adapter picks now, not whatever an earlier run (perhaps on a busy machine) left in the
+ * cache; `--autotune-cache` uses and updates the JSON cache instead (kernels/autotune/file-store.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { benchReport, formatTable, runKernelBench } from '../../bench/kernels.js';
@@ -10,6 +12,7 @@ import { runModelBench } from '../../bench/model-bench.js';
 import { createTfjsPeer } from '../../bench/peers/tfjs.js';
 import { configureAutotuner } from '../../kernels/autotune/autotuner.js';
 import { fileStore } from '../../kernels/autotune/file-store.js';
+import { memoryStore } from '../../kernels/autotune/store.js';
 import { adapterName, createRuntime } from '../../kernels/runtime/index.js';
 import { nodeGpu } from '../../kernels/runtime/node-gpu.js';
 
@@ -23,7 +26,8 @@ const USAGE = `usage: npm run tabrl -- bench [--quick] [--json FILE] [--filter S
   --filter SUBSTR  only rows whose "section name shape" contains SUBSTR
   --model-runs N   timed runs per side of each model row, the row their median (default 1: a tfjs
                    training step of the default model takes a minute or more on a software adapter)
-  --verbose        print each row as it finishes and the autotuner's timings`;
+  --verbose        print each row as it finishes and the autotuner's timings
+  --autotune-cache tune with the cached winners (~/.cache/tabrl) instead of afresh in this process`;
 
 interface BenchArgs {
   quick: boolean;
@@ -31,14 +35,16 @@ interface BenchArgs {
   json?: string;
   filter?: string;
   verbose: boolean;
+  autotuneCache: boolean;
 }
 
 function parseArgs(argv: string[]): BenchArgs | string {
-  const args: BenchArgs = { quick: false, modelRuns: 1, verbose: false };
+  const args: BenchArgs = { quick: false, modelRuns: 1, verbose: false, autotuneCache: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
     else if (arg === '--verbose') args.verbose = true;
+    else if (arg === '--autotune-cache') args.autotuneCache = true;
     else if (arg === '--model-runs') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) return '--model-runs needs a whole number >= 1';
@@ -70,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   const gpu = await nodeGpu();
   const rt = await createRuntime({ gpu });
   const log = args.verbose ? (line: string) => console.error(line) : undefined;
-  const tuner = configureAutotuner(rt, { store: fileStore(), log });
+  const tuner = configureAutotuner(rt, { store: args.autotuneCache ? fileStore() : memoryStore(), log });
   const name = adapterName(rt.facts);
   console.log(`adapter: ${name}`);
   console.log(

@@ -84,6 +84,13 @@ describe('autotuner', () => {
     expect(slowKernel.runs).toEqual({ x: 3, y: 3 }); // one round: a 70 ms run leaves no budget for two
   });
 
+  it('keeps the fallback unless another variant is more than 10% faster', async () => {
+    const tuner = new Autotuner(idle, 'a', { store: memoryStore(), clock });
+    expect(await tuner.tune(fakeJob('op/near', { x: 10, y: 10.9 }), 'y')).toBe('y');
+    expect(await tuner.tune(fakeJob('op/far', { x: 10, y: 11.2 }), 'y')).toBe('x');
+    expect(await tuner.tune(fakeJob('op/none', { x: 10, y: 10.9 }))).toBe('x'); // no fallback: the fastest
+  });
+
   it('pins override tuned and cached choices and skip tuning', async () => {
     const store = memoryStore();
     store.save('a', { 'op/x among slow,fast': 'fast' });

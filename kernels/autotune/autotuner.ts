@@ -4,7 +4,8 @@
  * choice, else a fallback, and the key is queued) and the caller runs `tunePending()` at a quiet
  * moment: before the first training step, after a dry run that met every shape. Tuning times each
  * variant with `rt.sync()` and `performance.now()`: a warm-up, a screening run that drops clear
- * losers, and a few interleaved rounds kept within a small budget, so SwiftShader tunes in seconds. Winners go to a pluggable store keyed
+ * losers, and a few interleaved rounds kept within a budget (seconds a key on SwiftShader); the
+ * adapter's usual variant keeps a key unless another beats it clearly. Winners go to a pluggable store keyed
  * by adapter; `choices()`/`pin()` let a run record what it dispatched and a replay reuse it exactly.
  */
 import { adapterName } from '../runtime/adapter.js';
@@ -13,6 +14,13 @@ import { type AutotuneStore, type Choices, defaultStore } from './store.js';
 
 /** Variants slower than this factor times the fastest screening run are not timed again. */
 const SCREEN_FACTOR = 1.5;
+
+/**
+ * The fallback (the variant usually best on this kind of adapter) keeps the key unless another
+ * variant beats its best time by more than this fraction: on a shared machine two runs of the same
+ * kernel differ by 10-30 %, and a pick made on one lucky sample would be cached for good.
+ */
+const FALLBACK_MARGIN = 0.1;
 
 /** One tunable call site at one shape class. `prepare` allocates inputs only if tuning happens. */
 export interface TuneJob {
@@ -27,7 +35,10 @@ export interface AutotuneOptions {
   warmupRuns?: number;
   /** Timed rounds at most among the variants that survive screening; the best time counts. Default 3. */
   timedRuns?: number;
-  /** Time per variant that the rounds aim to stay under, in ms; slow kernels get fewer. Default 150. */
+  /**
+   * Time per variant that the rounds aim to stay under, in ms; slow kernels get fewer. Default 600:
+   * three rounds for a 200 ms kernel (the default model's matmuls on SwiftShader), a few seconds a key.
+   */
   budgetMs?: number;
   /** Milliseconds clock (tests pass a virtual one). Default `performance.now`. */
   clock?: () => number;
@@ -64,7 +75,7 @@ export class Autotuner {
     this.tuned = this.store.load(adapter);
     this.warmupRuns = options.warmupRuns ?? 1;
     this.timedRuns = Math.max(1, options.timedRuns ?? 3);
-    this.budgetMs = options.budgetMs ?? 150;
+    this.budgetMs = options.budgetMs ?? 600;
     this.log = options.log ?? (() => {});
     this.clock = options.clock ?? (() => performance.now());
   }
@@ -97,7 +108,8 @@ export class Autotuner {
    * compiles), one timed screening run each, then interleaved rounds among the variants within
    * SCREEN_FACTOR of the fastest, and the `fallback` whatever its screening time (one sample taken
    * while something else loads the machine must not throw out the usual winner), as many rounds as
-   * the budget allows. Each variant's best time counts.
+   * the budget allows. Each variant's best time counts, and the fallback stays unless another
+   * variant is more than FALLBACK_MARGIN faster.
    */
   async tune(job: TuneJob, fallback?: string): Promise<string> {
     this.pending.delete(job.key);
@@ -148,7 +160,12 @@ export class Autotuner {
         `autotune ${job.key}: every variant failed: ${[...failed].map(([v, e]) => `${v}: ${e}`).join('; ')}`,
       );
     }
-    const winner = [...best].reduce((w, c) => (c[1] < w[1] ? c : w))[0];
+    const [fastest, fastestMs] = [...best].reduce((w, c) => (c[1] < w[1] ? c : w));
+    const fallbackMs = fallback === undefined ? undefined : best.get(fallback);
+    const winner =
+      fallbackMs !== undefined && fallbackMs <= (1 + FALLBACK_MARGIN) * fastestMs
+        ? (fallback as string)
+        : fastest;
     for (const k of Object.keys(this.tuned)) if (k.startsWith(`${job.key} among `)) delete this.tuned[k];
     this.tuned[cacheKey(job)] = winner;
     this.used[job.key] = winner;

@@ -18,14 +18,42 @@ function code(d: number): string {
   if (!c) {
     // vec4 lanes where D allows: a quarter of the loads (and of their bounds checks on SwiftShader)
     const wide = d % 4 === 0;
-    c = makeShader(src, {
+    const lanes = wide ? d / 4 : d;
+    c = makeShader(unrollHeadLoops(src, lanes), {
       V: wide ? 'vec4f' : 'f32',
-      NV: wide ? d / 4 : d,
+      NV: lanes,
       VDOT: wide ? 'dot(a, b)' : 'a * b',
     });
     codeByHeadDim.set(d, c);
   }
   return c;
+}
+
+const HEAD_LOOP = 'for (var d = 0u; d < HD; d++) {';
+
+/**
+ * Writes every `for (var d = 0u; d < HD; d++) { body }` out as `lanes` copies of body with d a
+ * literal. With constant indices the compiler keeps q, acc, dq, dk, dv in registers; with a loop
+ * index SwiftShader spills each private array to memory and reads it back lane by lane.
+ */
+export function unrollHeadLoops(wgsl: string, lanes: number): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const start = wgsl.indexOf(HEAD_LOOP, at);
+    if (start < 0) return out + wgsl.slice(at);
+    let depth = 1;
+    let end = start + HEAD_LOOP.length;
+    for (; depth > 0; end++) {
+      if (end >= wgsl.length) throw new Error('unrollHeadLoops: unbalanced braces');
+      if (wgsl[end] === '{') depth++;
+      else if (wgsl[end] === '}') depth--;
+    }
+    const body = unrollHeadLoops(wgsl.slice(start + HEAD_LOOP.length, end - 1), lanes);
+    const copies = Array.from({ length: lanes }, (_, k) => body.replace(/\bd\b/g, `${k}u`).trim());
+    out += `${wgsl.slice(at, start)}{ ${copies.join(' ')} }`;
+    at = end;
+  }
 }
 
 export interface AttentionOptions {

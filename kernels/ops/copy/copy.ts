@@ -7,7 +7,8 @@ import { makeShader, type Runtime, ShapeError, type Tensor, uniforms } from '../
 import src from './copy.wgsl?raw';
 import offsetSrc from './offset.wgsl?raw';
 
-const COPY = makeShader(src);
+const COPY = makeShader(src, { U: 'u32', F: 'f32' });
+const COPY4 = makeShader(src, { U: 'vec4u', F: 'vec4f' });
 const OFFSET = makeShader(offsetSrc);
 
 export interface StridedBlock {
@@ -35,27 +36,30 @@ export function stridedCopy(
   }
   if (accumulate && dest.dtype !== 'f32')
     throw new ShapeError('stridedCopy', 'accumulate needs an f32 destination');
+  // vec4 words when every offset, stride and the row length are multiples of 4 (the buffers'
+  // sizes are then too: each runs to its last block's end at least)
+  const w = [n2, from.offset, ...from.strides, to.offset, ...to.strides].every((x) => x % 4 === 0) ? 4 : 1;
   rt.dispatch({
     kernel: 'copy.strided',
-    code: COPY,
+    code: w === 4 ? COPY4 : COPY,
     entry: 'strided_copy',
     read: [source],
     write: [dest],
     uniforms: uniforms().u32(
       n0,
       n1,
-      n2,
+      n2 / w,
       accumulate ? 1 : 0,
-      from.offset,
-      from.strides[0],
-      from.strides[1],
+      from.offset / w,
+      from.strides[0] / w,
+      from.strides[1] / w,
       0,
-      to.offset,
-      to.strides[0],
-      to.strides[1],
+      to.offset / w,
+      to.strides[0] / w,
+      to.strides[1] / w,
       0,
     ),
-    workgroups: { linear: Math.ceil((n0 * n1 * n2) / 64) },
+    workgroups: { linear: Math.ceil((n0 * n1 * n2) / w / 64) },
     shapes: `${source} -> ${dest} block [${extent}]`,
   });
 }

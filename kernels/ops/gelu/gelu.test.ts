@@ -1,5 +1,5 @@
 // tanh-GELU oracle tests: reference values and finite differences, then GPU forward/backward and the
-// fused bias form against the float64 reference on seeded odd shapes, plus huge inputs.
+// fused bias form against the float64 reference on seeded shapes (odd ones and vec4 ones), plus huge inputs.
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../../testing/compare.js';
 import { dot, numericalGradient } from '../../testing/finite-diff.js';
@@ -18,7 +18,8 @@ const FWD = { atol: 2e-6, rtol: 1e-5 };
 const GRAD = { atol: 5e-6, rtol: 1e-4 };
 const FD = { atol: 1e-7, rtol: 1e-6 };
 const ROWS = [1, 7, 65];
-const COLS = [1, 3, 33, 130];
+// Multiples of 4 (8, 132) take the vec4 kernels, the others the scalar ones.
+const COLS = [1, 3, 8, 33, 130, 132];
 
 describe('gelu reference', () => {
   it('matches published values of the tanh approximation', () => {

@@ -10,11 +10,21 @@ import { uniforms } from '../../runtime/uniforms.js';
 import { columnSums } from '../reduce/reduce.js';
 import src from './gelu.wgsl?raw';
 
-const CODE = makeShader(src);
+const SCALAR = makeShader(src, { T: 'f32' });
+const VEC4 = makeShader(src, { T: 'vec4f' });
 const WORKGROUP = 64;
 
-function grid(n: number) {
-  return { linear: Math.ceil(n / WORKGROUP) };
+/**
+ * Code, uniforms (elements, bias length) and grid for `size` elements in rows of `cols`: the vec4
+ * kernels when both are multiples of 4 (counts in vec4 units), else the scalar ones.
+ */
+function plan(size: number, cols: number) {
+  const w = size % 4 === 0 && cols % 4 === 0 ? 4 : 1;
+  return {
+    code: w === 4 ? VEC4 : SCALAR,
+    uniforms: uniforms().u32(size / w, Math.max(1, cols / w)),
+    workgroups: { linear: Math.ceil(size / w / WORKGROUP) },
+  };
 }
 
 /** y = gelu(x), any shape. */
@@ -22,12 +32,10 @@ export function geluForward(rt: Runtime, x: Tensor): Tensor {
   const y = rt.empty(x.shape, 'gelu.y');
   rt.dispatch({
     kernel: 'gelu.forward',
-    code: CODE,
+    ...plan(x.size, 4),
     entry: 'forward',
     read: [x],
     write: [y],
-    uniforms: uniforms().u32(x.size, 1),
-    workgroups: grid(x.size),
   });
   return y;
 }
@@ -38,12 +46,10 @@ export function geluBackward(rt: Runtime, dy: Tensor, x: Tensor): Tensor {
   const dx = rt.empty(x.shape, 'gelu.dx');
   rt.dispatch({
     kernel: 'gelu.backward',
-    code: CODE,
+    ...plan(x.size, 4),
     entry: 'backward',
     read: [dy, x],
     write: [dx],
-    uniforms: uniforms().u32(x.size, 1),
-    workgroups: grid(x.size),
   });
   return dx;
 }
@@ -61,12 +67,10 @@ export function biasGeluForward(rt: Runtime, x: Tensor, bias: Tensor): Tensor {
   const y = rt.empty(x.shape, 'gelu.biasY');
   rt.dispatch({
     kernel: 'gelu.biasForward',
-    code: CODE,
+    ...plan(x.size, cols),
     entry: 'bias_forward',
     read: [x, bias],
     write: [y],
-    uniforms: uniforms().u32(x.size, cols),
-    workgroups: grid(x.size),
   });
   return y;
 }
@@ -90,12 +94,10 @@ export function biasGeluBackward(
   const dx = rt.empty(x.shape, 'gelu.biasDx');
   rt.dispatch({
     kernel: 'gelu.biasBackward',
-    code: CODE,
+    ...plan(x.size, cols),
     entry: 'bias_backward',
     read: [dy, x, bias],
     write: [dx],
-    uniforms: uniforms().u32(x.size, cols),
-    workgroups: grid(x.size),
   });
   columnSums(rt, dx, { into: grads.dbias, accumulate: true });
   return dx;
